@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, type GlobalOptions } from './context.js';
+import { registerInit } from './init.command.js';
+import { registerImport } from './import.command.js';
+import { registerMigrate } from './migrate.command.js';
+import { registerStatus } from './status.command.js';
+import { registerDaemon } from './daemon.command.js';
+import { registerDemo } from './demo.command.js';
+
+/** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
+const program = new Command();
+program
+  .name('kasi')
+  .description('monthly insurance-premium collections as a batch file pipeline')
+  .option('--config <file>', 'config file (or KASI_CONFIG)')
+  .option('--root <dir>', 'runtime root with inbox/, outbox/, data/ (or KASI_ROOT)')
+  .option('--db <url>', 'database URL, sqlite:<path> or postgres://… (or KASI_DATABASE_URL)')
+  .exitOverride()
+  .showHelpAfterError();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+registerInit(program, globals);
+registerImport(program, globals);
+registerMigrate(program, globals);
+registerStatus(program, globals);
+registerDaemon(program, globals);
+registerDemo(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`kasi: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`kasi: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

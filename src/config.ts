@@ -1,0 +1,217 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /
+ * `KASI_CONFIG` ← environment. Validated once, every bad key listed, then deep-frozen.
+ * Key names follow SPEC 2 and are a contract: never rename one.
+ */
+const decimal = z.string().regex(/^\d+(\.\d{1,2})?$/, 'a decimal amount such as "20.00"');
+const rate = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal rate such as "0.035"');
+const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) ctx.addIssue({ code: 'custom', message: 'a date YYYY-MM-DD' });
+  return s;
+});
+const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+const bankAccount = z.strictObject({
+  holder: z.string(),
+  bank: z.string(),
+  branch_code: z.string(),
+  number: z.string(),
+  type: z.string(),
+});
+
+const sftp = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(22),
+  username: z.string().min(1),
+  private_key_path: z.string().optional(),
+  password_env: z.string().optional(),
+  host_key_sha256: z.string().optional(),
+  insecure_accept_any_host_key: z.boolean().default(false),
+  inbound_dir: z.string().min(1),
+  processed_dir: z.string().min(1),
+  outbound_dir: z.string().min(1),
+  poll_seconds: z.number().positive().default(60),
+  settle_seconds: z.number().min(0).default(5),
+  done_markers: z.boolean().default(false),
+  timeout_seconds: z.number().positive().default(30),
+});
+
+const tenant = z
+  .strictObject({
+    name: z.string().min(1),
+    vat_number: z.string().optional(),
+    address: z.string().optional(),
+    intake: z.enum(['folder', 'sftp']).default('folder'),
+    api_key_sha256: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'hex sha256')).default([]),
+    bank_account: bankAccount.optional(),
+    fees: z
+      .array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate }))
+      .optional(),
+    sftp: sftp.optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.intake === 'sftp' && !t.sftp) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'required when intake is sftp' });
+  });
+
+const schema = z.strictObject({
+  database: z.string().regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'sqlite:<path> or postgres://...'),
+  timezone: z.literal('Africa/Johannesburg'),
+  gateway: z.enum(['simulator', 'file']),
+  provider: z.strictObject({
+    name: z.string().min(1),
+    vat_number: z.string().min(1),
+    address: z.string().optional(),
+    bank_account: bankAccount,
+  }),
+  fees: z.array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate })).min(1),
+  engine: z.strictObject({
+    max_presentments: z.number().int().min(1).max(31),
+    min_debit: decimal,
+    max_consecutive_insufficient: z.number().int().min(1),
+    irregular_share: rate,
+    strategy: z.enum(['default', 'naive']),
+    salary_day: z.number().int().min(1).max(31),
+    grant_business_days: z.tuple([z.number().int().min(1), z.number().int().min(1)]),
+    default_prior: z.enum(['salary', 'grant']),
+    simulator_seed: z.number().int(),
+  }),
+  calendar: z.strictObject({ extra_non_processing_days: z.array(isoDate) }),
+  intake: z.strictObject({
+    settle_seconds: z.number().min(0),
+    rescan_seconds: z.number().positive(),
+    done_markers: z.boolean(),
+    max_failed_share: rate,
+    amount_ceiling: decimal,
+  }),
+  schedules: z.strictObject({
+    batch: z.string(),
+    close_report: z.string(),
+    close_invoice: z.string(),
+    close_pay: z.string(),
+    inbox_rescan_seconds: z.number().positive(),
+  }),
+  http: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default('0.0.0.0') }),
+  tenants: z.record(z.string(), tenant),
+});
+
+export type FileConfig = z.infer<typeof schema>;
+export type TenantConfig = z.infer<typeof tenant>;
+export type SftpSettings = z.infer<typeof sftp>;
+export type BankAccountConfig = z.infer<typeof bankAccount>;
+
+export interface KasiConfig extends FileConfig {
+  /** Runtime root: inbox/, outbox/, archive/, failed/, data/ live under it. */
+  readonly root: string;
+  /** The files the config was read from, in order. */
+  readonly sources: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export interface LoadOptions {
+  root?: string;
+  configFile?: string;
+  database?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), existsSync(resolve(dirname(fileURLToPath(import.meta.url)), '../config')) ? '..' : '../..');
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+
+/** Objects merge key by key; arrays and scalars replace. `tenants` merges per tenant. */
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+function readYaml(path: string, problems: string[]): Json {
+  try {
+    const doc = parseYaml(readFileSync(path, 'utf8')) as unknown;
+    if (doc === null || doc === undefined) return {};
+    if (!isObj(doc)) {
+      problems.push(`${path}: the top level must be a mapping of keys`);
+      return {};
+    }
+    return doc;
+  } catch (err) {
+    problems.push(`${path}: ${(err as Error).message}`);
+    return {};
+  }
+}
+
+export function resolveRoot(opts: LoadOptions): string {
+  const env = opts.env ?? process.env;
+  return resolve(opts.root ?? env.KASI_ROOT ?? process.cwd());
+}
+
+export function loadConfig(opts: LoadOptions = {}): KasiConfig {
+  const env = opts.env ?? process.env;
+  const root = resolveRoot(opts);
+  const problems: string[] = [];
+  const sources = [resolve(PACKAGE_DIR, 'config/default.yaml')];
+  const local = resolve(root, 'config/local.yaml');
+  if (existsSync(local) && local !== sources[0]) sources.push(local);
+  const explicit = opts.configFile ?? env.KASI_CONFIG;
+  if (explicit) {
+    const p = resolve(explicit);
+    if (!existsSync(p)) problems.push(`config file ${p} does not exist`);
+    else sources.push(p);
+  }
+  let raw: Json = {};
+  for (const src of sources) raw = merge(raw, readYaml(src, problems));
+  const db = opts.database ?? env.KASI_DATABASE_URL;
+  if (db) raw.database = db;
+  if (env.KASI_GATEWAY) raw.gateway = env.KASI_GATEWAY;
+  if (env.KASI_HTTP_PORT) raw.http = merge(isObj(raw.http) ? raw.http : {}, { port: Number(env.KASI_HTTP_PORT) });
+
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join('.') || '(top level)';
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) problems.push(`${path === '(top level)' ? key : `${path}.${key}`}: unknown key`);
+      } else problems.push(`${path}: ${issue.message}`);
+    }
+  }
+  if (parsed.success) {
+    for (const id of Object.keys(parsed.data.tenants)) {
+      if (!TENANT_ID.test(id) || id === 'bank') {
+        problems.push(`tenants.${id}: a tenant id is 1-32 of a-z 0-9 - (starting with a letter or digit), and not "bank"`);
+      }
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const config: KasiConfig = { ...parsed.data, root, sources };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** A `sqlite:relative/path` resolves against the runtime root. */
+export function databaseTarget(config: Pick<KasiConfig, 'database' | 'root'>): { client: 'sqlite'; file: string } | { client: 'pg'; url: string } {
+  if (config.database.startsWith('sqlite:')) {
+    const p = config.database.slice('sqlite:'.length);
+    return { client: 'sqlite', file: p === ':memory:' ? p : isAbsolute(p) ? p : resolve(config.root, p) };
+  }
+  return { client: 'pg', url: config.database };
+}

@@ -1,0 +1,141 @@
+import type { Cents } from './money.js';
+import type { SettlementAmounts } from './fees.js';
+
+/**
+ * Largest-remainder (Hamilton) allocation of a statement's totals over its rows, so every
+ * column of the settlement CSV sums exactly to the statement (SPEC 5.2).
+ */
+
+/** floor(a × b / d) and the remainder in [0, d), exact; d > 0. BigInt only when a × b is unsafe. */
+function mulDivFloor(a: number, b: number, d: number): { q: number; r: number } {
+  const p = a * b;
+  if (Number.isSafeInteger(p)) {
+    let q = Math.floor(p / d);
+    let r = p - q * d;
+    // p / d is a float: near an integer boundary it can be off by one; the remainder fixes it.
+    if (r < 0) {
+      q -= 1;
+      r += d;
+    } else if (r >= d) {
+      q += 1;
+      r -= d;
+    }
+    return { q, r };
+  }
+  const P = BigInt(a) * BigInt(b);
+  const D = BigInt(d);
+  let q = P / D;
+  let r = P - q * D;
+  if (r < 0n) {
+    q -= 1n;
+    r += D;
+  }
+  return { q: Number(q), r: Number(r) };
+}
+
+/**
+ * Split `total` cents over `weights` in proportion, returning integers that sum exactly to
+ * `total`. Each row gets floor(total × w / W); the cents left over go one each to the rows with
+ * the largest remainders, ties to the lower index. Deterministic for a given input order.
+ *
+ * - A negative total is allocated as −allocate(−total), so rounding is symmetric about zero.
+ * - Zero weights get zero (whenever the weights share one sign).
+ * - Weights may mix signs (a reversal line among collections) as long as they do not sum to 0.
+ * - All weights zero (or none): only a zero total can be allocated; anything else throws.
+ * Invariant (checked): sum(result) === total and |result[i] − total × w[i] / W| < 1.
+ */
+export function allocateLargestRemainder(total: Cents, weights: ArrayLike<Cents>): Cents[] {
+  if (!Number.isSafeInteger(total)) throw new Error(`total must be integer cents, got ${total}`);
+  const n = weights.length;
+  let sumW = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i]!;
+    if (!Number.isSafeInteger(w)) throw new Error(`weight ${i} must be integer cents, got ${w}`);
+    sumW += w;
+  }
+  if (!Number.isSafeInteger(sumW)) throw new Error('weights sum beyond safe integer cents');
+  if (sumW === 0) {
+    if (total === 0) return new Array<Cents>(n).fill(0);
+    throw new Error(`cannot allocate ${total} cents over weights that sum to zero`);
+  }
+  // Normalise to total ≥ 0 and W > 0: share = t × w / W is unchanged by flipping both signs.
+  const tSign = total < 0 ? -1 : 1;
+  const wSign = sumW < 0 ? -1 : 1;
+  const t = Math.abs(total);
+  const W = Math.abs(sumW);
+
+  const out = new Array<Cents>(n);
+  const rem = new Float64Array(n);
+  let given = 0;
+  for (let i = 0; i < n; i++) {
+    const { q, r } = mulDivFloor(t, wSign * weights[i]!, W);
+    out[i] = q;
+    rem[i] = r;
+    given += q;
+  }
+  // 0 ≤ left < n because every remainder is below W and they add up to left × W.
+  const left = t - given;
+  if (left > 0) {
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => rem[b]! - rem[a]! || a - b);
+    for (let k = 0; k < left; k++) out[order[k]!]! += 1;
+  }
+  if (tSign < 0) for (let i = 0; i < n; i++) out[i] = -out[i]! || 0;
+  return out;
+}
+
+export interface RowFees {
+  distributionFee: Cents;
+  collectionsFee: Cents;
+  vat: Cents;
+  netAmount: Cents;
+}
+
+/** Column form for big statements: four arrays, one entry per row, in the rows' order. */
+export interface SettlementColumns {
+  distributionFee: Cents[];
+  collectionsFee: Cents[];
+  vat: Cents[];
+  netAmount: Cents[];
+}
+
+/**
+ * Allocate a statement over its lines (collected policies and adjustment lines, in a stable
+ * order chosen by the caller, e.g. by policy number then period):
+ *   distribution_fee and collections_fee by the rows' collected amounts,
+ *   vat by the rows' own total fees (so a row's VAT follows its fees, as on the invoice),
+ *   net_amount = collected − fees − vat of the row.
+ * Throws if the rows do not add up to the statement's total, or if the nets would not add up to
+ * its net: either means the caller passed the wrong rows.
+ */
+export function allocateSettlementColumns(collected: ArrayLike<Cents>, settlement: SettlementAmounts): SettlementColumns {
+  let sum = 0;
+  for (let i = 0; i < collected.length; i++) sum += collected[i]!;
+  if (sum !== settlement.totalCollections) {
+    throw new Error(`settlement rows add up to ${sum} cents but the statement's total_collections is ${settlement.totalCollections}`);
+  }
+  const distributionFee = allocateLargestRemainder(settlement.distributionFee, collected);
+  const collectionsFee = allocateLargestRemainder(settlement.collectionsFee, collected);
+  const rowFees = distributionFee.map((d, i) => d + collectionsFee[i]!);
+  const vat = allocateLargestRemainder(settlement.vat, rowFees);
+  const netAmount = rowFees.map((f, i) => collected[i]! - f - vat[i]!);
+  const netSum = netAmount.reduce((a, b) => a + b, 0);
+  if (netSum !== settlement.netAmount) {
+    throw new Error(`row nets add up to ${netSum} cents but the statement's net_amount is ${settlement.netAmount}`);
+  }
+  return { distributionFee, collectionsFee, vat, netAmount };
+}
+
+/** Row form of `allocateSettlementColumns`, for small statements and tests. */
+export function allocateSettlementRows(rows: readonly { collectedCents: Cents }[], settlement: SettlementAmounts): RowFees[] {
+  const c = allocateSettlementColumns(
+    rows.map((r) => r.collectedCents),
+    settlement,
+  );
+  return rows.map((_, i) => ({
+    distributionFee: c.distributionFee[i]!,
+    collectionsFee: c.collectionsFee[i]!,
+    vat: c.vat[i]!,
+    netAmount: c.netAmount[i]!,
+  }));
+}

@@ -1,0 +1,59 @@
+import { parseAmount, type Cents } from './money.js';
+import { checkText, isCellError, type CellError, type HeaderMap } from './csv-rules.js';
+
+/** The policy file's columns (SPEC 3.2). */
+export const POLICY_REQUIRED = ['customer_id', 'external_customer_ref', 'policy_number', 'product_code', 'collection_amount'] as const;
+export const POLICY_OPTIONAL = ['status'] as const;
+
+export type PolicyStatus = 'active' | 'cancelled';
+
+export interface PolicyRow {
+  customerId: string;
+  externalCustomerRef: string;
+  policyNumber: string;
+  productCode: string;
+  amountCents: Cents;
+  status: PolicyStatus;
+}
+
+const PRODUCT_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+
+export interface PolicyRowRules {
+  decimal: '.' | ',';
+  ceilingCents: Cents;
+}
+
+/** Validate one data row; every bad cell is reported, not just the first. */
+export function readPolicyRow(cells: string[], header: HeaderMap, rules: PolicyRowRules): { ok: true; row: PolicyRow } | { ok: false; errors: CellError[] } {
+  const errors: CellError[] = [];
+  const cell = (name: string): string | undefined => {
+    const i = header.index.get(name);
+    return i === undefined ? undefined : cells[i];
+  };
+  const text = (name: string, max: number): string => {
+    const r = checkText(name, cell(name), max);
+    if (isCellError(r)) {
+      errors.push(r);
+      return '';
+    }
+    return r.value;
+  };
+  const customerId = text('customer_id', 64);
+  const externalCustomerRef = text('external_customer_ref', 64);
+  const policyNumber = text('policy_number', 64);
+  const productCode = (cell('product_code') ?? '').trim();
+  if (productCode === '') errors.push({ column: 'product_code', code: 'REQUIRED', message: 'product_code is required' });
+  else if (!PRODUCT_CODE.test(productCode)) {
+    errors.push({ column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: `product_code "${productCode}" must be 1-32 of A-Z a-z 0-9 _ -` });
+  }
+  const amount = parseAmount(cell('collection_amount') ?? '', rules.decimal, rules.ceilingCents);
+  if (!amount.ok) errors.push({ column: 'collection_amount', code: amount.code, message: amount.message });
+  const rawStatus = (cell('status') ?? '').trim().toLowerCase();
+  let status: PolicyStatus = 'active';
+  if (rawStatus === 'cancelled' || rawStatus === 'active') status = rawStatus;
+  else if (rawStatus !== '') {
+    errors.push({ column: 'status', code: 'INVALID_STATUS', message: `status "${cell('status')!.trim()}" must be active or cancelled (empty means active)` });
+  }
+  if (errors.length || !amount.ok) return { ok: false, errors };
+  return { ok: true, row: { customerId, externalCustomerRef, policyNumber, productCode, amountCents: amount.cents, status } };
+}

@@ -1,0 +1,182 @@
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { sastDate } from '../domain/dates.js';
+import { centsFromDecimal, parseRate } from '../domain/money.js';
+import { scanFile, type FileScan } from '../intake/file-scan.js';
+import type { RowError } from '../intake/row-error.js';
+import { Tally } from '../intake/tally.js';
+import { writeAtomic } from '../outbox/atomic-writer.js';
+import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../outbox/intake-result.renderer.js';
+import * as files from '../store/intake-file.repository.js';
+import type { IntakeFileMeta, IntakeKind } from '../store/intake-file.repository.js';
+import type { Ports } from './ports.js';
+import { kindHandler } from './intake-kinds.js';
+
+/**
+ * Intake of one file (SPEC 3): hash → duplicate check → one transaction → result files → archive
+ * or failed/. Each step after the commit is redone from the ledger if a crash interrupts it, so a
+ * file is applied once and always ends archived with its result written.
+ */
+export interface IntakeOutcome extends IntakeSummary {
+  fileId: number;
+  /** where the file went: archive/… or failed/… */
+  movedTo: string | null;
+  resultPath: string;
+}
+
+export interface ImportRequest {
+  tenantId: string;
+  path: string;
+  /** the name the file arrived under (defaults to the path's base name) */
+  name?: string;
+  kind?: IntakeKind;
+  /** inbox files are moved; a file named on the command line is copied, the user keeps theirs */
+  mode: 'move' | 'copy';
+  onProgress?: (bytes: number, total: number) => void;
+}
+
+export function kindFromName(name: string): IntakeKind | null {
+  const n = name.toLowerCase();
+  if (!n.endsWith('.csv')) return null;
+  if (n.startsWith('policies')) return 'policies';
+  if (n.startsWith('income')) return 'income';
+  if (n.startsWith('results')) return 'results';
+  return null;
+}
+
+export async function importFile(ports: Ports, req: ImportRequest): Promise<IntakeOutcome> {
+  const { db, clock, log } = ports;
+  const name = req.name ?? basename(req.path);
+  const receivedAt = (await stat(req.path)).mtime.toISOString();
+  const scan = await scanFile(req.path);
+  const kind = req.kind ?? kindFromName(name);
+  const meta: IntakeFileMeta = {
+    tenantId: req.tenantId,
+    kind: kind ?? 'policies',
+    name,
+    sha256: scan.sha256,
+    size: scan.size,
+    encoding: scan.verdict.ok ? scan.verdict.encoding : null,
+    delimiter: null,
+    receivedAt,
+    processedAt: clock.now().toISOString(),
+  };
+  const flog = log.child({ tenant: req.tenantId, file: name, sha256: scan.sha256.slice(0, 12) });
+
+  const unfinished = await files.findUnfinished(db.knex, req.tenantId, scan.sha256, name);
+  if (unfinished) {
+    flog.info({ fileId: unfinished.id, status: unfinished.status }, 'finishing a file whose outcome was committed before a restart');
+    return finish(ports, req, unfinished.id);
+  }
+  const applied = await files.findApplied(db.knex, req.tenantId, scan.sha256);
+  if (applied) {
+    const id = await files.insertFile(db.knex, meta, 'duplicate', { duplicate_of: applied.id });
+    await files.insertErrors(db.knex, id, [duplicateError(applied)]);
+    flog.warn({ duplicateOf: applied.id }, 'duplicate file: same bytes already applied; archived, not applied again');
+    return finish(ports, req, id);
+  }
+  if (!kind) {
+    return reject(ports, req, meta, [
+      { line: 0, column: '', code: 'FILE_UNKNOWN_KIND', message: `"${name}" is not a known file: name policy files policies*.csv and income files income*.csv` },
+    ]);
+  }
+  const handler = kindHandler(kind);
+  const opened = await handler.open(req.path, scan, ports.config, (b) => req.onProgress?.(b, scan.size));
+  if (!opened.ok) return reject(ports, req, meta, opened.errors);
+  meta.delimiter = opened.delimiter;
+  const tally = new Tally(opened.warnings);
+  const share = parseRate(ports.config.intake.max_failed_share);
+  const res = await handler.apply(ports, meta, opened.items, tally, () => tally.verdict(share, handler.label));
+  if (res.reject) return reject(ports, req, meta, [res.reject, ...tally.sorted()]);
+  flog.info({ fileId: res.fileId, kind, imported: tally.imported, failed: tally.failed, warnings: tally.warnings }, 'file applied');
+  return finish(ports, req, res.fileId);
+}
+
+function duplicateError(of: files.IntakeFileRecord): RowError {
+  return {
+    line: 0,
+    column: '',
+    code: 'DUPLICATE_FILE',
+    message: `the same bytes were already applied as "${of.name}" on ${of.processed_at.slice(0, 10)}; nothing was applied again`,
+    severity: 'warning',
+  };
+}
+
+async function reject(ports: Ports, req: ImportRequest, meta: IntakeFileMeta, errors: RowError[]): Promise<IntakeOutcome> {
+  const id = await ports.db.knex.transaction(async (trx) => {
+    const fid = await files.insertFile(trx, meta, 'rejected', { failed: 0 });
+    await files.insertErrors(trx, fid, errors);
+    return fid;
+  });
+  ports.log.warn({ tenant: meta.tenantId, file: meta.name, fileId: id, code: errors[0]?.code }, 'file rejected: nothing applied');
+  return finish(ports, req, id);
+}
+
+/** Post-commit steps, idempotent: result files, then the move. Safe to redo after a crash. */
+async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise<IntakeOutcome> {
+  const rec = await files.getFile(ports.db, fileId);
+  const errors = await files.fileErrors(ports.db, fileId);
+  const name = rec.name;
+  const summary: IntakeSummary = {
+    file: name,
+    tenant: rec.tenant_id,
+    kind: rec.kind,
+    sha256: rec.sha256,
+    status: rec.status,
+    imported: rec.imported,
+    failed: rec.status === 'rejected' ? countLines(errors) : rec.failed,
+    warnings: rec.warnings,
+    errors: errors.map((e) => ({ line: e.line, column: e.column, code: e.code, message: e.message, severity: e.severity ?? 'error' })),
+  };
+  const resultsDir = ports.paths.intakeResults(rec.tenant_id);
+  const resultPath = join(resultsDir, `${name}.result.csv`);
+  await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
+  await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
+  let dest: string;
+  if (rec.status === 'rejected') {
+    dest = join(ports.paths.failed(rec.tenant_id), name);
+    await writeAtomic(`${dest}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
+  } else {
+    dest = join(ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at))), name);
+  }
+  const movedTo = await place(req, dest, fileId);
+  await files.markFinished(ports.db, fileId, movedTo, ports.clock.now().toISOString());
+  return { ...summary, fileId, movedTo, resultPath };
+}
+
+function countLines(errors: RowError[]): number {
+  return new Set(errors.filter((e) => e.severity !== 'warning' && e.line > 0).map((e) => e.line)).size;
+}
+
+/** Move (inbox) or copy (CLI) the file to `dest`, never overwriting another file. */
+async function place(req: ImportRequest, dest: string, fileId: number): Promise<string | null> {
+  let target = dest;
+  try {
+    await stat(target);
+    const ext = extname(dest);
+    target = `${dest.slice(0, dest.length - ext.length)}.${fileId}${ext}`;
+  } catch {
+    // free name
+  }
+  try {
+    await stat(req.path);
+  } catch {
+    return null; // already moved by an earlier, interrupted run
+  }
+  await mkdir(join(target, '..'), { recursive: true });
+  if (req.mode === 'copy') {
+    await copyFile(req.path, target);
+    return target;
+  }
+  try {
+    await rename(req.path, target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(req.path, target);
+    await rm(req.path);
+  }
+  return target;
+}
+
+export type { FileScan };
+export const amountCeiling = (ports: Pick<Ports, 'config'>) => centsFromDecimal(ports.config.intake.amount_ceiling);

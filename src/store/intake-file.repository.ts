@@ -1,0 +1,111 @@
+import type { Knex } from 'knex';
+import type { Db } from './db.js';
+import type { RowError } from '../intake/row-error.js';
+
+/** The ledger of intake files: what was taken, when, with what outcome, and its row errors. */
+export type IntakeKind = 'policies' | 'income' | 'results';
+export type IntakeStatus = 'applied' | 'rejected' | 'duplicate';
+
+export interface IntakeFileMeta {
+  tenantId: string;
+  kind: IntakeKind;
+  name: string;
+  sha256: string;
+  size: number;
+  encoding: string | null;
+  delimiter: string | null;
+  receivedAt: string;
+  processedAt: string;
+}
+
+export interface IntakeFileRecord {
+  id: number;
+  tenant_id: string;
+  kind: IntakeKind;
+  name: string;
+  sha256: string;
+  size: number;
+  status: IntakeStatus;
+  duplicate_of: number | null;
+  imported: number;
+  failed: number;
+  warnings: number;
+  received_at: string;
+  processed_at: string;
+  archive_path: string | null;
+  finished_at: string | null;
+}
+
+/** Keep the ledger bounded for a hopeless file: the first errors say what is wrong. */
+export const MAX_STORED_ERRORS = 100_000;
+
+export function fileRow(meta: IntakeFileMeta, status: IntakeStatus) {
+  return {
+    tenant_id: meta.tenantId,
+    kind: meta.kind,
+    name: meta.name,
+    sha256: meta.sha256,
+    size: meta.size,
+    status,
+    encoding: meta.encoding,
+    delimiter: meta.delimiter,
+    received_at: meta.receivedAt,
+    processed_at: meta.processedAt,
+  };
+}
+
+export async function findApplied(knex: Knex, tenantId: string, sha256: string): Promise<IntakeFileRecord | undefined> {
+  return (await knex('intake_files').where({ tenant_id: tenantId, sha256, status: 'applied' }).first()) as IntakeFileRecord | undefined;
+}
+
+/** Files whose outcome is committed but whose move/result write did not finish (a crash). */
+export async function findUnfinished(knex: Knex, tenantId: string, sha256: string, name: string): Promise<IntakeFileRecord | undefined> {
+  return (await knex('intake_files')
+    .where({ tenant_id: tenantId, sha256, name })
+    .whereNull('finished_at')
+    .orderBy('id', 'desc')
+    .first()) as IntakeFileRecord | undefined;
+}
+
+export async function insertFile(
+  knex: Knex,
+  meta: IntakeFileMeta,
+  status: IntakeStatus,
+  extra: { imported?: number; failed?: number; warnings?: number; duplicate_of?: number } = {},
+): Promise<number> {
+  const [row] = (await knex('intake_files').insert({ ...fileRow(meta, status), ...extra }).returning('id')) as { id: number }[];
+  return row!.id;
+}
+
+export async function insertErrors(knex: Knex, fileId: number, errors: RowError[]): Promise<void> {
+  const rows = errors.slice(0, MAX_STORED_ERRORS).map((e) => ({
+    intake_file_id: fileId,
+    line: e.line,
+    column: e.column,
+    code: e.code,
+    message: e.message,
+    severity: e.severity ?? 'error',
+  }));
+  for (let i = 0; i < rows.length; i += 400) await knex('intake_errors').insert(rows.slice(i, i + 400));
+}
+
+export async function markFinished(db: Db, fileId: number, archivePath: string | null, at: string): Promise<void> {
+  await db.knex('intake_files').where({ id: fileId }).update({ archive_path: archivePath, finished_at: at });
+}
+
+export async function fileErrors(db: Db, fileId: number): Promise<RowError[]> {
+  const rows = (await db
+    .knex('intake_errors')
+    .where({ intake_file_id: fileId })
+    .orderBy(['line', 'id'])
+    .select('line', 'column', 'code', 'message', 'severity')) as RowError[];
+  return rows;
+}
+
+export async function getFile(db: Db, fileId: number): Promise<IntakeFileRecord> {
+  return (await db.knex('intake_files').where({ id: fileId }).first()) as IntakeFileRecord;
+}
+
+export async function ensureTenant(knex: Knex, id: string, name: string, at: string): Promise<void> {
+  await knex('tenants').insert({ id, name, created_at: at }).onConflict('id').ignore();
+}

@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+import type { Db } from './db.js';
+import * as m001 from './migrations/001_foundation.js';
+
+/**
+ * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
+ * schema that has migrations it does not know (a newer kasi migrated this database).
+ */
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_foundation', m001]];
+
+const source: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m[0],
+  getMigration: async (m) => m[1],
+};
+
+const TABLE = 'kasi_migrations';
+
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  if (!(await db.knex.schema.hasTable(TABLE))) return [];
+  const rows = (await db.knex(TABLE).select('name').orderBy('id')) as { name: string }[];
+  return rows.map((r) => r.name);
+}
+
+export class SchemaTooNewError extends Error {
+  constructor(readonly unknown: string[]) {
+    super(
+      `the database schema is newer than this kasi (unknown migrations: ${unknown.join(', ')}); run the kasi version that migrated it, or a newer one`,
+    );
+  }
+}
+
+export async function schemaState(db: Db): Promise<{ applied: string[]; pending: string[]; unknown: string[] }> {
+  const applied = await appliedMigrations(db);
+  const known = new Set(MIGRATIONS.map((m) => m[0]));
+  const have = new Set(applied);
+  return {
+    applied,
+    pending: MIGRATIONS.map((m) => m[0]).filter((n) => !have.has(n)),
+    unknown: applied.filter((n) => !known.has(n)),
+  };
+}
+
+/** Bring the schema up to date; returns the names applied now. */
+export async function migrate(db: Db): Promise<string[]> {
+  const state = await schemaState(db);
+  if (state.unknown.length) throw new SchemaTooNewError(state.unknown);
+  const [, applied] = (await db.knex.migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
+  return applied;
+}
+
+/** For the daemon and commands: the schema must be exactly current. */
+export async function assertSchemaCurrent(db: Db): Promise<void> {
+  const state = await schemaState(db);
+  if (state.unknown.length) throw new SchemaTooNewError(state.unknown);
+  if (state.pending.length) await migrate(db);
+}

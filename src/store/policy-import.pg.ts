@@ -1,0 +1,128 @@
+import { Writable } from 'node:stream';
+import pgCopy from 'pg-copy-streams';
+import type pg from 'pg';
+import type { Db } from './db.js';
+import { withPgConnection } from './db.js';
+import type { PolicyItem } from '../intake/policy-file.reader.js';
+import type { Tally } from '../intake/tally.js';
+import type { RowError } from '../intake/row-error.js';
+import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
+import { copyLine } from './copy-text.js';
+import { unknownCancelled } from './policy-import.sqlite.js';
+
+/**
+ * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging
+ * table, then applied with one set-based INSERT … ON CONFLICT, all in one transaction.
+ */
+const UPSERT = `
+INSERT INTO policies AS p (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
+  collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
+SELECT $1, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status,
+  CASE WHEN status = 'cancelled' THEN $2 END, $2, $2, $3
+FROM kasi_stage_policies
+ON CONFLICT (tenant_id, policy_number) DO UPDATE SET
+  customer_id = EXCLUDED.customer_id,
+  external_customer_ref = EXCLUDED.external_customer_ref,
+  product_code = EXCLUDED.product_code,
+  collection_amount = EXCLUDED.collection_amount,
+  status = EXCLUDED.status,
+  cancelled_at = CASE WHEN EXCLUDED.status = 'cancelled' THEN COALESCE(p.cancelled_at, EXCLUDED.cancelled_at) END,
+  updated_at = EXCLUDED.updated_at,
+  intake_file_id = EXCLUDED.intake_file_id
+WHERE (p.customer_id, p.external_customer_ref, p.product_code, p.collection_amount, p.status)
+  IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.external_customer_ref, EXCLUDED.product_code, EXCLUDED.collection_amount, EXCLUDED.status)`;
+
+export interface PgApplyHooks {
+  /** Called inside the transaction after the upsert, with the staging table still there. */
+  afterRowsPg?: (conn: pg.PoolClient, fileId: number) => Promise<void>;
+}
+
+/** Stream lines into `COPY <target> FROM STDIN`, honouring backpressure. */
+export async function copyInto(conn: pg.PoolClient, sql: string, lines: AsyncIterable<string>): Promise<void> {
+  const stream = conn.query(pgCopy.from(sql)) as Writable;
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('finish', resolve);
+    stream.on('error', reject);
+  });
+  let buf = '';
+  for await (const line of lines) {
+    buf += line;
+    if (buf.length >= 1 << 16) {
+      const ok = stream.write(buf);
+      buf = '';
+      if (!ok) await new Promise<void>((r) => stream.once('drain', r));
+    }
+  }
+  if (buf) stream.write(buf);
+  stream.end();
+  await done;
+}
+
+export async function applyPoliciesPg(
+  db: Db,
+  meta: IntakeFileMeta,
+  items: AsyncIterable<PolicyItem>,
+  tally: Tally,
+  decide: () => RowError | null,
+  hooks: PgApplyHooks = {},
+): Promise<{ fileId: number; reject: RowError | null }> {
+  return withPgConnection(db, async (conn) => {
+    const now = meta.processedAt;
+    await conn.query('BEGIN');
+    try {
+      await conn.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING', [meta.tenantId, now]);
+      const ins = await conn.query(
+        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
+         VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8, $9) RETURNING id`,
+        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now],
+      );
+      const fileId = Number((ins.rows[0] as { id: number }).id);
+      await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text, customer_id text,
+        external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
+      let staged = 0;
+      async function* lines(): AsyncGenerator<string> {
+        for await (const item of items) {
+          if (item.kind === 'error') {
+            tally.add(item);
+            continue;
+          }
+          const r = item.row;
+          staged++;
+          yield copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
+        }
+      }
+      await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
+      const unknown = await conn.query(
+        `DELETE FROM kasi_stage_policies s WHERE s.status = 'cancelled'
+           AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1 AND p.policy_number = s.policy_number)
+         RETURNING s.line, s.policy_number`,
+        [meta.tenantId],
+      );
+      for (const u of unknown.rows as { line: number; policy_number: string }[]) tally.add(unknownCancelled(u.line, u.policy_number));
+      tally.imported += staged - unknown.rows.length;
+      const reject = decide();
+      if (reject) {
+        await conn.query('ROLLBACK');
+        return { fileId: 0, reject };
+      }
+      await conn.query(UPSERT, [meta.tenantId, now, fileId]);
+      await hooks.afterRowsPg?.(conn, fileId);
+      const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
+      if (errs.length) {
+        await copyInto(
+          conn,
+          'COPY intake_errors (intake_file_id, line, "column", code, message, severity) FROM STDIN',
+          (async function* () {
+            for (const e of errs) yield copyLine([fileId, e.line, e.column, e.code, e.message, e.severity ?? 'error']);
+          })(),
+        );
+      }
+      await conn.query('UPDATE intake_files SET imported = $1, failed = $2, warnings = $3 WHERE id = $4', [tally.imported, tally.failed, tally.warnings, fileId]);
+      await conn.query('COMMIT');
+      return { fileId, reject: null };
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}

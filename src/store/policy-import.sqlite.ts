@@ -1,0 +1,113 @@
+import type { Db } from './db.js';
+import { withSqliteConnection } from './db.js';
+import type { PolicyItem } from '../intake/policy-file.reader.js';
+import type { Tally } from '../intake/tally.js';
+import type { RowError } from '../intake/row-error.js';
+import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
+
+/**
+ * Policy upsert on SQLite: one IMMEDIATE transaction for the whole file, one prepared statement
+ * run per row (better-sqlite3 is synchronous, so this is the fastest path SQLite has). A row that
+ * changes nothing is not rewritten. Returns the decision of `decide` after the rows are in.
+ */
+const UPSERT = `
+INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
+  collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
+VALUES (@tenant, @policy_number, @customer_id, @ref, @product, @amount, @status, @cancelled_at, @now, @now, @file)
+ON CONFLICT (tenant_id, policy_number) DO UPDATE SET
+  customer_id = excluded.customer_id,
+  external_customer_ref = excluded.external_customer_ref,
+  product_code = excluded.product_code,
+  collection_amount = excluded.collection_amount,
+  status = excluded.status,
+  cancelled_at = CASE WHEN excluded.status = 'cancelled' THEN COALESCE(policies.cancelled_at, excluded.cancelled_at) ELSE NULL END,
+  updated_at = excluded.updated_at,
+  intake_file_id = excluded.intake_file_id
+WHERE policies.customer_id IS NOT excluded.customer_id
+   OR policies.external_customer_ref IS NOT excluded.external_customer_ref
+   OR policies.product_code IS NOT excluded.product_code
+   OR policies.collection_amount IS NOT excluded.collection_amount
+   OR policies.status IS NOT excluded.status`;
+
+export interface ApplyHooks {
+  /** Called inside the transaction with the policy numbers cancelled by this file. */
+  afterRowsSqlite?: (conn: import('better-sqlite3').Database, fileId: number, cancelled: string[]) => void;
+}
+
+export async function applyPoliciesSqlite(
+  db: Db,
+  meta: IntakeFileMeta,
+  items: AsyncIterable<PolicyItem>,
+  tally: Tally,
+  decide: () => RowError | null,
+  hooks: ApplyHooks = {},
+): Promise<{ fileId: number; reject: RowError | null }> {
+  return withSqliteConnection(db, async (conn) => {
+    const now = meta.processedAt;
+    conn.exec('BEGIN IMMEDIATE');
+    try {
+      conn.prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(meta.tenantId, meta.tenantId, now);
+      const f = fileRow(meta, 'applied');
+      const fileId = Number(
+        conn
+          .prepare(
+            `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
+             VALUES (@tenant_id, @kind, @name, @sha256, @size, @status, @encoding, @delimiter, @received_at, @processed_at)`,
+          )
+          .run(f).lastInsertRowid,
+      );
+      const upsert = conn.prepare(UPSERT);
+      const known = conn.prepare('SELECT 1 FROM policies WHERE tenant_id = ? AND policy_number = ?').pluck();
+      const params = { tenant: meta.tenantId, policy_number: '', customer_id: '', ref: '', product: '', amount: 0, status: '', cancelled_at: null as string | null, now, file: fileId };
+      const cancelled: string[] = [];
+      for await (const item of items) {
+        if (item.kind === 'error') {
+          tally.add(item);
+          continue;
+        }
+        const r = item.row;
+        if (r.status === 'cancelled') {
+          if (!known.get(meta.tenantId, r.policyNumber)) {
+            tally.add(unknownCancelled(item.line, r.policyNumber));
+            continue;
+          }
+          cancelled.push(r.policyNumber);
+        }
+        params.policy_number = r.policyNumber;
+        params.customer_id = r.customerId;
+        params.ref = r.externalCustomerRef;
+        params.product = r.productCode;
+        params.amount = r.amountCents;
+        params.status = r.status;
+        params.cancelled_at = r.status === 'cancelled' ? now : null;
+        upsert.run(params);
+        tally.imported++;
+      }
+      const reject = decide();
+      if (reject) {
+        conn.exec('ROLLBACK');
+        return { fileId: 0, reject };
+      }
+      hooks.afterRowsSqlite?.(conn, fileId, cancelled);
+      const insErr = conn.prepare('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of tally.sorted().slice(0, MAX_STORED_ERRORS)) insErr.run(fileId, e.line, e.column, e.code, e.message, e.severity ?? 'error');
+      conn
+        .prepare('UPDATE intake_files SET imported = ?, failed = ?, warnings = ? WHERE id = ?')
+        .run(tally.imported, tally.failed, tally.warnings, fileId);
+      conn.exec('COMMIT');
+      return { fileId, reject: null };
+    } catch (err) {
+      if (conn.inTransaction) conn.exec('ROLLBACK');
+      throw err;
+    }
+  });
+}
+
+export function unknownCancelled(line: number, policyNumber: string): RowError {
+  return {
+    line,
+    column: 'status',
+    code: 'CANCEL_UNKNOWN_POLICY',
+    message: `policy_number "${policyNumber}" is cancelled but kasi has no such policy for this insurer; check the number`,
+  };
+}
