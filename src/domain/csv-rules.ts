@@ -22,7 +22,8 @@ export function checkText(column: string, raw: string | undefined, max: number):
       message: `${column} contains a control or invisible character (U+${bad.toString(16).toUpperCase().padStart(4, '0')}); remove it`,
     };
   }
-  if ([...value].length > max) return { column, code: 'TOO_LONG', message: `${column} is longer than ${max} characters` };
+  // UTF-16 length bounds the code-point count from above: count code points only when needed
+  if (value.length > max && [...value].length > max) return { column, code: 'TOO_LONG', message: `${column} is longer than ${max} characters` };
   return { value };
 }
 

@@ -27,7 +27,17 @@ const COMMA_FORM = /^(\d+)(?:,(\d{1,}))?$/;
  * (including no-break spaces) are tolerated; a thousands separator is not, because "1,500" in a
  * dot-decimal file or "1.500" in a comma-decimal file could mean two different amounts.
  */
+const PLAIN_DOT = /^(\d{1,12})(?:\.(\d{1,2}))?$/;
+const PLAIN_COMMA = /^(\d{1,12})(?:,(\d{1,2}))?$/;
+
 export function parseAmount(raw: string, decimal: '.' | ',', ceiling: Cents): AmountParse {
+  // fast path: the plain form almost every row uses
+  const plain = (decimal === '.' ? PLAIN_DOT : PLAIN_COMMA).exec(raw);
+  if (plain) {
+    const f = plain[2];
+    const cents = Number(plain[1]) * 100 + (f === undefined ? 0 : f.length === 1 ? Number(f) * 10 : Number(f));
+    if (cents > 0 && cents <= ceiling) return { ok: true, cents };
+  }
   let s = raw.trim();
   if (s === '') return { ok: false, code: 'AMOUNT_REQUIRED', message: 'collection_amount is empty' };
   if (s[0] === 'R' || s[0] === 'r') s = s.slice(1);

@@ -23,36 +23,41 @@ export interface PolicyRowRules {
   ceilingCents: Cents;
 }
 
+function cellOf(cells: string[], header: HeaderMap, name: string): string | undefined {
+  const i = header.index.get(name);
+  return i === undefined ? undefined : cells[i];
+}
+
+function textOf(cells: string[], header: HeaderMap, name: string, max: number, errors: CellError[]): string {
+  const r = checkText(name, cellOf(cells, header, name), max);
+  if (isCellError(r)) {
+    errors.push(r);
+    return '';
+  }
+  return r.value;
+}
+
 /** Validate one data row; every bad cell is reported, not just the first. */
 export function readPolicyRow(cells: string[], header: HeaderMap, rules: PolicyRowRules): { ok: true; row: PolicyRow } | { ok: false; errors: CellError[] } {
   const errors: CellError[] = [];
-  const cell = (name: string): string | undefined => {
-    const i = header.index.get(name);
-    return i === undefined ? undefined : cells[i];
-  };
-  const text = (name: string, max: number): string => {
-    const r = checkText(name, cell(name), max);
-    if (isCellError(r)) {
-      errors.push(r);
-      return '';
-    }
-    return r.value;
-  };
-  const customerId = text('customer_id', 64);
-  const externalCustomerRef = text('external_customer_ref', 64);
-  const policyNumber = text('policy_number', 64);
-  const productCode = (cell('product_code') ?? '').trim();
+  const customerId = textOf(cells, header, 'customer_id', 64, errors);
+  const externalCustomerRef = textOf(cells, header, 'external_customer_ref', 64, errors);
+  const policyNumber = textOf(cells, header, 'policy_number', 64, errors);
+  const productCode = (cellOf(cells, header, 'product_code') ?? '').trim();
   if (productCode === '') errors.push({ column: 'product_code', code: 'REQUIRED', message: 'product_code is required' });
   else if (!PRODUCT_CODE.test(productCode)) {
     errors.push({ column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: `product_code "${productCode}" must be 1-32 of A-Z a-z 0-9 _ -` });
   }
-  const amount = parseAmount(cell('collection_amount') ?? '', rules.decimal, rules.ceilingCents);
+  const amount = parseAmount(cellOf(cells, header, 'collection_amount') ?? '', rules.decimal, rules.ceilingCents);
   if (!amount.ok) errors.push({ column: 'collection_amount', code: amount.code, message: amount.message });
-  const rawStatus = (cell('status') ?? '').trim().toLowerCase();
+  const statusCell = cellOf(cells, header, 'status');
   let status: PolicyStatus = 'active';
-  if (rawStatus === 'cancelled' || rawStatus === 'active') status = rawStatus;
-  else if (rawStatus !== '') {
-    errors.push({ column: 'status', code: 'INVALID_STATUS', message: `status "${cell('status')!.trim()}" must be active or cancelled (empty means active)` });
+  if (statusCell !== undefined && statusCell !== '' && statusCell !== 'active') {
+    const s = statusCell.trim().toLowerCase();
+    if (s === 'cancelled') status = 'cancelled';
+    else if (s !== 'active' && s !== '') {
+      errors.push({ column: 'status', code: 'INVALID_STATUS', message: `status "${statusCell.trim()}" must be active or cancelled (empty means active)` });
+    }
   }
   if (errors.length || !amount.ok) return { ok: false, errors };
   return { ok: true, row: { customerId, externalCustomerRef, policyNumber, productCode, amountCents: amount.cents, status } };

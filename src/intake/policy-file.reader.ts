@@ -1,7 +1,7 @@
 import { mapHeader, sniffDelimiter, type Delimiter } from '../domain/csv-rules.js';
 import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from '../domain/policy-row.js';
 import type { Cents } from '../domain/money.js';
-import { readCsv } from './csv-source.js';
+import { readCsvBatches, type CsvItem } from './csv-source.js';
 import type { FileScan } from './file-scan.js';
 import type { RowError } from './row-error.js';
 
@@ -13,13 +13,14 @@ export type PolicyItem = { kind: 'row'; line: number; row: PolicyRow } | ({ kind
 
 export type OpenedFile<T> =
   | { ok: false; errors: RowError[] }
-  | { ok: true; delimiter: Delimiter; warnings: RowError[]; items: AsyncGenerator<T> };
+  | { ok: true; delimiter: Delimiter; warnings: RowError[]; items: AsyncGenerator<T[]> };
 
 export interface HeaderedCsv {
   delimiter: Delimiter;
   header: import('../domain/csv-rules.js').HeaderMap;
   width: number;
-  rest: AsyncGenerator<import('./csv-source.js').CsvItem>;
+  /** the data rows, in batches */
+  rest: AsyncGenerator<CsvItem[]>;
 }
 
 /** Read the header of a scanned file and map it; shared by every file kind. */
@@ -32,16 +33,23 @@ export async function openHeadered(
 ): Promise<{ ok: false; errors: RowError[] } | ({ ok: true; warnings: RowError[] } & HeaderedCsv)> {
   if (!scan.verdict.ok) return { ok: false, errors: [{ line: 0, column: '', code: scan.verdict.code, message: scan.verdict.message }] };
   const delimiter = sniffDelimiter(scan.headerLine);
-  const rest = readCsv(path, { encoding: scan.verdict.encoding, bom: scan.verdict.bom, delimiter, onBytes });
-  const first = await rest.next();
-  if (first.done) return { ok: false, errors: [{ line: 1, column: '', code: 'FILE_NO_HEADER', message: 'the file has no header row' }] };
-  if (first.value.kind === 'error') {
-    await rest.return(undefined);
-    return { ok: false, errors: [{ line: first.value.line, column: '', code: first.value.code, message: `the header row cannot be read: ${first.value.message}` }] };
+  const batches = readCsvBatches(path, { encoding: scan.verdict.encoding, bom: scan.verdict.bom, delimiter, onBytes });
+  const firstBatch = await batches.next();
+  if (firstBatch.done || firstBatch.value.length === 0) return { ok: false, errors: [{ line: 1, column: '', code: 'FILE_NO_HEADER', message: 'the file has no header row' }] };
+  const head = firstBatch.value[0]!;
+  if (head.kind === 'error') {
+    await batches.return(undefined);
+    return { ok: false, errors: [{ line: head.line, column: '', code: head.code, message: `the header row cannot be read: ${head.message}` }] };
+  }
+  const first = { value: head };
+  async function* rest(): AsyncGenerator<CsvItem[]> {
+    const tail = firstBatch.value!.slice(1);
+    if (tail.length) yield tail;
+    yield* batches;
   }
   const mapped = mapHeader(first.value.cells, required, optional);
   if (!mapped.ok) {
-    await rest.return(undefined);
+    await batches.return(undefined);
     return { ok: false, errors: mapped.problems.map((p) => ({ line: first.value.line, column: p.column, code: p.code, message: p.message })) };
   }
   const warnings: RowError[] = mapped.header.extra.map((name) => ({
@@ -51,7 +59,7 @@ export async function openHeadered(
     message: `column "${name}" is not used and was ignored`,
     severity: 'warning',
   }));
-  return { ok: true, warnings, delimiter, header: mapped.header, width: first.value.cells.length, rest };
+  return { ok: true, warnings, delimiter, header: mapped.header, width: first.value.cells.length, rest: rest() };
 }
 
 export async function openPolicyFile(
@@ -64,42 +72,61 @@ export async function openPolicyFile(
   if (!opened.ok) return opened;
   const { header, width, rest, delimiter } = opened;
   const decimal = delimiter === ';' ? ',' : '.';
-  async function* items(): AsyncGenerator<PolicyItem> {
-    const seen = new Map<string, number>();
-    for await (const item of rest) {
-      if (item.kind === 'error') {
-        yield { kind: 'error', line: item.line, column: '', code: item.code, message: item.message };
-        continue;
-      }
-      if (item.cells.length !== width) {
-        yield {
-          kind: 'error',
-          line: item.line,
-          column: '',
-          code: 'ROW_COLUMN_COUNT',
-          message: `the row has ${item.cells.length} values but the header has ${width}; check delimiters and quotes`,
-        };
-        continue;
-      }
-      const r = readPolicyRow(item.cells, header, { decimal, ceilingCents: rules.ceilingCents });
-      if (!r.ok) {
-        for (const e of r.errors) yield { kind: 'error', line: item.line, ...e };
-        continue;
-      }
-      const first = seen.get(r.row.policyNumber);
-      if (first !== undefined) {
-        yield {
-          kind: 'error',
-          line: item.line,
-          column: 'policy_number',
-          code: 'DUPLICATE_IN_FILE',
-          message: `policy_number "${r.row.policyNumber}" already appears on line ${first}; each policy once per file`,
-        };
-        continue;
-      }
-      seen.set(r.row.policyNumber, item.line);
-      yield { kind: 'row', line: item.line, row: r.row };
+  const seen = new Map<string, number>();
+  const rules2 = { decimal, ceilingCents: rules.ceilingCents } as const;
+  async function* items(): AsyncGenerator<PolicyItem[]> {
+    for await (const batch of rest) {
+      const out: PolicyItem[] = [];
+      for (const item of batch) policyItem(item, header, width, rules2, seen, out);
+      yield out;
     }
   }
   return { ok: true, delimiter, warnings: opened.warnings, items: items() };
+}
+
+/** One CSV item → validated row or row errors (pushed to `out`). */
+function policyItem(
+  item: CsvItem,
+  header: HeaderedCsv['header'],
+  width: number,
+  rules: { decimal: '.' | ','; ceilingCents: Cents },
+  seen: Map<string, number>,
+  out: PolicyItem[],
+): void {
+  if (item.kind === 'error') {
+    out.push({ kind: 'error', line: item.line, column: '', code: item.code, message: item.message });
+    return;
+  }
+  if (item.cells.length !== width) {
+    out.push(columnCountError(item.line, item.cells.length, width));
+    return;
+  }
+  const r = readPolicyRow(item.cells, header, rules);
+  if (!r.ok) {
+    for (const e of r.errors) out.push({ kind: 'error', line: item.line, ...e });
+    return;
+  }
+  const first = seen.get(r.row.policyNumber);
+  if (first !== undefined) {
+    out.push({
+      kind: 'error',
+      line: item.line,
+      column: 'policy_number',
+      code: 'DUPLICATE_IN_FILE',
+      message: `policy_number "${r.row.policyNumber}" already appears on line ${first}; each policy once per file`,
+    });
+    return;
+  }
+  seen.set(r.row.policyNumber, item.line);
+  out.push({ kind: 'row', line: item.line, row: r.row });
+}
+
+export function columnCountError(line: number, got: number, width: number): { kind: 'error' } & RowError {
+  return {
+    kind: 'error',
+    line,
+    column: '',
+    code: 'ROW_COLUMN_COUNT',
+    message: `the row has ${got} values but the header has ${width}; check the delimiter and quotes`,
+  };
 }

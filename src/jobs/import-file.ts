@@ -97,7 +97,7 @@ function duplicateError(of: files.IntakeFileRecord): RowError {
     line: 0,
     column: '',
     code: 'DUPLICATE_FILE',
-    message: `the same bytes were already applied as "${of.name}" on ${of.processed_at.slice(0, 10)}; nothing was applied again`,
+    message: `the same bytes were already applied as "${of.name}" on ${sastDate(new Date(of.processed_at))}; nothing was applied again`,
     severity: 'warning',
   };
 }
@@ -132,14 +132,15 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   const resultPath = join(resultsDir, `${name}.result.csv`);
   await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
-  let dest: string;
-  if (rec.status === 'rejected') {
-    dest = join(ports.paths.failed(rec.tenant_id), name);
-    await writeAtomic(`${dest}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
-  } else {
-    dest = join(ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at))), name);
-  }
-  const movedTo = await place(req, dest, fileId);
+  const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
+  let movedTo: string | null = null;
+  if (await exists(req.path)) {
+    // Pick the free name first so a rejected file's `.errors.csv` sits beside the file it describes,
+    // even when an earlier file of the same name is already there.
+    const target = await freeName(join(dir, name), fileId);
+    if (rec.status === 'rejected') await writeAtomic(`${target}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
+    movedTo = await place(req, target);
+  } // else: already moved by an earlier, interrupted run
   await files.markFinished(ports.db, fileId, movedTo, ports.clock.now().toISOString());
   return { ...summary, fileId, movedTo, resultPath };
 }
@@ -148,21 +149,24 @@ function countLines(errors: RowError[]): number {
   return new Set(errors.filter((e) => e.severity !== 'warning' && e.line > 0).map((e) => e.line)).size;
 }
 
-/** Move (inbox) or copy (CLI) the file to `dest`, never overwriting another file. */
-async function place(req: ImportRequest, dest: string, fileId: number): Promise<string | null> {
-  let target = dest;
+async function exists(path: string): Promise<boolean> {
   try {
-    await stat(target);
-    const ext = extname(dest);
-    target = `${dest.slice(0, dest.length - ext.length)}.${fileId}${ext}`;
+    await stat(path);
+    return true;
   } catch {
-    // free name
+    return false;
   }
-  try {
-    await stat(req.path);
-  } catch {
-    return null; // already moved by an earlier, interrupted run
-  }
+}
+
+/** `dest`, or `<base>.<fileId><ext>` when another file already has that name: never overwrite. */
+async function freeName(dest: string, fileId: number): Promise<string> {
+  if (!(await exists(dest))) return dest;
+  const ext = extname(dest);
+  return `${dest.slice(0, dest.length - ext.length)}.${fileId}${ext}`;
+}
+
+/** Move (inbox) or copy (CLI) the file to `target`. */
+async function place(req: ImportRequest, target: string): Promise<string> {
   await mkdir(join(target, '..'), { recursive: true });
   if (req.mode === 'copy') {
     await copyFile(req.path, target);

@@ -14,23 +14,30 @@ import { unknownCancelled } from './policy-import.sqlite.js';
  * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging
  * table, then applied with one set-based INSERT … ON CONFLICT, all in one transaction.
  */
-const UPSERT = `
-INSERT INTO policies AS p (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
+const UPDATE_CHANGED = `
+UPDATE policies AS p SET
+  customer_id = s.customer_id,
+  external_customer_ref = s.external_customer_ref,
+  product_code = s.product_code,
+  collection_amount = s.collection_amount,
+  status = s.status,
+  cancelled_at = CASE WHEN s.status = 'cancelled' THEN COALESCE(p.cancelled_at, $2::varchar) END,
+  updated_at = $2::varchar,
+  intake_file_id = $3
+FROM kasi_stage_policies s
+WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number
+  AND (p.customer_id, p.external_customer_ref, p.product_code, p.collection_amount, p.status)
+  IS DISTINCT FROM (s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status)`;
+
+// A plain anti-join insert is cheaper than INSERT … ON CONFLICT; imports of one tenant are
+// serialised by an advisory lock, so no other writer can add the same number meanwhile.
+const INSERT_NEW = `
+INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
   collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
-SELECT $1, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status,
-  CASE WHEN status = 'cancelled' THEN $2 END, $2, $2, $3
-FROM kasi_stage_policies
-ON CONFLICT (tenant_id, policy_number) DO UPDATE SET
-  customer_id = EXCLUDED.customer_id,
-  external_customer_ref = EXCLUDED.external_customer_ref,
-  product_code = EXCLUDED.product_code,
-  collection_amount = EXCLUDED.collection_amount,
-  status = EXCLUDED.status,
-  cancelled_at = CASE WHEN EXCLUDED.status = 'cancelled' THEN COALESCE(p.cancelled_at, EXCLUDED.cancelled_at) END,
-  updated_at = EXCLUDED.updated_at,
-  intake_file_id = EXCLUDED.intake_file_id
-WHERE (p.customer_id, p.external_customer_ref, p.product_code, p.collection_amount, p.status)
-  IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.external_customer_ref, EXCLUDED.product_code, EXCLUDED.collection_amount, EXCLUDED.status)`;
+SELECT $1::varchar, s.policy_number, s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status,
+  CASE WHEN s.status = 'cancelled' THEN $2 END, $2, $2, $3
+FROM kasi_stage_policies s
+WHERE NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number)`;
 
 export interface PgApplyHooks {
   /** Called inside the transaction after the upsert, with the staging table still there. */
@@ -61,7 +68,7 @@ export async function copyInto(conn: pg.PoolClient, sql: string, lines: AsyncIte
 export async function applyPoliciesPg(
   db: Db,
   meta: IntakeFileMeta,
-  items: AsyncIterable<PolicyItem>,
+  items: AsyncIterable<PolicyItem[]>,
   tally: Tally,
   decide: () => RowError | null,
   hooks: PgApplyHooks = {},
@@ -70,6 +77,7 @@ export async function applyPoliciesPg(
     const now = meta.processedAt;
     await conn.query('BEGIN');
     try {
+      await conn.query("SELECT pg_advisory_xact_lock(hashtext('kasi:policies:' || $1))", [meta.tenantId]);
       await conn.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING', [meta.tenantId, now]);
       const ins = await conn.query(
         `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
@@ -77,18 +85,22 @@ export async function applyPoliciesPg(
         [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now],
       );
       const fileId = Number((ins.rows[0] as { id: number }).id);
-      await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text, customer_id text,
+      await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
       async function* lines(): AsyncGenerator<string> {
-        for await (const item of items) {
-          if (item.kind === 'error') {
-            tally.add(item);
-            continue;
+        for await (const batch of items) {
+          let buf = '';
+          for (const item of batch) {
+            if (item.kind === 'error') {
+              tally.add(item);
+              continue;
+            }
+            const r = item.row;
+            staged++;
+            buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
           }
-          const r = item.row;
-          staged++;
-          yield copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
+          yield buf;
         }
       }
       await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
@@ -105,7 +117,9 @@ export async function applyPoliciesPg(
         await conn.query('ROLLBACK');
         return { fileId: 0, reject };
       }
-      await conn.query(UPSERT, [meta.tenantId, now, fileId]);
+      await conn.query('ANALYZE kasi_stage_policies');
+      await conn.query(UPDATE_CHANGED, [meta.tenantId, now, fileId]);
+      await conn.query(INSERT_NEW, [meta.tenantId, now, fileId]);
       await hooks.afterRowsPg?.(conn, fileId);
       const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
       if (errs.length) {

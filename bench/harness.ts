@@ -1,0 +1,45 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Timing and peak-RSS sampling for the benchmark; results merged into bench/results.json. */
+export interface Measured<T> {
+  seconds: number;
+  peakRssMb: number;
+  value: T;
+}
+
+export async function measure<T>(fn: () => Promise<T> | T): Promise<Measured<T>> {
+  (globalThis as { gc?: () => void }).gc?.();
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    const seconds = (performance.now() - t0) / 1000;
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { seconds, peakRssMb: Math.round(peak / 1e6), value };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
+
+export function saveSection(name: string, data: unknown): void {
+  const file = join(BENCH_DIR, 'results.json');
+  const all = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  all[name] = { measured_at: new Date().toISOString(), node: process.version, ...(data as object) };
+  writeFileSync(file, JSON.stringify(all, null, 2) + '\n');
+}
+
+export function table(rows: Record<string, string | number>[]): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(width[i]!)).join('  ');
+  return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}
+
+export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
