@@ -15,7 +15,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
     .action(async () => {
       const ports = await openPorts(globals());
       const log = ports.log.child({ component: 'daemon' });
-      const intake = new IntakeService(ports);
+      const intake = new IntakeService(ports, { extraFolders: [{ tenant: 'bank', dir: ports.paths.bankInbox() }] });
       intake.start();
       log.info({ root: ports.config.root, tenants: Object.keys(ports.config.tenants), pid: process.pid }, 'kasi daemon started');
       await new Promise<void>((resolve) => {

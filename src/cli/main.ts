@@ -6,6 +6,7 @@ import { registerMigrate } from './migrate.command.js';
 import { registerStatus } from './status.command.js';
 import { registerDaemon } from './daemon.command.js';
 import { registerDemo } from './demo.command.js';
+import { registerEngine } from './engine.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 const program = new Command();
@@ -25,6 +26,7 @@ registerMigrate(program, globals);
 registerStatus(program, globals);
 registerDaemon(program, globals);
 registerDemo(program, globals);
+registerEngine(program, globals);
 
 try {
   await program.parseAsync(process.argv);

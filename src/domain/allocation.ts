@@ -6,12 +6,18 @@ import type { SettlementAmounts } from './fees.js';
  * column of the settlement CSV sums exactly to the statement (SPEC 5.2).
  */
 
-/** floor(a × b / d) and the remainder in [0, d), exact; d > 0. BigInt only when a × b is unsafe. */
-function mulDivFloor(a: number, b: number, d: number): { q: number; r: number } {
+/**
+ * floor(a × b / d) into `q`, remainder in [0, d) into `r`; exact, d > 0. BigInt only when a × b
+ * is beyond 2^53. Results go to module-level variables rather than a returned object because this
+ * runs once per row per column (millions of calls) and is synchronous, so never interleaved.
+ */
+let q = 0;
+let r = 0;
+function mulDivFloor(a: number, b: number, d: number): void {
   const p = a * b;
   if (Number.isSafeInteger(p)) {
-    let q = Math.floor(p / d);
-    let r = p - q * d;
+    q = Math.floor(p / d);
+    r = p - q * d;
     // p / d is a float: near an integer boundary it can be off by one; the remainder fixes it.
     if (r < 0) {
       q -= 1;
@@ -20,17 +26,18 @@ function mulDivFloor(a: number, b: number, d: number): { q: number; r: number } 
       q += 1;
       r -= d;
     }
-    return { q, r };
+    return;
   }
   const P = BigInt(a) * BigInt(b);
   const D = BigInt(d);
-  let q = P / D;
-  let r = P - q * D;
-  if (r < 0n) {
-    q -= 1n;
-    r += D;
+  let Q = P / D;
+  let R = P - Q * D;
+  if (R < 0n) {
+    Q -= 1n;
+    R += D;
   }
-  return { q: Number(q), r: Number(r) };
+  q = Number(Q);
+  r = Number(R);
 }
 
 /**
@@ -39,10 +46,10 @@ function mulDivFloor(a: number, b: number, d: number): { q: number; r: number } 
  * the largest remainders, ties to the lower index. Deterministic for a given input order.
  *
  * - A negative total is allocated as −allocate(−total), so rounding is symmetric about zero.
- * - Zero weights get zero (whenever the weights share one sign).
+ * - Zero weights always get zero (their remainder is 0, below every remainder that wins a cent).
  * - Weights may mix signs (a reversal line among collections) as long as they do not sum to 0.
  * - All weights zero (or none): only a zero total can be allocated; anything else throws.
- * Invariant (checked): sum(result) === total and |result[i] − total × w[i] / W| < 1.
+ * Invariants: sum(result) === total (checked before returning) and |result[i] − total × w[i] / W| < 1.
  */
 export function allocateLargestRemainder(total: Cents, weights: ArrayLike<Cents>): Cents[] {
   if (!Number.isSafeInteger(total)) throw new Error(`total must be integer cents, got ${total}`);
@@ -68,7 +75,7 @@ export function allocateLargestRemainder(total: Cents, weights: ArrayLike<Cents>
   const rem = new Float64Array(n);
   let given = 0;
   for (let i = 0; i < n; i++) {
-    const { q, r } = mulDivFloor(t, wSign * weights[i]!, W);
+    mulDivFloor(t, wSign * weights[i]!, W);
     out[i] = q;
     rem[i] = r;
     given += q;
@@ -76,11 +83,27 @@ export function allocateLargestRemainder(total: Cents, weights: ArrayLike<Cents>
   // 0 ≤ left < n because every remainder is below W and they add up to left × W.
   const left = t - given;
   if (left > 0) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    order.sort((a, b) => rem[b]! - rem[a]! || a - b);
-    for (let k = 0; k < left; k++) out[order[k]!]! += 1;
+    // The `left` largest remainders get a cent, ties to the lower index. Rather than sorting
+    // rows with a comparator (seconds for a million), find the threshold remainder with a native
+    // numeric sort, then walk the rows in index order.
+    const sorted = Float64Array.from(rem).sort();
+    const threshold = sorted[n - left]!;
+    let atThreshold = left;
+    for (let i = 0; i < n; i++) if (rem[i]! > threshold) atThreshold--;
+    for (let i = 0; i < n; i++) {
+      if (rem[i]! > threshold) out[i]! += 1;
+      else if (rem[i] === threshold && atThreshold > 0) {
+        out[i]! += 1;
+        atThreshold--;
+      }
+    }
   }
-  if (tSign < 0) for (let i = 0; i < n; i++) out[i] = -out[i]! || 0;
+  let check = 0;
+  for (let i = 0; i < n; i++) {
+    if (tSign < 0) out[i] = -out[i]! || 0;
+    check += out[i]!;
+  }
+  if (check !== total) throw new Error(`allocation bug: ${check} allocated of ${total}`);
   return out;
 }
 

@@ -25,7 +25,6 @@ const ACCOUNT_NUMBER = /^\d{7,11}$/;
 const BRANCH_CODE = /^\d{6}$/;
 /** The pain.001 account name (CdtrAcct/Nm) is at most 70 characters. */
 const HOLDER_MAX = 70;
-// eslint-disable-next-line no-control-regex
 const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufeff\ufffd\u2028\u2029]/;
 
 export function isAccountType(t: string): t is AccountType {

@@ -27,6 +27,7 @@ export class InboxWatcher {
   private tracker: SettleTracker;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private dueAt = 0;
   private scanning: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -53,10 +54,22 @@ export class InboxWatcher {
     this.schedule(Math.min(this.opts.rescanMs, Math.max(50, this.opts.settleMs)));
   }
 
+  /**
+   * Scan in `ms`, unless a scan is already due sooner: a hint never postpones one, or a file
+   * written to without pause (an event every few ms) would starve the inbox of scans.
+   */
   private schedule(ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.scan(), ms);
+    const due = performance.now() + ms;
+    if (this.timer) {
+      if (this.dueAt <= due) return;
+      clearTimeout(this.timer);
+    }
+    this.dueAt = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.scan();
+    }, ms);
   }
 
   /** One pass over every folder; never two at once. */

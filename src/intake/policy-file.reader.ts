@@ -130,3 +130,34 @@ export function columnCountError(line: number, got: number, width: number): { ki
     message: `the row has ${got} values but the header has ${width}; check the delimiter and quotes`,
   };
 }
+
+/** Any row-per-record file kind: header mapped by name, each record read by `readRow`. */
+export async function openRowFile<T>(
+  path: string,
+  scan: FileScan,
+  required: readonly string[],
+  optional: readonly string[],
+  readRow: (cells: string[], header: HeaderedCsv['header'], decimal: '.' | ',') => { ok: true; row: T } | { ok: false; errors: import('../domain/csv-rules.js').CellError[] },
+): Promise<OpenedFile<{ kind: 'row'; line: number; row: T } | ({ kind: 'error' } & RowError)>> {
+  const opened = await openHeadered(path, scan, required, optional);
+  if (!opened.ok) return opened;
+  const { header, width, rest, delimiter } = opened;
+  const decimal = delimiter === ';' ? ',' : '.';
+  type Item = { kind: 'row'; line: number; row: T } | ({ kind: 'error' } & RowError);
+  async function* items(): AsyncGenerator<Item[]> {
+    for await (const batch of rest) {
+      const out: Item[] = [];
+      for (const item of batch) {
+        if (item.kind === 'error') out.push({ kind: 'error', line: item.line, column: '', code: item.code, message: item.message });
+        else if (item.cells.length !== width) out.push(columnCountError(item.line, item.cells.length, width));
+        else {
+          const r = readRow(item.cells, header, decimal);
+          if (r.ok) out.push({ kind: 'row', line: item.line, row: r.row });
+          else for (const e of r.errors) out.push({ kind: 'error', line: item.line, ...e });
+        }
+      }
+      yield out;
+    }
+  }
+  return { ok: true, delimiter, warnings: opened.warnings, items: items() };
+}

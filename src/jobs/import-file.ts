@@ -11,6 +11,7 @@ import * as files from '../store/intake-file.repository.js';
 import type { IntakeFileMeta, IntakeKind } from '../store/intake-file.repository.js';
 import type { Ports } from './ports.js';
 import { kindHandler } from './intake-kinds.js';
+import './intake-engine-kinds.js';
 
 /**
  * Intake of one file (SPEC 3): hash → duplicate check → one transaction → result files → archive
@@ -75,19 +76,21 @@ export async function importFile(ports: Ports, req: ImportRequest): Promise<Inta
     flog.warn({ duplicateOf: applied.id }, 'duplicate file: same bytes already applied; archived, not applied again');
     return finish(ports, req, id);
   }
-  if (!kind) {
-    return reject(ports, req, meta, [
-      { line: 0, column: '', code: 'FILE_UNKNOWN_KIND', message: `"${name}" is not a known file: name policy files policies*.csv and income files income*.csv` },
-    ]);
+  const bank = req.tenantId === 'bank';
+  if (!kind || (bank && kind !== 'results') || (!bank && kind === 'results')) {
+    const message = bank
+      ? `"${name}" is not a bank result file: the bank folder takes results*.csv only`
+      : `"${name}" is not a known file: name policy files policies*.csv and income files income*.csv`;
+    return reject(ports, req, meta, [{ line: 0, column: '', code: 'FILE_UNKNOWN_KIND', message }]);
   }
   const handler = kindHandler(kind);
-  const opened = await handler.open(req.path, scan, ports.config, (b) => req.onProgress?.(b, scan.size));
+  const opened = await handler.open(req.path, scan, ports, (b) => req.onProgress?.(b, scan.size));
   if (!opened.ok) return reject(ports, req, meta, opened.errors);
   meta.delimiter = opened.delimiter;
   const tally = new Tally(opened.warnings);
   const share = parseRate(ports.config.intake.max_failed_share);
   const res = await handler.apply(ports, meta, opened.items, tally, () => tally.verdict(share, handler.label));
-  if (res.reject) return reject(ports, req, meta, [res.reject, ...tally.sorted()]);
+  if (res.reject) return reject(ports, req, meta, [res.reject, ...tally.sorted()], tally.failed);
   flog.info({ fileId: res.fileId, kind, imported: tally.imported, failed: tally.failed, warnings: tally.warnings }, 'file applied');
   return finish(ports, req, res.fileId);
 }
@@ -102,9 +105,10 @@ function duplicateError(of: files.IntakeFileRecord): RowError {
   };
 }
 
-async function reject(ports: Ports, req: ImportRequest, meta: IntakeFileMeta, errors: RowError[]): Promise<IntakeOutcome> {
+/** `failedRows`: data rows that failed (0 when the file was refused before its rows were read). */
+async function reject(ports: Ports, req: ImportRequest, meta: IntakeFileMeta, errors: RowError[], failedRows = 0): Promise<IntakeOutcome> {
   const id = await ports.db.knex.transaction(async (trx) => {
-    const fid = await files.insertFile(trx, meta, 'rejected', { failed: 0 });
+    const fid = await files.insertFile(trx, meta, 'rejected', { failed: failedRows });
     await files.insertErrors(trx, fid, errors);
     return fid;
   });
@@ -124,7 +128,7 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
     sha256: rec.sha256,
     status: rec.status,
     imported: rec.imported,
-    failed: rec.status === 'rejected' ? countLines(errors) : rec.failed,
+    failed: rec.failed,
     warnings: rec.warnings,
     errors: errors.map((e) => ({ line: e.line, column: e.column, code: e.code, message: e.message, severity: e.severity ?? 'error' })),
   };
@@ -143,10 +147,6 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   } // else: already moved by an earlier, interrupted run
   await files.markFinished(ports.db, fileId, movedTo, ports.clock.now().toISOString());
   return { ...summary, fileId, movedTo, resultPath };
-}
-
-function countLines(errors: RowError[]): number {
-  return new Set(errors.filter((e) => e.severity !== 'warning' && e.line > 0).map((e) => e.line)).size;
 }
 
 async function exists(path: string): Promise<boolean> {

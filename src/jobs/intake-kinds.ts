@@ -1,4 +1,3 @@
-import type { KasiConfig } from '../config.js';
 import { centsFromDecimal } from '../domain/money.js';
 import type { FileScan } from '../intake/file-scan.js';
 import { openPolicyFile, type OpenedFile } from '../intake/policy-file.reader.js';
@@ -12,13 +11,13 @@ import type { Ports } from './ports.js';
 /** Each intake file kind: how to open it and how to apply its rows in one transaction. */
 export interface KindHandler {
   label: string;
-  open(path: string, scan: FileScan, config: KasiConfig, onBytes?: (n: number) => void): Promise<OpenedFile<unknown>>;
+  open(path: string, scan: FileScan, ports: Ports, onBytes?: (n: number) => void): Promise<OpenedFile<unknown>>;
   apply(ports: Ports, meta: IntakeFileMeta, items: AsyncIterable<unknown>, tally: Tally, decide: () => RowError | null): Promise<{ fileId: number; reject: RowError | null }>;
 }
 
 const policies: KindHandler = {
   label: 'policy',
-  open: (path, scan, config, onBytes) => openPolicyFile(path, scan, { ceilingCents: centsFromDecimal(config.intake.amount_ceiling) }, onBytes),
+  open: (path, scan, ports, onBytes) => openPolicyFile(path, scan, { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling) }, onBytes),
   apply: (ports, meta, items, tally, decide) =>
     ports.db.dialect === 'sqlite'
       ? applyPoliciesSqlite(ports.db, meta, items as never, tally, decide)

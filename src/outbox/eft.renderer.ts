@@ -63,7 +63,6 @@ export function paymentProblems(p: EftPayment): string[] {
 }
 
 // XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and U+FFFE/U+FFFF.
-// eslint-disable-next-line no-control-regex
 const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Escape text for element content and attributes; a character XML cannot carry throws. */
@@ -129,6 +128,7 @@ function checkFile(f: EftFile): void {
   if (!isIsoDate(f.paymentDate)) throw new Error(`payment date "${f.paymentDate}" is not a date`);
   if (!Number.isInteger(f.sequence) || f.sequence < 1 || f.sequence > 999) throw new Error(`file sequence ${f.sequence} is not 1..999`);
   if (f.payments.length === 0) throw new Error('a payment file needs at least one payment');
+  if (f.debtor.name.trim() === '') throw new Error("the provider's name is empty");
   const debtor = validateBankAccount(f.debtor.account);
   if (debtor.length > 0) throw new Error(`the provider's bank account is invalid: ${debtor.join('; ')}`);
   const refs = new Set<string>();

@@ -1,3 +1,4 @@
+import { sastDate } from '../domain/dates.js';
 import { maskAccountNumber, validateBankAccount, type BankAccount } from '../domain/bank-account.js';
 import {
   amountTable,
@@ -63,7 +64,7 @@ export function statementPdf(input: StatementPdfInput): Promise<Buffer> {
       keyValues(doc, [
         ['Settlement number', s.settlementNumber],
         ['Period', s.periodMonth],
-        ['Statement date', s.createdAt.toISOString().slice(0, 10)],
+        ['Statement date', sastDate(s.createdAt)],
         ['Status', s.status],
       ]);
       parties(doc, ['From (collections provider)', provider], ['To (insurer)', tenant]);

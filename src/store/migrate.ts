@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import * as m001 from './migrations/001_foundation.js';
+import * as m002 from './migrations/002_engine.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -11,7 +12,10 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [['001_foundation', m001]];
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_foundation', m001],
+  ['002_engine', m002],
+];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],

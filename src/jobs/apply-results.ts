@@ -1,0 +1,158 @@
+import type { DebitResult } from '../bank/gateway.js';
+import { lastFailureReason } from '../domain/engine/collection-state.js';
+import { classifyReturn } from '../domain/engine/reason-codes.js';
+import type { Sql, Param } from '../store/sql.js';
+
+/**
+ * Applies bank results (from the simulator at once, or from result files) inside the caller's
+ * transaction. A result for an unknown instruction, or a second result for one instruction, is
+ * recorded and reported, never applied; a result for a closed period is recorded as late and
+ * carried as an adjustment into the next settlement, never changing the closed collection.
+ */
+export type ResultOutcome = 'applied' | 'late' | 'unknown' | 'repeated';
+
+export interface ResultsSummary {
+  outcomes: ResultOutcome[];
+  applied: number;
+  late: number;
+  unknown: number;
+  repeated: number;
+  paidCents: number;
+}
+
+interface Classified {
+  seq: number;
+  instruction_id: string;
+  attempt_id: number | null;
+  status: string | null;
+  collection_id: number | null;
+  period: string | null;
+  tenant_id: string | null;
+  closed_at: string | null;
+  amount_requested: number | null;
+}
+
+export async function applyResults(sql: Sql, results: readonly DebitResult[], now: string, intakeFileId: number | null = null): Promise<ResultsSummary> {
+  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, paidCents: 0 };
+  if (results.length === 0) return summary;
+  await sql.stage(
+    'kasi_results',
+    [['seq', 'int'], ['instruction_id', 'text']],
+    results.map((r, i) => [i, r.instructionId]),
+  );
+  const rows = await sql.all<Classified>(
+    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested
+     FROM kasi_results s
+     LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
+     LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
+     ORDER BY s.seq`,
+  );
+  const seen = new Set<string>();
+  const updates: Param[][] = [];
+  const late: { r: DebitResult; c: Classified }[] = [];
+  const ledger: Param[][] = [];
+  for (const c of rows) {
+    const r = results[c.seq]!;
+    let outcome: ResultOutcome;
+    if (c.attempt_id === null) outcome = 'unknown';
+    else if (seen.has(r.instructionId) || c.status === 'PAID' || c.status === 'UNPAID') outcome = 'repeated';
+    else if (c.closed_at) outcome = 'late';
+    else outcome = 'applied';
+    seen.add(r.instructionId);
+    summary.outcomes[c.seq] = outcome;
+    summary[outcome]++;
+    const amount = r.result === 'PAID' ? r.amountCollectedCents : 0;
+    ledger.push([r.instructionId, r.result, amount, r.reasonCode, r.processedDate, intakeFileId, outcome, now]);
+    if (outcome === 'applied' || outcome === 'late') {
+      const reason = r.result === 'UNPAID' ? classifyReturn(r.reasonCode ?? '').reason : null;
+      updates.push([c.attempt_id, r.result, amount, r.result === 'UNPAID' ? r.reasonCode : null, reason, r.processedDate]);
+      if (r.result === 'PAID') summary.paidCents += amount;
+    }
+    if (outcome === 'late') late.push({ r, c });
+  }
+  await sql.stage(
+    'kasi_ledger',
+    [['instruction_id', 'text'], ['result', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['processed_date', 'text'], ['intake_file_id', 'int'], ['outcome', 'text'], ['received_at', 'text']],
+    ledger,
+  );
+  await sql.run(
+    `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
+     SELECT instruction_id, result, amount, reason_code, processed_date, intake_file_id, outcome, received_at FROM kasi_ledger`,
+  );
+  if (updates.length === 0) return summary;
+  await sql.stage(
+    'kasi_attempt_results',
+    [['id', 'int'], ['status', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['reason', 'text'], ['processed_date', 'text']],
+    updates,
+  );
+  await sql.run(
+    `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
+       processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
+     FROM kasi_attempt_results s WHERE attempts.id = s.id`,
+    [now, now],
+  );
+  await refreshCollections(sql, [...new Set(rows.filter((c, i) => summary.outcomes[i] === 'applied').map((c) => c.collection_id!))], now);
+  if (late.length) await recordLate(sql, late, now);
+  return summary;
+}
+
+/** Recompute the collections' running figures from their attempts (the attempts are the truth). */
+export async function refreshCollections(sql: Sql, ids: number[], now: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 5000) {
+    const chunk = ids.slice(i, i + 5000);
+    if (!chunk.length) continue;
+    await sql.stage('kasi_ids', [['id', 'int']], chunk.map((id) => [id]));
+    const attempts = await sql.all<{ collection_id: number; status: string; amount_collected: number | null; reason_code: string | null }>(
+      `SELECT a.collection_id, a.status, a.amount_collected, a.reason_code FROM attempts a JOIN kasi_ids k ON k.id = a.collection_id
+       ORDER BY a.collection_id, a.presentment`,
+    );
+    const rows: Param[][] = [];
+    let k = 0;
+    while (k < attempts.length) {
+      const id = attempts[k]!.collection_id;
+      const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
+      let collected = 0;
+      let pending = 0;
+      let halted: string | null = null;
+      let flag: string | null = null;
+      for (; k < attempts.length && attempts[k]!.collection_id === id; k++) {
+        const a = attempts[k]!;
+        if (a.status === 'PAID') collected += a.amount_collected ?? 0;
+        if (a.status === 'SUBMITTED' || a.status === 'PRESENTED') pending++;
+        const result = a.status === 'PAID' || a.status === 'UNPAID' ? a.status : 'PENDING';
+        mine.push({ result, reasonCode: a.reason_code });
+        if (a.status === 'UNPAID') {
+          const cls = classifyReturn(a.reason_code ?? '');
+          if (cls.kind === 'hard') halted ??= cls.reason;
+          if (cls.flag === 'DECEASED') flag = 'DECEASED';
+        }
+      }
+      rows.push([id, collected, pending, lastFailureReason(mine), halted, flag]);
+    }
+    await sql.stage(
+      'kasi_collection_figures',
+      [['id', 'int'], ['collected', 'int'], ['pending', 'int'], ['last_failure_reason', 'text'], ['halted', 'text'], ['flag', 'text']],
+      rows,
+    );
+    await sql.run(
+      `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
+         halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
+       FROM kasi_collection_figures s WHERE collections.id = s.id`,
+      [now],
+    );
+  }
+}
+
+/** A paid result for a closed period: an adjustment for the tenant's next settlement. */
+async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified }[], now: string): Promise<void> {
+  for (const { r, c } of late) {
+    if (r.result !== 'PAID' || r.amountCollectedCents === 0) continue;
+    await sql.run(
+      `INSERT INTO adjustments (tenant_id, origin_period, policy_number, customer_id, external_customer_ref, product_code, amount, bank_result_id, reason, created_at)
+       SELECT col.tenant_id, col.period, col.policy_number, col.customer_id, col.external_customer_ref, col.product_code, ?,
+         (SELECT MAX(id) FROM bank_results WHERE instruction_id = ?), ?, ?
+       FROM collections col WHERE col.id = ?`,
+      [r.amountCollectedCents, r.instructionId, `late result for ${r.instructionId} processed ${r.processedDate}`, now, c.collection_id],
+    );
+  }
+}

@@ -1,0 +1,255 @@
+import type { BankGateway, DebitInstruction, DebitResult } from '../bank/gateway.js';
+import { debitFileName } from '../bank/file-gateway.js';
+import { addMonths } from '../domain/calendar.js';
+import { firstDayOf, periodOf, type IsoDate, type Period } from '../domain/dates.js';
+import { buildIncomeModel, LOOKBACK_MONTHS } from '../domain/engine/income-model.js';
+import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.js';
+import * as repo from '../store/engine.repository.js';
+import { reading, transaction, type Param, type Sql } from '../store/sql.js';
+import { applyResults } from './apply-results.js';
+import type { EngineSetup } from './engine-setup.js';
+import type { Ports } from './ports.js';
+
+/**
+ * The daily batch (SPEC 4.2–4.4): for every tenant with an open period, ask the strategy about
+ * each open collection, store the day's presentments as SUBMITTED (with their instruction ids)
+ * before the gateway sees them, present, and apply what the bank answers. Work goes in keyset
+ * chunks, each its own transaction, so memory stays flat and a crash loses at most one chunk of
+ * planning (nothing presented: SUBMITTED rows are reconciled on the next run).
+ */
+export interface BatchOptions {
+  date: IsoDate;
+  gateway: BankGateway;
+  setup: EngineSetup;
+  tenants?: string[];
+  chunkSize?: number;
+  onChunk?: (tenant: string, done: number) => void;
+}
+
+export interface TenantBatch {
+  tenant: string;
+  period: Period;
+  planned: number;
+  presented: number;
+  presentedCents: number;
+  paid: number;
+  unpaid: number;
+  collectedCents: number;
+}
+
+export type BatchSummary =
+  | { status: 'skipped'; date: IsoDate; reason: string }
+  | { status: 'done'; date: IsoDate; reconciled: number; batchFile: string | null; tenants: TenantBatch[] };
+
+type FileGatewayLike = BankGateway & { present(d: IsoDate, i: readonly DebitInstruction[], batchFile?: string): Promise<DebitResult[]> };
+
+export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchSummary> {
+  const { date, setup } = opts;
+  const cal = setup.calendar;
+  if (!cal.isProcessingDay(date)) {
+    const why = cal.holidayName(date) ?? (cal.isProcessingDay(date) ? '' : [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay()) ? 'a weekend' : 'a non-processing day');
+    return { status: 'skipped', date, reason: `${date} is not a bank processing day (${why}); nothing presented` };
+  }
+  const reconciled = await reconcile(ports, opts.gateway);
+  const period = periodOf(date);
+  const tenants = opts.tenants ?? Object.keys(ports.config.tenants);
+  const out: TenantBatch[] = [];
+  const batch: { file: string | null } = { file: null };
+  for (const tenant of tenants) {
+    const state = await reading(ports.db, (sql) => repo.periodState(sql, tenant, period));
+    if (!state || state.closed_at) continue;
+    out.push(await batchTenant(ports, opts, tenant, period, batch));
+  }
+  if (batch.file) await releaseFile(ports, opts.gateway as FileGatewayLike, batch.file);
+  ports.log.info({ date, tenants: out, reconciled, batchFile: batch.file }, 'batch done');
+  return { status: 'done', date, reconciled, batchFile: batch.file, tenants: out };
+}
+
+async function batchTenant(ports: Ports, opts: BatchOptions, tenant: string, period: Period, batch: { file: string | null }): Promise<TenantBatch> {
+  const { date, setup, gateway } = opts;
+  const now = ports.clock.now().toISOString();
+  const sum: TenantBatch = { tenant, period, planned: 0, presented: 0, presentedCents: 0, paid: 0, unpaid: 0, collectedCents: 0 };
+  const withIncome = await reading(ports.db, (sql) => repo.hasIncome(sql, tenant));
+  const windowStart = firstDayOf(addMonths(period, -LOOKBACK_MONTHS));
+  let after = 0;
+  for (;;) {
+    const planned = await transaction(ports.db, async (sql) => {
+      const rows = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
+      if (rows.length === 0) return null;
+      after = rows[rows.length - 1]!.id;
+      const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
+      if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
+      await repo.insertSubmitted(
+        sql,
+        plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
+        now,
+      );
+      await repo.updatePlans(sql, plans.updates, now);
+      return { n: rows.length, instructions: plans.instructions.map((p) => p.i) };
+    });
+    if (!planned) break;
+    sum.planned += planned.n;
+    sum.presented += planned.instructions.length;
+    for (const i of planned.instructions) sum.presentedCents += i.amountCents;
+    if (gateway.name === 'simulator' && planned.instructions.length) {
+      const results = await gateway.present(date, planned.instructions);
+      await transaction(ports.db, (sql) => applyResults(sql, results, now));
+      for (const r of results) {
+        if (r.result === 'PAID') {
+          sum.paid++;
+          sum.collectedCents += r.amountCollectedCents;
+        } else sum.unpaid++;
+      }
+    }
+    opts.onChunk?.(tenant, sum.planned);
+  }
+  return sum;
+}
+
+interface ChunkContext {
+  tenant: string;
+  period: Period;
+  date: IsoDate;
+  windowStart: IsoDate;
+  withIncome: boolean;
+  setup: EngineSetup;
+}
+
+/** Plan one chunk: pure strategy calls over data read in three set queries. */
+async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext) {
+  const { tenant, period, date, setup } = ctx;
+  const attempts = await repo.attemptsBetween(sql, tenant, period, rows[0]!.id, rows[rows.length - 1]!.id);
+  const byCollection = groupBy(attempts, (a) => a.collection_id);
+  const customers = [...new Set(rows.map((r) => r.customer_id))];
+  const income = ctx.withIncome ? groupBy(await repo.incomeFor(sql, tenant, customers, ctx.windowStart, date), (e) => e.customer_id) : new Map();
+  const noIncome = customers.filter((c) => !income.has(c));
+  const history = groupBy(await repo.historyFor(sql, tenant, noIncome, addMonths(period, -LOOKBACK_MONTHS), period), (h) => h.customer_id);
+  const instructions: { i: DebitInstruction; collectionId: number }[] = [];
+  const updates: [number, string | null, string | null][] = [];
+  const start = firstDayOf(period);
+  for (const row of rows) {
+    const mine = byCollection.get(row.id) ?? [];
+    const events: IncomeEvent[] = (income.get(row.customer_id) ?? []).map((e: { date: string; amount: number }) => ({ date: e.date, amountCents: e.amount }));
+    const past: PastAttempt[] = (history.get(row.customer_id) ?? []).map((h) => ({ actionDate: h.action_date, result: h.status, reasonCode: h.reason_code }));
+    const model = buildIncomeModel({ period, today: date, calendar: setup.calendar, incomeEvents: events, history: past, priors: setup.priors });
+    const decision = setup.strategy.plan({
+      today: date,
+      period,
+      calendar: setup.calendar,
+      collection: { amountDueCents: row.amount_due, collectedCents: row.amount_collected, presentments: row.presentments, attempts: mine.map(toAttempt) },
+      income: model,
+      incomeEventsThisPeriod: events.filter((e) => e.date >= start && e.date <= date),
+      limits: setup.limits,
+    });
+    if (decision.action === 'present') {
+      const presentment = row.presentments + 1;
+      instructions.push({
+        collectionId: row.id,
+        i: {
+          instructionId: `${tenant}-${period.replace('-', '')}-${row.id}-${presentment}`,
+          tenant,
+          policyNumber: row.policy_number,
+          customerId: row.customer_id,
+          externalCustomerRef: row.external_customer_ref,
+          amountCents: decision.amountCents,
+          actionDate: date,
+          presentment,
+        },
+      });
+    } else if (decision.action === 'stop') updates.push([row.id, null, decision.reason]);
+    else if (decision.nextDate) updates.push([row.id, decision.nextDate, null]);
+  }
+  return { instructions, updates };
+}
+
+function toAttempt(a: repo.AttemptRow): Attempt {
+  return {
+    actionDate: a.action_date,
+    amountRequestedCents: a.amount_requested,
+    amountCollectedCents: a.amount_collected ?? 0,
+    result: a.status === 'PAID' || a.status === 'UNPAID' ? a.status : 'PENDING',
+    reasonCode: a.reason_code,
+  };
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  const m = new Map<K, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
+
+async function allocateFile(sql: Sql, date: IsoDate, now: string): Promise<string> {
+  const [row] = await sql.all<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM debit_files WHERE batch_date = ?', [date]);
+  const seq = (row?.seq ?? 0) + 1;
+  const name = debitFileName(date, seq);
+  await sql.run('INSERT INTO debit_files (batch_date, seq, name, instructions, created_at) VALUES (?, ?, ?, 0, ?)', [date, seq, name, now]);
+  return name;
+}
+
+const INSTRUCTION_SQL = `SELECT a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+  a.amount_requested, a.action_date, a.presentment, a.batch_file
+  FROM attempts a JOIN collections c ON c.id = a.collection_id`;
+
+interface InstructionRow {
+  instruction_id: string;
+  tenant_id: string;
+  policy_number: string;
+  customer_id: string;
+  external_customer_ref: string;
+  amount_requested: number;
+  action_date: string;
+  presentment: number;
+  batch_file: string | null;
+}
+
+function toInstruction(r: InstructionRow): DebitInstruction {
+  return {
+    instructionId: r.instruction_id,
+    tenant: r.tenant_id,
+    policyNumber: r.policy_number,
+    customerId: r.customer_id,
+    externalCustomerRef: r.external_customer_ref,
+    amountCents: r.amount_requested,
+    actionDate: r.action_date,
+    presentment: r.presentment,
+  };
+}
+
+/** Write the batch file from the store (the same bytes however often) and mark it presented. */
+async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string): Promise<void> {
+  const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.batch_file = ? ORDER BY a.instruction_id`, [file]));
+  if (rows.length === 0) return;
+  await gateway.present(rows[0]!.action_date, rows.map(toInstruction), file);
+  const now = ports.clock.now().toISOString();
+  await transaction(ports.db, async (sql) => {
+    await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, file]);
+    await sql.run('UPDATE debit_files SET instructions = ?, written_at = COALESCE(written_at, ?) WHERE name = ?', [rows.length, now, file]);
+  });
+}
+
+/**
+ * After a crash: attempts stored as SUBMITTED whose presentation did not complete. The file
+ * gateway rewrites (or finds) their batch file; the simulator is asked again with the same
+ * instruction ids (it answers each instruction once). Nothing is presented twice.
+ */
+export async function reconcile(ports: Ports, gateway: BankGateway): Promise<number> {
+  const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.status = 'SUBMITTED' ORDER BY a.instruction_id`));
+  if (rows.length === 0) return 0;
+  ports.log.warn({ count: rows.length }, 'reconciling presentments stored but not confirmed before a restart');
+  const files = new Set(rows.filter((r) => r.batch_file).map((r) => r.batch_file!));
+  for (const f of files) await releaseFile(ports, gateway as FileGatewayLike, f);
+  const direct = rows.filter((r) => !r.batch_file);
+  if (direct.length && gateway.name === 'simulator') {
+    const results = await gateway.present(direct[0]!.action_date, direct.map(toInstruction));
+    const now = ports.clock.now().toISOString();
+    await transaction(ports.db, (sql) => applyResults(sql, results, now));
+  }
+  return rows.length;
+}
+
+export type { Param };

@@ -1,0 +1,148 @@
+import type { Sql, Param } from './sql.js';
+import type { IsoDate, Period } from '../domain/dates.js';
+
+/**
+ * SQL of the engine: opening a period, reading the collections a batch must plan (in keyset
+ * chunks, with their attempts, income and history), and writing plans and results set-based.
+ */
+export interface CollectionRow {
+  id: number;
+  policy_number: string;
+  customer_id: string;
+  external_customer_ref: string;
+  amount_due: number;
+  amount_collected: number;
+  presentments: number;
+}
+
+export interface AttemptRow {
+  id: number;
+  collection_id: number;
+  instruction_id: string;
+  presentment: number;
+  action_date: string;
+  amount_requested: number;
+  amount_collected: number | null;
+  status: 'SUBMITTED' | 'PRESENTED' | 'PAID' | 'UNPAID';
+  reason_code: string | null;
+}
+
+/** Open one collection per active policy not yet in the period; the amount due is frozen now. */
+export async function executePeriod(sql: Sql, tenant: string, period: Period, now: string, policyIds?: number[]): Promise<number> {
+  await sql.run(
+    `INSERT INTO periods (tenant_id, period, executed_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id, period) DO NOTHING`,
+    [tenant, period, now],
+  );
+  const only = policyIds && policyIds.length ? ` AND p.id IN (${policyIds.map(() => '?').join(',')})` : '';
+  return sql.run(
+    `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code,
+       amount_due, amount_collected, status, presentments, pending, created_at, updated_at)
+     SELECT p.tenant_id, ?, p.id, p.policy_number, p.customer_id, p.external_customer_ref, p.product_code,
+       p.collection_amount, 0, 'OPEN', 0, 0, ?, ?
+     FROM policies p
+     WHERE p.tenant_id = ? AND p.status = 'active'${only}
+       AND NOT EXISTS (SELECT 1 FROM collections c WHERE c.tenant_id = p.tenant_id AND c.period = ? AND c.policy_id = p.id)`,
+    [period, now, now, tenant, ...(policyIds ?? []), period],
+  );
+}
+
+export async function periodState(sql: Sql, tenant: string, period: Period): Promise<{ executed_at: string; closed_at: string | null } | undefined> {
+  const [row] = await sql.all<{ executed_at: string; closed_at: string | null }>(
+    'SELECT executed_at, closed_at FROM periods WHERE tenant_id = ? AND period = ?',
+    [tenant, period],
+  );
+  return row;
+}
+
+export async function plannableChunk(sql: Sql, tenant: string, period: Period, today: IsoDate, afterId: number, limit: number): Promise<CollectionRow[]> {
+  return sql.all<CollectionRow>(
+    `SELECT id, policy_number, customer_id, external_customer_ref, amount_due, amount_collected, presentments
+     FROM collections
+     WHERE tenant_id = ? AND period = ? AND status = 'OPEN' AND halted_reason IS NULL AND pending = 0
+       AND (next_check IS NULL OR next_check <= ?) AND id > ?
+     ORDER BY id LIMIT ?`,
+    [tenant, period, today, afterId, limit],
+  );
+}
+
+export async function attemptsBetween(sql: Sql, tenant: string, period: Period, fromId: number, toId: number): Promise<AttemptRow[]> {
+  return sql.all<AttemptRow>(
+    `SELECT id, collection_id, instruction_id, presentment, action_date, amount_requested, amount_collected, status, reason_code
+     FROM attempts WHERE tenant_id = ? AND period = ? AND collection_id BETWEEN ? AND ? ORDER BY collection_id, presentment`,
+    [tenant, period, fromId, toId],
+  );
+}
+
+export async function incomeFor(sql: Sql, tenant: string, customers: string[], from: IsoDate, to: IsoDate): Promise<{ customer_id: string; date: string; amount: number }[]> {
+  if (customers.length === 0) return [];
+  return sql.all(
+    `SELECT customer_id, date, amount FROM income_events
+     WHERE tenant_id = ? AND customer_id IN (${customers.map(() => '?').join(',')}) AND date >= ? AND date <= ?
+     ORDER BY customer_id, date`,
+    [tenant, ...customers, from, to],
+  );
+}
+
+/** Has this tenant any income events at all? (skips the per-chunk query for tenants without a feed) */
+export async function hasIncome(sql: Sql, tenant: string): Promise<boolean> {
+  const rows = await sql.all('SELECT 1 AS x FROM income_events WHERE tenant_id = ? LIMIT 1', [tenant]);
+  return rows.length > 0;
+}
+
+export async function historyFor(
+  sql: Sql,
+  tenant: string,
+  customers: string[],
+  fromPeriod: Period,
+  beforePeriod: Period,
+): Promise<{ customer_id: string; action_date: string; status: 'PAID' | 'UNPAID'; reason_code: string | null }[]> {
+  if (customers.length === 0) return [];
+  return sql.all(
+    `SELECT c.customer_id, a.action_date, a.status, a.reason_code
+     FROM collections c JOIN attempts a ON a.collection_id = c.id
+     WHERE c.tenant_id = ? AND c.customer_id IN (${customers.map(() => '?').join(',')})
+       AND c.period >= ? AND c.period < ? AND a.status IN ('PAID', 'UNPAID')
+     ORDER BY c.customer_id, a.action_date`,
+    [tenant, ...customers, fromPeriod, beforePeriod],
+  );
+}
+
+export const NEW_ATTEMPT_COLUMNS = [
+  ['instruction_id', 'text'],
+  ['collection_id', 'int'],
+  ['tenant_id', 'text'],
+  ['period', 'text'],
+  ['presentment', 'int'],
+  ['action_date', 'text'],
+  ['amount_requested', 'int'],
+  ['batch_file', 'text'],
+] as const;
+
+/** Store the day's presentments as SUBMITTED, and the collections' counters, in the caller's transaction. */
+export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.stage('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows);
+  await sql.run(
+    `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
+     SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,
+    [now],
+  );
+  await sql.run(
+    `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
+       first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
+       next_check = NULL, updated_at = ?
+     FROM kasi_new_attempts s WHERE collections.id = s.collection_id`,
+    [now],
+  );
+}
+
+/** Plans that present nothing today: remember when to ask again, or why the engine stopped. */
+export async function updatePlans(sql: Sql, rows: [number, string | null, string | null][], now: string): Promise<void> {
+  if (rows.length === 0) return;
+  await sql.stage('kasi_plans', [['id', 'int'], ['next_check', 'text'], ['halted_reason', 'text']], rows);
+  await sql.run(
+    `UPDATE collections SET next_check = s.next_check, halted_reason = s.halted_reason, updated_at = ?
+     FROM kasi_plans s WHERE collections.id = s.id`,
+    [now],
+  );
+}

@@ -1,0 +1,128 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+import { withPgConnection, withSqliteConnection, type Db } from './db.js';
+import { copyInto } from './policy-import.pg.js';
+import { copyLine } from './copy-text.js';
+
+/**
+ * A thin SQL port over the raw driver, for set-based work on the hot paths: the same SQL text on
+ * both databases (`?` placeholders; SQLite ≥ 3.33 and PostgreSQL share UPDATE … FROM), and
+ * `stage()` to load many rows into a temporary table fast (prepared inserts on SQLite, COPY on
+ * PostgreSQL) so that one statement can then apply them.
+ */
+export type Param = string | number | null;
+
+export interface Sql {
+  readonly dialect: 'sqlite' | 'pg';
+  all<T>(sql: string, params?: Param[]): Promise<T[]>;
+  run(sql: string, params?: Param[]): Promise<number>;
+  /** Replace the contents of temp table `name` with `rows`. */
+  stage(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][]): Promise<void>;
+}
+
+function pgText(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+class SqliteSql implements Sql {
+  readonly dialect = 'sqlite' as const;
+  private cache = new Map<string, BetterSqlite3.Statement>();
+  private staged = new Set<string>();
+  constructor(private conn: BetterSqlite3.Database) {}
+  private prep(sql: string): BetterSqlite3.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.conn.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+  async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
+    return this.prep(sql).all(...params) as T[];
+  }
+  async run(sql: string, params: Param[] = []): Promise<number> {
+    return this.prep(sql).run(...params).changes;
+  }
+  async stage(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][]): Promise<void> {
+    if (!this.staged.has(name)) {
+      this.conn.exec(`CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns.map(([c, t]) => `${c} ${t === 'int' ? 'INTEGER' : 'TEXT'}`).join(', ')})`);
+      this.staged.add(name);
+    }
+    this.conn.exec(`DELETE FROM ${name}`);
+    const ins = this.prep(`INSERT INTO ${name} VALUES (${columns.map(() => '?').join(', ')})`);
+    for (const r of rows) ins.run(...r);
+  }
+}
+
+class PgSql implements Sql {
+  readonly dialect = 'pg' as const;
+  private staged = new Set<string>();
+  constructor(private conn: pg.PoolClient) {}
+  async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
+    return (await this.conn.query(pgText(sql), params)).rows as T[];
+  }
+  async run(sql: string, params: Param[] = []): Promise<number> {
+    return (await this.conn.query(pgText(sql), params)).rowCount ?? 0;
+  }
+  async stage(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][]): Promise<void> {
+    if (!this.staged.has(name)) {
+      await this.conn.query(
+        `CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns.map(([c, t]) => `${c} ${t === 'int' ? 'bigint' : 'text collate "C"'}`).join(', ')}) ON COMMIT DELETE ROWS`,
+      );
+      this.staged.add(name);
+    }
+    await this.conn.query(`TRUNCATE ${name}`);
+    if (rows.length === 0) return;
+    await copyInto(
+      this.conn,
+      `COPY ${name} FROM STDIN`,
+      (async function* () {
+        let buf = '';
+        for (let i = 0; i < rows.length; i++) {
+          buf += copyLine(rows[i]!);
+          if (buf.length > 1 << 16) {
+            yield buf;
+            buf = '';
+          }
+        }
+        if (buf) yield buf;
+      })(),
+    );
+    await this.conn.query(`ANALYZE ${name}`);
+  }
+}
+
+/** Run `fn` in one transaction on a raw connection; rolled back if it throws. */
+export async function transaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (db.dialect === 'sqlite') {
+    return withSqliteConnection(db, async (conn) => {
+      conn.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(new SqliteSql(conn));
+        conn.exec('COMMIT');
+        return out;
+      } catch (err) {
+        if (conn.inTransaction) conn.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+  return withPgConnection(db, async (conn) => {
+    await conn.query('BEGIN');
+    try {
+      const out = await fn(new PgSql(conn));
+      await conn.query('COMMIT');
+      return out;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Read-only work on a raw connection without a transaction. */
+export async function reading<T>(db: Db, fn: (sql: Sql) => Promise<T>): Promise<T> {
+  if (db.dialect === 'sqlite') return withSqliteConnection(db, (conn) => fn(new SqliteSql(conn)));
+  return withPgConnection(db, (conn) => fn(new PgSql(conn)));
+}
