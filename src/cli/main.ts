@@ -7,6 +7,7 @@ import { registerStatus } from './status.command.js';
 import { registerDaemon } from './daemon.command.js';
 import { registerDemo } from './demo.command.js';
 import { registerEngine } from './engine.command.js';
+import { registerSimulate } from './simulate.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 const program = new Command();
@@ -27,6 +28,7 @@ registerStatus(program, globals);
 registerDaemon(program, globals);
 registerDemo(program, globals);
 registerEngine(program, globals);
+registerSimulate(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -26,7 +26,7 @@ const income: KindHandler = {
       );
       await sql.run(
         `INSERT INTO income_events (tenant_id, customer_id, date, amount, intake_file_id)
-         SELECT ?, customer_id, date, amount, ? FROM kasi_income ON CONFLICT (tenant_id, customer_id, date, amount) DO NOTHING`,
+         SELECT ?, customer_id, date, amount, ? FROM kasi_income WHERE true ON CONFLICT (tenant_id, customer_id, date, amount) DO NOTHING`,
         [meta.tenantId, fileId],
       );
     }),

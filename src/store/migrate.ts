@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_engine.js';
+import * as m003 from './migrations/003_close.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -15,6 +16,7 @@ interface Migration {
 export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_foundation', m001],
   ['002_engine', m002],
+  ['003_close', m003],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

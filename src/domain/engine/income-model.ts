@@ -1,4 +1,4 @@
-import { addMonths, daysFrom, monthEnd, type BankCalendar } from '../calendar.js';
+import { addMonths, dayNumber, monthEnd, type BankCalendar } from '../calendar.js';
 import { firstDayOf, periodOf, type IsoDate, type Period } from '../dates.js';
 import type { Cents } from '../money.js';
 import { detectCadence, projectByStep, projectMonthly } from './income-projection.js';
@@ -32,7 +32,9 @@ export function buildIncomeModel(input: IncomeModelInput): IncomeModel {
   const windowStart = firstDayOf(addMonths(period, -LOOKBACK_MONTHS));
   const seenUntil = input.today < end ? input.today : end;
 
-  const events = perDate(input.incomeEvents.filter((e) => e.date >= windowStart && e.date <= seenUntil && e.amountCents > 0));
+  const inWindow: IncomeEvent[] = [];
+  for (const e of input.incomeEvents) if (e.date >= windowStart && e.date <= seenUntil && e.amountCents > 0) inWindow.push(e);
+  const events = perDate(inWindow);
   if (events.length > 0) return fromIncome(events, input, start, end);
 
   const history = input.history.filter((a) => a.actionDate >= windowStart && a.actionDate < start);
@@ -43,22 +45,28 @@ export function buildIncomeModel(input: IncomeModelInput): IncomeModel {
 
 function fromIncome(events: IncomeEvent[], input: IncomeModelInput, start: IsoDate, end: IsoDate): IncomeModel {
   const { period, calendar: cal } = input;
-  const past = events.filter((e) => e.date < start);
   // A deposit on the previous month's last processing day (or the weekend after it) is the money
   // this period's first processing day can collect: a month-end salary pays next month's premium.
   const carryFrom = cal.lastProcessingDay(addMonths(period, -1));
-  const actual = events.filter((e) => e.date >= carryFrom);
+  let firstCurrent = events.length;
+  while (firstCurrent > 0 && events[firstCurrent - 1]!.date >= start) firstCurrent--;
+  let firstActual = events.length;
+  while (firstActual > 0 && events[firstActual - 1]!.date >= carryFrom) firstActual--;
+  const actual = events.slice(firstActual);
   const cadence = detectCadence(events);
   const projected =
     cadence === 'monthly'
-      ? projectMonthly(past, period, cal)
+      ? projectMonthly(events.slice(0, firstCurrent), period, cal)
       : projectByStep(events, cadence === 'weekly' ? 7 : 14, period, cal);
   const from = input.today > start ? input.today : start;
-  const kept = projected.filter(
-    (p) => p.date >= from && p.date <= end && !actual.some((a) => Math.abs(daysFrom(a.date, p.date)) <= SAME_DEPOSIT_DAYS),
-  );
-  const expectedDeposits = [...actual.map((a) => ({ date: a.date, amountCents: a.amountCents as Cents | null })), ...kept];
-  expectedDeposits.sort((a, b) => (a.date < b.date ? -1 : 1));
+  const expectedDeposits: ExpectedDeposit[] = actual.slice();
+  for (const p of projected) {
+    if (p.date < from || p.date > end) continue;
+    const n = dayNumber(p.date);
+    if (actual.some((a) => Math.abs(dayNumber(a.date) - n) <= SAME_DEPOSIT_DAYS)) continue;
+    expectedDeposits.push(p);
+  }
+  expectedDeposits.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   return { source: 'income', pattern: classifyPattern(events, start), expectedDeposits };
 }
 

@@ -61,10 +61,13 @@ export function projectMonthly(past: readonly IncomeEvent[], period: Period, cal
   const ref = periodOf(last.date);
   const refLastPd = cal.lastProcessingDay(ref);
   const refDays = cal.processingDaysIn(ref);
+  const start = firstDayOf(period);
   const lastDay = Number(monthEnd(period).slice(8));
-  const byDate = new Map<IsoDate, Cents>();
-  for (const x of past) {
-    if (periodOf(x.date) !== ref) continue;
+  const doms = past.map((e) => (e.date.charCodeAt(8) - 48) * 10 + e.date.charCodeAt(9) - 48);
+  const out: { date: IsoDate; amountCents: Cents }[] = [];
+  for (let k = 0; k < past.length; k++) {
+    const x = past[k]!;
+    if (!x.date.startsWith(ref)) continue;
     let date: IsoDate;
     const ordinal = refDays.indexOf(x.date) + 1;
     if (x.date >= refLastPd) {
@@ -72,18 +75,17 @@ export function projectMonthly(past: readonly IncomeEvent[], period: Period, cal
     } else if (ordinal >= 1 && ordinal <= 5) {
       date = cal.nthProcessingDay(period, ordinal);
     } else {
-      const dom = Number(x.date.slice(8));
+      const dom = doms[k]!;
       let nominal = dom;
-      for (const y of past) {
-        const d = Number(y.date.slice(8));
-        if (Math.abs(d - dom) <= 3 && d > nominal) nominal = d;
-      }
+      for (const d of doms) if (d > nominal && d - dom <= 3) nominal = d;
       date = cal.onOrBefore(`${period}-${String(Math.min(nominal, lastDay)).padStart(2, '0')}`);
     }
-    if (date < firstDayOf(period)) continue;
-    byDate.set(date, (byDate.get(date) ?? 0) + x.amountCents);
+    if (date < start) continue;
+    const same = out.find((o) => o.date === date);
+    if (same) same.amountCents += x.amountCents;
+    else out.push({ date, amountCents: x.amountCents });
   }
-  return [...byDate].map(([date, amountCents]) => ({ date, amountCents })).sort((a, b) => (a.date < b.date ? -1 : 1));
+  return out.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
 
 /** The lower median (no rounding needed, the result is an amount that was actually seen). */

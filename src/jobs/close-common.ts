@@ -1,0 +1,99 @@
+import { readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
+import { createZaCalendar, type BankCalendar } from '../domain/calendar.js';
+import { feeRatesFromConfig, ratesFor, type FeeRates } from '../domain/fees.js';
+import type { Period } from '../domain/dates.js';
+import type { BankAccount } from '../domain/bank-account.js';
+import type { Party } from '../outbox/pdf-document.js';
+import type { KasiConfig, TenantConfig } from '../config.js';
+import type { Ports } from './ports.js';
+
+/**
+ * What every month-close step shares: its result value, the outbox rule "nothing written twice"
+ * (a complete file is left alone; a missing or incomplete one is rendered again from the store,
+ * byte-identical), and the parts of the configuration the documents use.
+ */
+export type StepStatus = 'done' | 'exists' | 'skipped';
+
+export interface StepResult {
+  /** done: something was closed or written now; exists: all was there already; skipped: not run */
+  status: StepStatus;
+  /** the step's output files (written now or found complete) */
+  files: string[];
+  /** what an operator must act on (a tenant left out of a payment file, a missing prerequisite) */
+  problems: string[];
+}
+
+export function skipped(...problems: string[]): StepResult {
+  return { status: 'skipped', files: [], problems };
+}
+
+export type Content = string | Uint8Array | AsyncIterable<string | Uint8Array>;
+
+/**
+ * Write `path` unless it is already there complete (content and sidecar agree). Temp files a
+ * killed earlier run left for this name are removed first. Returns true when written now.
+ * `render` is only called when needed; it must produce the same bytes every time.
+ */
+export async function ensureFile(path: string, render: () => Promise<Content> | Content): Promise<boolean> {
+  if (await existsComplete(path)) return false;
+  await sweepTemps(path);
+  await writeAtomic(path, await render());
+  return true;
+}
+
+/** Remove `.<name>.<hex>.tmp` and `.<name>.sha256.<hex>.tmp` left by an interrupted writeAtomic. */
+export async function sweepTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.startsWith(prefix) && n.endsWith('.tmp')) await rm(join(dir, n), { force: true });
+}
+
+export function tenantConfig(config: KasiConfig, tenant: string): TenantConfig {
+  const t = config.tenants[tenant];
+  if (!t) throw new Error(`unknown tenant "${tenant}": it is not under tenants: in the configuration`);
+  return t;
+}
+
+const calendars = new WeakMap<KasiConfig, BankCalendar>();
+
+/** The bank calendar with the configured extra non-processing days, one per config. */
+export function calendarOf(config: KasiConfig): BankCalendar {
+  let cal = calendars.get(config);
+  if (!cal) {
+    cal = createZaCalendar(config.calendar.extra_non_processing_days);
+    calendars.set(config, cal);
+  }
+  return cal;
+}
+
+/** The tenant's own dated fee rows if it has any, else the provider-wide ones; the row in force. */
+export function ratesForTenant(config: KasiConfig, tenant: string, period: Period): FeeRates {
+  const own = tenantConfig(config, tenant).fees;
+  return ratesFor(feeRatesFromConfig(own && own.length > 0 ? own : config.fees), period);
+}
+
+export function providerParty(config: KasiConfig): Party {
+  return { name: config.provider.name, vatNumber: config.provider.vat_number, address: config.provider.address ?? null };
+}
+
+export function tenantParty(config: KasiConfig, tenant: string): Party {
+  const t = tenantConfig(config, tenant);
+  return { name: t.name, vatNumber: t.vat_number ?? null, address: t.address ?? null };
+}
+
+export function tenantAccount(config: KasiConfig, tenant: string): BankAccount | null {
+  return tenantConfig(config, tenant).bank_account ?? null;
+}
+
+/** "outbox/acme/2025-11/x.csv" for messages: paths relative to the runtime root. */
+export function shown(ports: Ports, path: string): string {
+  return path.startsWith(ports.config.root + '/') ? path.slice(ports.config.root.length + 1) : path;
+}

@@ -1,0 +1,158 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { withPgConnection, withSqliteConnection, type Db } from './db.js';
+import type { Param, Sql } from './sql.js';
+import type { IsoDate, Period } from '../domain/dates.js';
+import type { ReportRow } from '../domain/collection-report.js';
+
+/**
+ * SQL of the period close and the collection report (SPEC 5.1). The report is read in
+ * policy-number order (byte order on both databases; index collections_period_policy), the same
+ * order as the settlement CSV, and streamed: a million rows never sit in memory.
+ */
+export interface StreamQuery {
+  sql: string;
+  params: Param[];
+}
+
+type Raw = Record<string, unknown>;
+
+function pgText(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * Run `fn` with the rows of `queries` (one after the other), read from one consistent snapshot
+ * and pulled as `fn` consumes them. SQLite: better-sqlite3 `.iterate()` on the one connection,
+ * held until `fn` ends (so `fn` must not query the store itself). PostgreSQL: server-side
+ * cursors in a read-only REPEATABLE READ transaction, fetched in pages.
+ */
+export async function withRowStream<R, T>(
+  db: Db,
+  queries: readonly StreamQuery[],
+  map: (row: Raw) => R,
+  fn: (rows: AsyncIterable<R>) => Promise<T>,
+): Promise<T> {
+  if (db.dialect === 'sqlite') {
+    return withSqliteConnection(db, async (conn: BetterSqlite3.Database) => {
+      let open: IterableIterator<unknown> | null = null;
+      async function* rows(): AsyncGenerator<R> {
+        for (const q of queries) {
+          open = conn.prepare(q.sql).iterate(...q.params);
+          for (const row of open) yield map(row as Raw);
+          open = null;
+        }
+      }
+      const gen = rows();
+      try {
+        return await fn(gen);
+      } finally {
+        // a consumer that stopped early (an error) must not leave the connection busy
+        await gen.return(undefined);
+        (open as IterableIterator<unknown> | null)?.return?.();
+      }
+    });
+  }
+  return withPgConnection(db, async (conn) => {
+    await conn.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    try {
+      async function* rows(): AsyncGenerator<R> {
+        for (const [i, q] of queries.entries()) {
+          await conn.query(`DECLARE kasi_stream_${i} NO SCROLL CURSOR FOR ${pgText(q.sql)}`, q.params);
+          for (;;) {
+            const page = await conn.query(`FETCH FORWARD 2000 FROM kasi_stream_${i}`);
+            if (page.rows.length === 0) break;
+            for (const row of page.rows as Raw[]) yield map(row);
+          }
+          await conn.query(`CLOSE kasi_stream_${i}`);
+        }
+      }
+      const out = await fn(rows());
+      await conn.query('COMMIT');
+      return out;
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Close the period in the caller's transaction: every OPEN collection gets its final status
+ * (the SQL form of domain/engine/collection-state.finalStatus, kept in step with it: cancelled
+ * policy → CANCELLED; collected ≥ due → PAID_FULL; collected > 0 → PAID_PARTIAL; else UNPAID),
+ * then periods.closed_at is set (the row inserted if the period was never executed). A policy
+ * counts as cancelled when it was cancelled before `periodEnd` (the instant the period ended).
+ * Returns false when the period was already closed (nothing changed).
+ */
+export async function closePeriod(sql: Sql, tenant: string, period: Period, periodEnd: string, now: string): Promise<boolean> {
+  // PostgreSQL: lock the period row so a result applier deciding "late or not" waits for us
+  const lock = sql.dialect === 'pg' ? ' FOR UPDATE' : '';
+  const [row] = await sql.all<{ closed_at: string | null }>(`SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?${lock}`, [tenant, period]);
+  if (row?.closed_at) return false;
+  await sql.run(
+    `UPDATE collections SET
+       status = CASE
+         WHEN EXISTS (SELECT 1 FROM policies p WHERE p.id = collections.policy_id AND p.status = 'cancelled' AND p.cancelled_at < ?) THEN 'CANCELLED'
+         WHEN amount_collected >= amount_due THEN 'PAID_FULL'
+         WHEN amount_collected > 0 THEN 'PAID_PARTIAL'
+         ELSE 'UNPAID' END,
+       updated_at = ?
+     WHERE tenant_id = ? AND period = ? AND status = 'OPEN'`,
+    [periodEnd, now, tenant, period],
+  );
+  if (row) await sql.run('UPDATE periods SET closed_at = ? WHERE tenant_id = ? AND period = ?', [now, tenant, period]);
+  // never executed (no collections): executed_at is required, so it records the close too
+  else await sql.run('INSERT INTO periods (tenant_id, period, executed_at, closed_at) VALUES (?, ?, ?, ?)', [tenant, period, now, now]);
+  return true;
+}
+
+export async function closedAt(sql: Sql, tenant: string, period: Period): Promise<string | null> {
+  const [row] = await sql.all<{ closed_at: string | null }>('SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?', [tenant, period]);
+  return row?.closed_at ?? null;
+}
+
+const REPORT_SELECT = `SELECT policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
+  status, first_attempt_date, last_attempt_date, presentments, last_failure_reason, flag
+  FROM collections WHERE tenant_id = ? AND period = ?`;
+
+export function reportQuery(tenant: string, period: Period): StreamQuery {
+  return { sql: `${REPORT_SELECT} ORDER BY policy_number`, params: [tenant, period] };
+}
+
+export function flaggedQuery(tenant: string, period: Period): StreamQuery {
+  return { sql: `${REPORT_SELECT} AND flag IS NOT NULL ORDER BY policy_number`, params: [tenant, period] };
+}
+
+export interface FlaggedRow extends ReportRow {
+  flag: string;
+}
+
+/** A collections row as a report row; number_of_attempts is the presentments made. */
+export function reportRowOf(period: Period): (r: Raw) => FlaggedRow {
+  return (r) => {
+    const due = Number(r.amount_due);
+    const collected = Number(r.amount_collected);
+    return {
+      period_month: period,
+      customer_id: r.customer_id as string,
+      external_customer_ref: r.external_customer_ref as string,
+      policy_number: r.policy_number as string,
+      product_code: r.product_code as string,
+      collection_amount_due: due,
+      collection_amount_collected: collected,
+      shortfall: Math.max(0, due - collected),
+      collection_status: r.status as string,
+      first_attempt_date: (r.first_attempt_date as IsoDate | null) ?? null,
+      last_attempt_date: (r.last_attempt_date as IsoDate | null) ?? null,
+      number_of_attempts: Number(r.presentments),
+      last_failure_reason: (r.last_failure_reason as string | null) || null,
+      flag: (r.flag as string | null) ?? '',
+    };
+  };
+}
+
+export async function countFlagged(sql: Sql, tenant: string, period: Period): Promise<number> {
+  const [row] = await sql.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM collections WHERE tenant_id = ? AND period = ? AND flag IS NOT NULL', [tenant, period]);
+  return Number(row?.n ?? 0);
+}
