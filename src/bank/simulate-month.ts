@@ -30,8 +30,9 @@ export interface SimulateMonthOptions {
   readonly priors: IncomePriors;
   /**
    * `skip-idle` (default) asks the strategy again only when its wait ends (nextDate), a deposit
-   * arrives or a result came in, which the Strategy contract allows; `daily` asks every
-   * processing day, as the production batch does. Both give the same outcome.
+   * arrives or a result came in, which the Strategy contract allows, and rebuilds an income model
+   * only when a deposit arrives; `daily` asks every processing day with a fresh model, as the
+   * production batch does. Both give the same outcome (tested).
    */
   readonly mode?: 'skip-idle' | 'daily';
   /** false: strategies see no income events (priors only). Default true. */
@@ -66,11 +67,13 @@ interface State {
   /** Ask again on or after this day; null: only when a deposit arrives. */
   askOn: IsoDate | null;
   /**
-   * The income model, rebuilt only when a deposit arrives: with the same deposits, a model built
-   * on an earlier day differs only by projections now in the past, which strategies ignore.
+   * The income model, rebuilt only when a deposit arrives (skip-idle): with the same deposits, a
+   * model built on an earlier day differs only by projections now in the past, which the default
+   * strategy ignores when the source is `income` (and other sources do not depend on the day).
    */
   model: IncomeModel | null;
   modelSeen: number;
+  modelOn: IsoDate | null;
 }
 
 /** N accounts C0000001… with the premiums the simulated population pays. */
@@ -84,7 +87,7 @@ export function simulatedAccounts(bank: SimulatedBank, n: number): SimAccount[] 
 }
 
 export async function simulateMonth(opts: SimulateMonthOptions): Promise<MonthOutcome> {
-  const { bank, calendar: cal, period, strategy, limits, priors } = opts;
+  const { bank, calendar: cal, period, strategy } = opts;
   const mode = opts.mode ?? 'skip-idle';
   const start = firstDayOf(period);
   const end = monthEnd(period);
@@ -99,6 +102,7 @@ export async function simulateMonth(opts: SimulateMonthOptions): Promise<MonthOu
     askOn: start,
     model: null,
     modelSeen: -1,
+    modelOn: null,
   }));
   let presentments = 0;
   let paid = 0;
@@ -191,12 +195,9 @@ export async function simulateMonth(opts: SimulateMonthOptions): Promise<MonthOu
 
 function planInput(state: State, today: IsoDate, opts: SimulateMonthOptions): PlanInput {
   const { period, calendar, priors, limits } = opts;
-  const incomeEvents = state.deposits.slice(0, state.seen);
   const start = firstDayOf(period);
-  if (state.model === null || state.modelSeen !== state.seen) {
-    state.model = buildIncomeModel({ period, today, calendar, incomeEvents, history: [], priors });
-    state.modelSeen = state.seen;
-  }
+  let firstThisPeriod = 0;
+  while (firstThisPeriod < state.seen && state.deposits[firstThisPeriod]!.date < start) firstThisPeriod++;
   return {
     today,
     period,
@@ -207,8 +208,17 @@ function planInput(state: State, today: IsoDate, opts: SimulateMonthOptions): Pl
       presentments: state.attempts.length,
       attempts: state.attempts,
     },
-    income: state.model,
-    incomeEventsThisPeriod: incomeEvents.filter((e) => e.date >= start),
+    // Built on first use: a strategy that plans without income (naive) does not pay for it.
+    get income(): IncomeModel {
+      if (state.model === null || state.modelSeen !== state.seen || (opts.mode === 'daily' && state.modelOn !== today)) {
+        const incomeEvents = state.deposits.slice(0, state.seen);
+        state.model = buildIncomeModel({ period, today, calendar, incomeEvents, history: [], priors });
+        state.modelSeen = state.seen;
+        state.modelOn = today;
+      }
+      return state.model;
+    },
+    incomeEventsThisPeriod: state.deposits.slice(firstThisPeriod, state.seen),
     limits,
   };
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_MIX,
   RETURN_CODE_OF_STATUS,
   accountProfile,
+  hash32,
   monthDeposits,
   type AccountProfile,
   type PopulationMix,
@@ -24,10 +25,13 @@ export { DEFAULT_MIX, type PopulationMix, type AccountProfile } from './simulato
  * except a small share that stays. Debits outside the window have been absorbed by the customer's
  * later spending; deposits outside it have been spent.
  *
- * A debit runs before the day's credits clear: it sees deposits dated before its action date. If
- * only money that landed that same day would have covered it, it is returned 22 EFFECTS_NOT_CLEARED;
- * otherwise 02 INSUFFICIENT_FUNDS. Closed, stopped, deceased and unauthorised accounts return their
- * hard code (12, 04, 18, 30) for every debit. A paid debit takes the full amount (no partial debits).
+ * A debit sees deposits dated before its action date, and a deposit of the same day only if that
+ * credit was processed before the debit run: in South Africa some payers credit at midnight, others
+ * later in the day. Which deposits come early is drawn per deposit (sameDayCreditShare, default
+ * half). If only money that landed that day but was not yet cleared would have covered the debit,
+ * it is returned 22 EFFECTS_NOT_CLEARED; otherwise 02 INSUFFICIENT_FUNDS. Closed, stopped,
+ * deceased and unauthorised accounts return their hard code (12, 04, 18, 30) for every debit.
+ * A paid debit takes the full amount (debit orders are all or nothing).
  *
  * State is reconstructable: everything is a function of (seed, customerId, date) except the debits
  * paid, which a restarted caller replays with recordPaid().
@@ -44,6 +48,8 @@ export interface SimulatedBankOptions {
   readonly seed: number;
   readonly calendar: BankCalendar;
   readonly mix?: Partial<PopulationMix>;
+  /** Share of deposits credited before the debit run of their own day (0–1, default 0.5). */
+  readonly sameDayCreditShare?: number;
 }
 
 export class SimulatedBank implements BankGateway {
@@ -51,6 +57,7 @@ export class SimulatedBank implements BankGateway {
   private readonly seed: number;
   private readonly calendar: BankCalendar;
   private readonly mix: PopulationMix;
+  private readonly earlyCredit: number;
   private readonly accounts = new Map<string, Account>();
   /** Results by instruction id: a debit presented twice is answered twice but taken once. */
   private readonly results = new Map<string, DebitResult>();
@@ -60,10 +67,20 @@ export class SimulatedBank implements BankGateway {
     this.seed = opts.seed;
     this.calendar = opts.calendar;
     this.mix = Object.freeze({ ...DEFAULT_MIX, ...opts.mix });
+    const bad = Object.entries(this.mix).filter(([, v]) => !(Number.isFinite(v) && v >= 0));
+    if (bad.length > 0) throw new Error(`population mix: ${bad.map(([k]) => k).join(', ')} must be numbers ≥ 0`);
+    const m = this.mix;
+    if (m.salary25 + m.salaryLastDay + m.grant + m.weekly + m.fortnightly + m.gig <= 0) throw new Error('population mix: no income kind has a weight');
+    if (m.closed + m.stopped + m.deceased + m.noAuthority > 1) throw new Error('population mix: account state shares add up to more than 1');
+    const share = opts.sameDayCreditShare ?? 0.5;
+    if (!(share >= 0 && share <= 1)) throw new Error(`sameDayCreditShare must be between 0 and 1, got ${share}`);
+    // Compared with a 32-bit hash: a deposit is early when its hash is below this threshold.
+    this.earlyCredit = Math.round(share * 2 ** 32);
   }
 
-  present(_batchDate: IsoDate, instructions: readonly DebitInstruction[]): Promise<DebitResult[]> {
-    return Promise.resolve(instructions.map((i) => this.presentOne(i)));
+  /** Results come back at once, dated the action date (moved to a processing day if it is not one). */
+  async present(_batchDate: IsoDate, instructions: readonly DebitInstruction[]): Promise<DebitResult[]> {
+    return instructions.map((i) => this.presentOne(i));
   }
 
   /** The simulated customer's account profile (income kind, premium, status…). */
@@ -94,7 +111,7 @@ export class SimulatedBank implements BankGateway {
     this.account(customerId).paid.push({ date, cents });
   }
 
-  /** Balance before the day's credits, on `date` (debits of that day already paid included). */
+  /** What a debit on `date` can take: cleared funds, including that day's early credits and debits already paid. */
   balanceOn(customerId: string, date: IsoDate): Cents {
     return this.balances(customerId, date).cleared;
   }
@@ -135,8 +152,8 @@ export class SimulatedBank implements BankGateway {
       for (const e of this.monthOf(customerId, acc, m)) {
         if (e.date < from || e.date > date) continue;
         const left = leftOf(e.amountCents, daysFrom(e.date, date), p);
-        if (e.date === date) uncleared += left;
-        else cleared += left;
+        if (e.date !== date || hash32(this.seed, `early:${customerId}:${e.date}`) < this.earlyCredit) cleared += left;
+        else uncleared += left;
       }
     }
     for (const d of acc.paid) if (d.date >= from && d.date <= date) cleared -= d.cents;

@@ -12,7 +12,7 @@ export function formatOutcome(o: IntakeOutcome, root: string, maxLines = 50): st
       ? `${o.file}: duplicate — the same bytes were applied before; nothing applied again`
       : o.status === 'rejected'
         ? `${o.file}: REJECTED — nothing applied`
-        : `${o.file}: applied — ${o.imported} imported, ${o.failed} failed${o.warnings ? `, ${o.warnings} warnings` : ''}`;
+        : `${o.file}: applied — ${o.imported} imported, ${o.failed} failed${o.warnings ? `, ${o.warnings} warning${o.warnings === 1 ? '' : 's'}` : ''}`;
   const lines = o.errors.slice(0, maxLines).map((e) => `  ${e.line ? `line ${e.line}` : 'file'}${e.column ? `, ${e.column}` : ''}: ${e.code} — ${e.message}`);
   if (o.errors.length > maxLines) lines.push(`  … ${o.errors.length - maxLines} more in the result file`);
   const where = [`  result: ${relative(process.cwd(), o.resultPath) || o.resultPath}`];

@@ -6,8 +6,12 @@ import { registerMigrate } from './migrate.command.js';
 import { registerStatus } from './status.command.js';
 import { registerDaemon } from './daemon.command.js';
 import { registerDemo } from './demo.command.js';
+import { registerClose } from './close.command.js';
+import { registerReport } from './report.command.js';
+import { registerSettlement } from './settlement.command.js';
 import { registerEngine } from './engine.command.js';
 import { registerSimulate } from './simulate.command.js';
+import { registerSftp } from './sftp.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 const program = new Command();
@@ -27,8 +31,12 @@ registerMigrate(program, globals);
 registerStatus(program, globals);
 registerDaemon(program, globals);
 registerDemo(program, globals);
+registerClose(program, globals);
+registerReport(program, globals);
+registerSettlement(program, globals);
 registerEngine(program, globals);
 registerSimulate(program, globals);
+registerSftp(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,31 +1,61 @@
 import type { Command } from 'commander';
-import { tenantStatus } from '../jobs/status.js';
-import { openPorts, type GlobalOptions } from './context.js';
+import { isPeriod, sastDate } from '../domain/dates.js';
+import { formatCents } from '../domain/money.js';
+import { tenantStatus, type PeriodStatus, type TenantStatus } from '../jobs/status.js';
+import { CliError, openPorts, type GlobalOptions } from './context.js';
+
+/** Likely claims listed by name in the text output; all of them are in --json and the collection report. */
+const CLAIMS_SHOWN = 20;
 
 export function registerStatus(program: Command, globals: () => GlobalOptions): void {
   program
     .command('status')
     .description('what is open, collected, failed, settled')
-    .option('--period <YYYY-MM>', 'the collection period to report on')
+    .option('--period <YYYY-MM>', 'the collection period to report on (default: the current one)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { period?: string; json?: boolean }) => {
+      if (opts.period !== undefined && !isPeriod(opts.period)) throw new CliError(`--period must be YYYY-MM, not "${opts.period}"`, 2);
       const ports = await openPorts(globals());
       try {
-        const tenants = await tenantStatus(ports);
+        const tenants = await tenantStatus(ports, opts.period);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ tenants }, null, 2) + '\n');
           return;
         }
-        for (const t of tenants) {
-          process.stdout.write(
-            `${t.tenant} (${t.name})\n  policies: ${t.policies.active} active, ${t.policies.cancelled} cancelled\n` +
-              `  intake files: ${t.files.applied} applied, ${t.files.rejected} rejected, ${t.files.duplicate} duplicate\n`,
-          );
-          for (const f of t.lastFiles) process.stdout.write(`    ${f.processed_at.slice(0, 19)}Z  ${f.status.padEnd(9)} ${f.name} (${f.imported} imported, ${f.failed} failed)\n`);
-        }
+        process.stdout.write(formatStatus(tenants));
         if (tenants.length === 0) process.stdout.write('no tenants configured: run kasi init --tenant <id>\n');
       } finally {
         await ports.db.close();
       }
     });
+}
+
+export function formatStatus(tenants: readonly TenantStatus[]): string {
+  let out = '';
+  for (const t of tenants) {
+    out +=
+      `${t.tenant} (${t.name})\n  policies: ${t.policies.active} active, ${t.policies.cancelled} cancelled\n` +
+      `  intake files: ${t.files.applied} applied, ${t.files.rejected} rejected, ${t.files.duplicate} duplicate\n`;
+    for (const f of t.lastFiles) out += `    ${f.processed_at.slice(0, 19)}Z  ${f.status.padEnd(9)} ${f.name} (${f.imported} imported, ${f.failed} failed)\n`;
+    out += formatPeriod(t.period);
+  }
+  return out;
+}
+
+function formatPeriod(p: PeriodStatus): string {
+  if (p.state === 'not executed') return `  period ${p.period}: not executed (run kasi execute --period ${p.period})\n`;
+  const c = p.collections;
+  const o = p.openProgress;
+  const state = p.state === 'open' ? 'open' : `closed ${sastDate(new Date(p.closedAt!))}`;
+  let out =
+    `  period ${p.period} (${state})\n` +
+    `    collections: ${c.open} open (${o.collectedInFull} collected in full so far, ${o.inPart} in part, ${o.nothingYet} nothing yet), ` +
+    `${c.paidFull} paid in full, ${c.paidPartial} partial, ${c.unpaid} unpaid, ${c.cancelled} cancelled\n` +
+    `    due R${formatCents(p.dueCents)}, collected R${formatCents(p.collectedCents)}\n` +
+    `    presentments: ${p.presentments.total} (${p.presentments.paid} paid, ${p.presentments.unpaid} unpaid, ${p.presentments.awaiting} awaiting a result)\n` +
+    `    failures: ${p.failures.length ? p.failures.map((f) => `${f.reason} ${f.count}`).join(', ') : 'none'}\n` +
+    `    likely claims (account holder deceased): ${p.likelyClaims.length || 'none'}\n`;
+  for (const l of p.likelyClaims.slice(0, CLAIMS_SHOWN)) out += `      ${l.policyNumber}  customer ${l.customerId}\n`;
+  if (p.likelyClaims.length > CLAIMS_SHOWN) out += `      … and ${p.likelyClaims.length - CLAIMS_SHOWN} more (kasi status --json, or the collection report)\n`;
+  return out;
 }

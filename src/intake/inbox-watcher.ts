@@ -81,10 +81,14 @@ export class InboxWatcher {
     this.scanning = (async () => {
       this.pendingSettle = false;
       try {
+        // One tracker for every folder: forget only files no folder lists any more (retaining per
+        // folder would drop the other folders' observations, and their files would never settle).
+        const listed = new Set<string>();
         for (const folder of this.opts.folders) {
           if (this.stopped) break;
-          await this.scanFolder(folder).catch((err) => this.opts.onError(err, folder));
+          await this.scanFolder(folder, listed).catch((err) => this.opts.onError(err, folder));
         }
+        if (!this.stopped) this.tracker.retain(listed);
       } finally {
         this.scanning = null;
         const soon = this.again || this.pendingSettle;
@@ -97,7 +101,7 @@ export class InboxWatcher {
 
   private pendingSettle = false;
 
-  private async scanFolder(folder: InboxFolder): Promise<void> {
+  private async scanFolder(folder: InboxFolder, listed: Set<string>): Promise<void> {
     let names: string[];
     try {
       names = (await readdir(folder.dir, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name).sort();
@@ -105,7 +109,6 @@ export class InboxWatcher {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    const listed = new Set<string>();
     for (const name of names) {
       if (this.stopped) return;
       if (isTempName(name) || name.endsWith('.done')) continue;
@@ -126,7 +129,6 @@ export class InboxWatcher {
       await this.opts.take(folder, path, name);
       if (this.opts.doneMarkers) await rm(`${path}.done`, { force: true });
     }
-    this.tracker.retain(listed);
   }
 
   /** Idempotent: stop watching and wait for the file in hand. */

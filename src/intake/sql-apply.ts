@@ -39,10 +39,12 @@ export async function applyInTransaction<T>(
         }
       }
       tally.imported = rows.length;
-      // apply first: applying can turn rows into warnings (unknown or repeated bank results)
-      await apply(sql, fileId, rows);
+      // Decide on the rows as read, before applying: applying can turn good rows into warnings
+      // (unknown or repeated bank results), which are reported and ignored, not a reason to
+      // refuse the file (a file of repeated results must not be refused as "no rows").
       const reject = decide();
       if (reject) throw new Rejected(reject);
+      await apply(sql, fileId, rows);
       for (const e of tally.sorted().slice(0, MAX_STORED_ERRORS)) {
         await sql.run('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)', [
           fileId,

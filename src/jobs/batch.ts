@@ -7,6 +7,7 @@ import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.j
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
 import { applyResults } from './apply-results.js';
+import { crashPoint } from './crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
 import type { Ports } from './ports.js';
 
@@ -88,11 +89,13 @@ async function batchTenant(ports: Ports, opts: BatchOptions, tenant: string, per
       return { n: rows.length, instructions: plans.instructions.map((p) => p.i) };
     });
     if (!planned) break;
+    if (planned.instructions.length) crashPoint('after-submit');
     sum.planned += planned.n;
     sum.presented += planned.instructions.length;
     for (const i of planned.instructions) sum.presentedCents += i.amountCents;
     if (gateway.name === 'simulator' && planned.instructions.length) {
       const results = await gateway.present(date, planned.instructions);
+      crashPoint('after-present');
       await transaction(ports.db, (sql) => applyResults(sql, results, now));
       for (const r of results) {
         if (r.result === 'PAID') {
@@ -225,6 +228,7 @@ async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string)
   const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.batch_file = ? ORDER BY a.instruction_id`, [file]));
   if (rows.length === 0) return;
   await gateway.present(rows[0]!.action_date, rows.map(toInstruction), file);
+  crashPoint('after-present');
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
     await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, file]);

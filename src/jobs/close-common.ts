@@ -33,13 +33,14 @@ export type Content = string | Uint8Array | AsyncIterable<string | Uint8Array>;
 
 /**
  * Write `path` unless it is already there complete (content and sidecar agree). Temp files a
- * killed earlier run left for this name are removed first. Returns true when written now.
- * `render` is only called when needed; it must produce the same bytes every time.
+ * killed earlier run left for this name are removed first. `produce` is only called when needed
+ * and hands the content to `write` (it may do so inside a store stream); it must produce the same
+ * bytes every time. Returns true when written now.
  */
-export async function ensureFile(path: string, render: () => Promise<Content> | Content): Promise<boolean> {
+export async function ensureFile(path: string, produce: (write: (content: Content) => Promise<unknown>) => Promise<unknown>): Promise<boolean> {
   if (await existsComplete(path)) return false;
   await sweepTemps(path);
-  await writeAtomic(path, await render());
+  await produce((content) => writeAtomic(path, content));
   return true;
 }
 
@@ -96,4 +97,77 @@ export function tenantAccount(config: KasiConfig, tenant: string): BankAccount |
 /** "outbox/acme/2025-11/x.csv" for messages: paths relative to the runtime root. */
 export function shown(ports: Ports, path: string): string {
   return path.startsWith(ports.config.root + '/') ? path.slice(ports.config.root.length + 1) : path;
+}
+
+/**
+ * One pass, several consumers: every branch yields every item of `source`, so two files can be
+ * written from one read of the store. A branch may run at most `lead` items ahead of the slowest
+ * one (then it waits), which bounds the buffer. A branch that stops early stops holding the
+ * others back; the source is closed when every branch has stopped.
+ */
+export function tee<T>(source: AsyncIterable<T>, n: number, lead = 2048): AsyncIterable<T>[] {
+  const it = source[Symbol.asyncIterator]();
+  let buf: T[] = [];
+  let base = 0; // the index of buf[0] in the source
+  const pos: number[] = new Array<number>(n).fill(0);
+  let done = false;
+  let failure: { err: unknown } | null = null;
+  let pulling: Promise<void> | null = null;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const slowest = () => Math.min(...pos);
+  const trim = () => {
+    const min = slowest();
+    if (min === Infinity) {
+      buf = [];
+      if (!done) void it.return?.();
+      done = true;
+    } else if (min - base >= 1024) {
+      buf = buf.slice(min - base);
+      base = min;
+    }
+    wake();
+  };
+  const pull = (): Promise<void> =>
+    (pulling ??= it
+      .next()
+      .then(
+        (r) => {
+          if (r.done) done = true;
+          else buf.push(r.value);
+        },
+        (err: unknown) => {
+          failure = { err };
+          done = true;
+        },
+      )
+      .finally(() => {
+        pulling = null;
+        wake();
+      }));
+  async function* branch(k: number): AsyncGenerator<T> {
+    try {
+      for (;;) {
+        const i = pos[k]!;
+        if (i < base + buf.length) {
+          pos[k] = i + 1;
+          const v = buf[i - base]!;
+          if (i + 1 - base >= 1024) trim();
+          else if (waiters.length) wake();
+          yield v;
+        } else if (failure) throw (failure as { err: unknown }).err;
+        else if (done) return;
+        else if (i - slowest() >= lead) await new Promise<void>((r) => waiters.push(r));
+        else await pull();
+      }
+    } finally {
+      pos[k] = Infinity;
+      trim();
+    }
+  }
+  return Array.from({ length: n }, (_, k) => branch(k));
 }

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../domain/dates.js';
 import { reportCsv, reportFileName, reportJson } from '../outbox/report.renderer.js';
-import { amountCell, chunkLines, csvLine, headerLine, integerCell, textCell } from '../outbox/csv.js';
-import { closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withRowStream, type FlaggedRow } from '../store/report.repository.js';
-import { closedAt } from '../store/report.repository.js';
+import { chunkLines, csvLine, headerLine, textCell } from '../outbox/csv.js';
+import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withRowStream, type FlaggedRow } from '../store/report.repository.js';
 import { reading, transaction } from '../store/sql.js';
-import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
+import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
+import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
 import type { Ports } from './ports.js';
 
 /**
@@ -67,6 +67,23 @@ export function periodEnd(period: Period): Date {
   return sastInstant(firstDayOf(nextPeriod(period)));
 }
 
+/**
+ * The CSV and JSON reports that are missing, written from ONE read of the period (tee): the read,
+ * not the rendering, is what a million rows cost. Returns true when something was written.
+ */
+async function writeReports(ports: Ports, tenant: string, period: Period, paths: readonly string[]): Promise<boolean> {
+  const missing: { path: string; format: ReportFormat }[] = [];
+  for (const [i, path] of paths.entries()) if (!(await existsComplete(path))) missing.push({ path, format: i === 0 ? 'csv' : 'json' });
+  if (missing.length === 0) return false;
+  for (const m of missing) await sweepTemps(m.path);
+  await withRowStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), async (rows) => {
+    const branches = tee(rows, missing.length);
+    const writes = await Promise.allSettled(missing.map((m, i) => writeAtomic(m.path, m.format === 'csv' ? reportCsv(branches[i]!) : reportJson(period, branches[i]!))));
+    for (const w of writes) if (w.status === 'rejected') throw w.reason;
+  });
+  return true;
+}
+
 export async function closeReport(ports: Ports, tenant: string, period: Period): Promise<StepResult> {
   if (!isPeriod(period)) throw new Error(`"${period}" is not a period YYYY-MM`);
   tenantConfig(ports.config, tenant);
@@ -75,18 +92,13 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   if (now < end) return skipped(`${tenant} ${period}: the period is still running; it can be closed from ${sastDate(end)}`);
   const closedNow = await transaction(ports.db, (sql) => closePeriod(sql, tenant, period, end.toISOString(), now.toISOString()));
   const dir = ports.paths.outbox(tenant, period);
-  const files: string[] = [];
-  let wrote = false;
-  for (const format of ['csv', 'json'] as const) {
-    const path = join(dir, reportFileName(period, format));
-    files.push(path);
-    wrote = (await ensureFile(path, () => withReportChunks(ports, tenant, period, format, async (chunks) => collectToFile(path, chunks)))) || wrote;
-  }
+  const files = (['csv', 'json'] as const).map((format) => join(dir, reportFileName(period, format)));
+  let wrote = await writeReports(ports, tenant, period, files);
   const flagged = await reading(ports.db, (sql) => countFlagged(sql, tenant, period));
   if (flagged > 0) {
     const path = join(dir, flaggedFileName(period));
     files.push(path);
-    wrote = (await ensureFile(path, () => withRowStream(ports.db, [flaggedQuery(tenant, period)], reportRowOf(period), async (rows) => collectToFile(path, flaggedCsv(rows))))) || wrote;
+    wrote = (await ensureFile(path, (write) => withRowStream(ports.db, [flaggedQuery(tenant, period)], reportRowOf(period), (rows) => write(flaggedCsv(rows))))) || wrote;
   }
   const log = ports.log.child({ step: 'close-report', tenant, period });
   if (closedNow) log.info({ flagged }, 'period closed');

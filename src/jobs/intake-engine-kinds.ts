@@ -29,6 +29,13 @@ const income: KindHandler = {
          SELECT ?, customer_id, date, amount, ? FROM kasi_income WHERE true ON CONFLICT (tenant_id, customer_id, date, amount) DO NOTHING`,
         [meta.tenantId, fileId],
       );
+      // next_check is the strategy's "nothing to do before" for the deposits it knew; a deposit
+      // just learnt of may call for a debit sooner (SPEC 4.2: 1–2 business days after it).
+      await sql.run(
+        `UPDATE collections SET next_check = NULL
+         WHERE tenant_id = ? AND status = 'OPEN' AND next_check IS NOT NULL AND customer_id IN (SELECT customer_id FROM kasi_income)`,
+        [meta.tenantId],
+      );
     }),
 };
 

@@ -49,10 +49,14 @@ export async function adjustmentsCarriedInto(sql: Sql, tenant: string, period: P
   return rows.map((r) => ({ period: r.origin_period, policyNumber: r.policy_number, amountCents: Number(r.amount) }));
 }
 
-/** Adjustment lines of the settlement CSV, in the same order as adjustmentsCarriedInto. */
+/** Adjustment lines of the settlement CSV (columns as collectedLinesQuery), ordered as adjustmentsCarriedInto. */
 export function adjustmentLinesQuery(tenant: string, period: Period): StreamQuery {
   return {
     sql: `SELECT origin_period AS period_month, policy_number, customer_id, external_customer_ref, product_code, amount AS amount_collected ${CARRIED}`,
     params: [tenant, period],
   };
+}
+
+export function adjustmentAmountsQuery(tenant: string, period: Period): StreamQuery {
+  return { sql: `SELECT amount ${CARRIED}`, params: [tenant, period] };
 }

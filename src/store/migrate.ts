@@ -3,6 +3,7 @@ import type { Db } from './db.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_engine.js';
 import * as m003 from './migrations/003_close.js';
+import * as m004 from './migrations/004_sftp.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -17,6 +18,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['001_foundation', m001],
   ['002_engine', m002],
   ['003_close', m003],
+  ['004_sftp', m004],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -39,6 +39,13 @@ SELECT $1::varchar, s.policy_number, s.customer_id, s.external_customer_ref, s.p
 FROM kasi_stage_policies s
 WHERE NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number)`;
 
+/** SPEC 3.2: a cancelled policy's open collection ends CANCELLED (see policy-import.sqlite.ts). */
+const CANCEL_OPEN_COLLECTIONS = `
+UPDATE collections AS c SET status = 'CANCELLED', halted_reason = COALESCE(c.halted_reason, 'POLICY_CANCELLED'), next_check = NULL, updated_at = $2::varchar
+FROM kasi_stage_policies s JOIN policies p ON p.tenant_id = $1::varchar AND p.policy_number = s.policy_number
+WHERE s.status = 'cancelled' AND c.policy_id = p.id AND c.tenant_id = $1::varchar AND c.status = 'OPEN'
+  AND c.period IN (SELECT period FROM periods WHERE tenant_id = $1::varchar AND closed_at IS NULL)`;
+
 export interface PgApplyHooks {
   /** Called inside the transaction after the upsert, with the staging table still there. */
   afterRowsPg?: (conn: pg.PoolClient, fileId: number) => Promise<void>;
@@ -88,6 +95,7 @@ export async function applyPoliciesPg(
       await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
+      let cancelling = 0;
       async function* lines(): AsyncGenerator<string> {
         for await (const batch of items) {
           let buf = '';
@@ -98,6 +106,7 @@ export async function applyPoliciesPg(
             }
             const r = item.row;
             staged++;
+            if (r.status === 'cancelled') cancelling++;
             buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
           }
           yield buf;
@@ -121,6 +130,7 @@ export async function applyPoliciesPg(
       await conn.query(UPDATE_CHANGED, [meta.tenantId, now, fileId]);
       await conn.query(INSERT_NEW, [meta.tenantId, now, fileId]);
       await hooks.afterRowsPg?.(conn, fileId);
+      if (cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
       const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
       if (errs.length) {
         await copyInto(

@@ -86,6 +86,7 @@ export async function applyPoliciesSqlite(
         return { fileId: 0, reject };
       }
       hooks.afterRowsSqlite?.(conn, fileId, cancelled);
+      cancelOpenCollections(conn, meta.tenantId, cancelled, now);
       const insErr = conn.prepare('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)');
       for (const e of tally.sorted().slice(0, MAX_STORED_ERRORS)) insErr.run(fileId, e.line, e.column, e.code, e.message, e.severity ?? 'error');
       conn
@@ -98,6 +99,26 @@ export async function applyPoliciesSqlite(
       throw err;
     }
   });
+}
+
+/**
+ * SPEC 3.2: `cancelled` ends the policy at once; its open collection of a period not yet closed
+ * ends CANCELLED, so no batch presents it again (the batch plans OPEN collections only). An
+ * earlier halt reason (e.g. ACCOUNT_CLOSED) is kept: it is why the engine had already stopped.
+ * In the file's transaction: a crash leaves the policy and its collection consistent.
+ */
+const CANCEL_OPEN_COLLECTIONS = `
+UPDATE collections SET status = 'CANCELLED', halted_reason = COALESCE(halted_reason, 'POLICY_CANCELLED'), next_check = NULL, updated_at = ?
+WHERE tenant_id = ? AND status = 'OPEN'
+  AND period IN (SELECT period FROM periods WHERE tenant_id = ? AND closed_at IS NULL)
+  AND policy_id IN (SELECT id FROM policies WHERE tenant_id = ? AND status = 'cancelled' AND policy_number IN `;
+
+function cancelOpenCollections(conn: import('better-sqlite3').Database, tenant: string, policyNumbers: string[], now: string): void {
+  const CHUNK = 500; // well under SQLite's bound-parameter limit
+  for (let i = 0; i < policyNumbers.length; i += CHUNK) {
+    const chunk = policyNumbers.slice(i, i + CHUNK);
+    conn.prepare(`${CANCEL_OPEN_COLLECTIONS}(${chunk.map(() => '?').join(',')}))`).run(now, tenant, tenant, tenant, ...chunk);
+  }
 }
 
 export function unknownCancelled(line: number, policyNumber: string): RowError {

@@ -124,11 +124,22 @@ export async function markDisputed(sql: Sql, id: string, reason: string, now: st
   return n === 1;
 }
 
-/** The collected policies of the settlement CSV, by policy number (amount > 0 only). */
+/**
+ * The collected policies of the settlement CSV, by policy number (amount > 0 only); columns:
+ * period_month, policy_number, customer_id, external_customer_ref, product_code, amount.
+ */
 export function collectedLinesQuery(tenant: string, period: Period): StreamQuery {
   return {
     sql: `SELECT period AS period_month, policy_number, customer_id, external_customer_ref, product_code, amount_collected
       FROM collections WHERE tenant_id = ? AND period = ? AND amount_collected > 0 ORDER BY policy_number`,
+    params: [tenant, period],
+  };
+}
+
+/** Their amounts alone, in the same order: read from the index collections_period_policy. */
+export function collectedAmountsQuery(tenant: string, period: Period): StreamQuery {
+  return {
+    sql: `SELECT amount_collected FROM collections WHERE tenant_id = ? AND period = ? AND amount_collected > 0 ORDER BY policy_number`,
     params: [tenant, period],
   };
 }

@@ -144,23 +144,20 @@ describe('kasi import', () => {
 
 describe('kasi status', () => {
   it('shows policies and the last intake files', async () => {
-    const r = await runKasi(['status', '--root', root]);
-    expect(r).toEqual({
-      code: 0,
-      signal: null,
-      stderr: '',
-      stdout: [
-        "acme (acme (set the insurer's legal name))",
-        '  policies: 5 active, 0 cancelled',
-        '  intake files: 3 applied, 1 rejected, 1 duplicate',
-        '    2025-11-03T06:00:00Z  applied   policies-env.csv (1 imported, 0 failed)',
-        '    2025-11-03T06:00:00Z  rejected  policies-mostly-bad.csv (0 imported, 3 failed)',
-        '    2025-11-03T06:00:00Z  duplicate policies-clean-again.csv (0 imported, 0 failed)',
-        '    2025-11-03T06:00:00Z  applied   policies-clean.csv (1 imported, 0 failed)',
-        '    2025-11-03T06:00:00Z  applied   policies-mixed.csv (3 imported, 2 failed)',
-        '',
-      ].join('\n'),
-    });
+    const r = await runKasi(['status', '--root', root], { env: NOW });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    // the intake part of the report (later sections belong to the engine and month close)
+    expect(r.stdout.split('\n').slice(0, 9)).toEqual([
+      "acme (acme (set the insurer's legal name))",
+      '  policies: 5 active, 0 cancelled',
+      '  intake files: 3 applied, 1 rejected, 1 duplicate',
+      '    2025-11-03T06:00:00Z  applied   policies-env.csv (1 imported, 0 failed)',
+      '    2025-11-03T06:00:00Z  rejected  policies-mostly-bad.csv (0 imported, 3 failed)',
+      '    2025-11-03T06:00:00Z  duplicate policies-clean-again.csv (0 imported, 0 failed)',
+      '    2025-11-03T06:00:00Z  applied   policies-clean.csv (1 imported, 0 failed)',
+      '    2025-11-03T06:00:00Z  applied   policies-mixed.csv (3 imported, 2 failed)',
+      expect.not.stringMatching(/^ {4}\d{4}-/) as unknown as string, // no sixth file line
+    ]);
   });
 });
 

@@ -30,7 +30,11 @@ interface Result {
   errors: { line: number; code: string; message: string }[];
 }
 async function outcome(name: string): Promise<Result> {
-  const path = await waitFor(`the result of ${name}`, () => existsSync(resultJson(name)) && resultJson(name), 30_000, 100);
+  // the result is written first, then the file leaves the inbox: wait for both
+  const done = () => existsSync(resultJson(name)) && !existsSync(inbox(name)) && resultJson(name);
+  const path = await waitFor(`the result of ${name}`, done, 30_000, 100).catch((err: Error) => {
+    throw new Error(`${err.message}; the daemon's log:\n${daemon.stderr().slice(-4000)}`);
+  });
   return JSON.parse(readFileSync(path, 'utf8')) as Result;
 }
 
@@ -43,7 +47,7 @@ beforeAll(async () => {
     join(root, 'config/local.yaml'),
     stringify({
       database: 'sqlite:data/kasi.sqlite',
-      intake: { settle_seconds: 1, rescan_seconds: 0.5 },
+      intake: { settle_seconds: 1 },
       schedules: { inbox_rescan_seconds: 0.5 },
       tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
     }),

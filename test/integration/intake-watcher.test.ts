@@ -11,12 +11,13 @@ import { waitFor } from '../helpers/cli.js';
  */
 let dir: string;
 let watcher: InboxWatcher | null = null;
-let taken: { name: string; size: number }[];
+let taken: { name: string; size: number; tenant?: string }[];
 let errors: unknown[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'kasi-watch-'));
   mkdirSync(join(dir, 'acme'));
+  mkdirSync(join(dir, 'globex'));
   taken = [];
   errors = [];
 });
@@ -26,15 +27,15 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(settleMs: number, rescanMs: number, doneMarkers = false): void {
+function start(settleMs: number, rescanMs: number, doneMarkers = false, tenants = ['acme']): void {
   watcher = new InboxWatcher({
-    folders: [{ tenant: 'acme', dir: join(dir, 'acme') }],
+    folders: tenants.map((tenant) => ({ tenant, dir: join(dir, tenant) })),
     settleMs,
     rescanMs,
     doneMarkers,
-    take: async (_folder, path, name) => {
+    take: async (folder, path, name) => {
       const { statSync, rmSync: rm } = await import('node:fs');
-      taken.push({ name, size: statSync(path).size });
+      taken.push({ name, size: statSync(path).size, ...(tenants.length > 1 ? { tenant: folder.tenant } : {}) });
       rm(path); // as intake does: the file leaves the inbox
     },
     onError: (err) => errors.push(err),
@@ -90,6 +91,17 @@ describe('InboxWatcher', () => {
       writing = false;
       await writer;
     }
+  });
+
+  it('watches several folders: files in each of them settle and are taken', async () => {
+    start(300, 200, false, ['acme', 'globex']);
+    writeFileSync(join(dir, 'acme', 'policies-a.csv'), 'a\n');
+    writeFileSync(join(dir, 'globex', 'policies-g.csv'), 'gg\n');
+    await waitFor('a file from each folder', () => taken.length >= 2, 5_000);
+    expect(taken.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
+      { name: 'policies-a.csv', size: 2, tenant: 'acme' },
+      { name: 'policies-g.csv', size: 3, tenant: 'globex' },
+    ]);
   });
 
   it('done-marker mode waits for <name>.done and removes it', async () => {

@@ -39,7 +39,7 @@ describe('loadConfig: defaults', () => {
     expect(databaseTarget(c)).toEqual({ client: 'sqlite', file: join(r, 'data/kasi.sqlite') });
     expect(c.timezone).toBe('Africa/Johannesburg');
     expect(c.gateway).toBe('simulator');
-    expect(c.intake).toEqual({ settle_seconds: 2, rescan_seconds: 10, done_markers: false, max_failed_share: '0.5', amount_ceiling: '100000.00' });
+    expect(c.intake).toEqual({ settle_seconds: 2, done_markers: false, max_failed_share: '0.5', amount_ceiling: '100000.00' });
     expect(c.fees).toEqual([{ from: '2025-01-01', distribution_rate: '0.25', collections_rate: '0.035', vat_rate: '0.15' }]);
     expect(c.tenants).toEqual({});
     expect(c.sources).toHaveLength(1);
@@ -132,10 +132,8 @@ describe('loadConfig: every bad key in one ConfigError', () => {
     expect(problems(() => loadConfig({ root: root(yaml), env: {} }))).toEqual([`tenants.${long}: ${rule}`, `tenants.Acme_X: ${rule}`, `tenants.bank: ${rule}`].sort());
   });
 
-  // BUG (src/config.ts): the tenant-id check runs only when the schema parse succeeded, so a bad
-  // tenant id is not listed beside other problems (SPEC 2: "listing every bad key"). When fixed,
-  // turn `it.fails` into `it`.
-  it.fails('lists a bad tenant id together with the other problems', () => {
+  // SPEC 2 "listing every bad key": a bad tenant id is listed beside the other problems.
+  it('lists a bad tenant id together with the other problems', () => {
     const yaml = `${BAD}  Acme_X: { name: A }\n`;
     expect(problems(() => loadConfig({ root: root(yaml), env: {} }))).toContain(
       'tenants.Acme_X: a tenant id is 1-32 of a-z 0-9 - (starting with a letter or digit), and not "bank"',

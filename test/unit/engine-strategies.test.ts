@@ -238,3 +238,10 @@ describe('naive strategy', () => {
     expect(ok.last).toEqual({ action: 'stop', reason: 'FULLY_COLLECTED' });
   });
 });
+
+describe('strategy registry', () => {
+  it('names the strategies config can choose', async () => {
+    const { STRATEGIES } = await import('../../src/domain/engine/strategies.js');
+    expect(Object.entries(STRATEGIES).map(([k, s]) => `${k}:${s.name}`)).toEqual(['default:default', 'naive:naive']);
+  });
+});

@@ -85,9 +85,12 @@ describe('simulated population: deterministic from (seed, customer)', () => {
   });
 
   it('the mix is a parameter', () => {
-    const b = new SimulatedBank({ seed: 42, calendar, mix: { salary25: 0, salaryLastDay: 0, grant: 0, weekly: 0, fortnightly: 0, closed: 0, stopped: 1 } });
+    const b = new SimulatedBank({ seed: 42, calendar, mix: { salary25: 0, salaryLastDay: 0, grant: 0, weekly: 0, fortnightly: 0, closed: 0, stopped: 1, deceased: 0, noAuthority: 0 } });
     const profiles = Array.from({ length: 50 }, (_, i) => b.profileOf(id(i + 1)));
     expect(new Set(profiles.map((p) => `${p.kind}/${p.status}`))).toEqual(new Set(['gig/stopped']));
+    expect(() => new SimulatedBank({ seed: 42, calendar, mix: { gig: -1 } })).toThrow('population mix: gig must be numbers ≥ 0');
+    expect(() => new SimulatedBank({ seed: 42, calendar, mix: { closed: 0.6, stopped: 0.6 } })).toThrow('account state shares add up to more than 1');
+    expect(() => new SimulatedBank({ seed: 1.5, calendar })).toThrow('simulator seed must be an integer, got 1.5');
   });
 
   it('pay due on a Friday holiday comes the day before, even in the previous month', () => {
@@ -112,17 +115,45 @@ describe('simulated balances and debits', () => {
     expect(leftOf(676000, 40, p)).toBe(461);
   });
 
-  it('salaried: 02 before payday, 22 on payday (not cleared yet), paid the day after', async () => {
-    const b = bank();
-    expect(b.balanceOn('C0000004', '2025-11-24')).toBe(3225);
-    expect(b.balanceOn('C0000004', '2025-11-26')).toBe(204984);
-    const r = await b.present('2025-11-24', [debit('C0000004', '2025-11-24', 49000, 'a'), debit('C0000004', '2025-11-25', 49000, 'b'), debit('C0000004', '2025-11-26', 49000, 'c')]);
+  it('salaried: 02 before payday, 22 on payday if the salary is credited after the debit run, paid the day after', async () => {
+    const late = new SimulatedBank({ seed: 42, calendar, sameDayCreditShare: 0 });
+    expect(late.balanceOn('C0000004', '2025-11-24')).toBe(3225);
+    expect(late.balanceOn('C0000004', '2025-11-25')).toBe(3225);
+    expect(late.balanceOn('C0000004', '2025-11-26')).toBe(204984);
+    const r = await late.present('2025-11-24', [
+      debit('C0000004', '2025-11-24', 49000, 'a'),
+      debit('C0000004', '2025-11-25', 49000, 'b'),
+      debit('C0000004', '2025-11-26', 49000, 'c'),
+    ]);
     expect(r).toEqual([
       { instructionId: 'a', result: 'UNPAID', amountCollectedCents: 0, reasonCode: '02', processedDate: '2025-11-24' },
       { instructionId: 'b', result: 'UNPAID', amountCollectedCents: 0, reasonCode: '22', processedDate: '2025-11-25' },
       { instructionId: 'c', result: 'PAID', amountCollectedCents: 49000, reasonCode: null, processedDate: '2025-11-26' },
     ]);
-    expect(b.balanceOn('C0000004', '2025-11-27')).toBe(126766);
+    expect(late.balanceOn('C0000004', '2025-11-27')).toBe(126766);
+  });
+
+  it('a salary credited before the debit run pays a debit on payday', async () => {
+    const early = new SimulatedBank({ seed: 42, calendar, sameDayCreditShare: 1 });
+    expect(early.balanceOn('C0000004', '2025-11-25')).toBe(3225 + 230516);
+    const [r] = await early.present('2025-11-25', [debit('C0000004', '2025-11-25', 49000, 'b')]);
+    expect(r!.result).toBe('PAID');
+    expect(() => new SimulatedBank({ seed: 42, calendar, sameDayCreditShare: 1.5 })).toThrow('sameDayCreditShare must be between 0 and 1, got 1.5');
+  });
+
+  it('by default about half the deposits are credited before the debit run of their day', () => {
+    const b = bank();
+    let deposits = 0;
+    let early = 0;
+    const late = new SimulatedBank({ seed: 42, calendar, sameDayCreditShare: 0 });
+    for (let i = 1; i <= 2000; i++) {
+      for (const e of b.depositsFor(id(i), '2025-11-01', '2025-11-30')) {
+        deposits++;
+        const before = b.balanceOn(id(i), e.date);
+        if (before > late.balanceOn(id(i), e.date)) early++;
+      }
+    }
+    expect({ deposits, early }).toEqual({ deposits: 3940, early: 1987 });
   });
 
   it('across the population, salaried customers mostly cannot pay the day before payday and all can the day after', () => {

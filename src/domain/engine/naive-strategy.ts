@@ -1,4 +1,4 @@
-import { addDays } from '../dates.js';
+import { plusDays } from '../calendar.js';
 import { commonGuards, dayGuard, type PlanDecision, type PlanInput, type Strategy } from './strategy.js';
 
 /**
@@ -14,7 +14,7 @@ export const naiveStrategy: Strategy = {
     if (guard) return guard;
     const { today, period, calendar: cal, collection } = input;
     const last = collection.attempts[collection.attempts.length - 1];
-    const due = last ? cal.onOrAfter(addDays(last.actionDate, 7)) : cal.processingDaysIn(period)[0]!;
+    const due = last ? cal.onOrAfter(plusDays(last.actionDate, 7)) : cal.processingDaysIn(period)[0]!;
     if (due > cal.lastProcessingDay(period)) return { action: 'wait', reason: 'SCHEDULED' };
     if (due > today) return { action: 'wait', reason: 'SCHEDULED', nextDate: due };
     return { action: 'present', amountCents: collection.amountDueCents - collection.collectedCents };

@@ -53,9 +53,8 @@ export const PERIOD_ENDED = 'PERIOD_ENDED';
 
 /**
  * The checks every strategy shares, in order: no processing day left in the period, nothing left
- * to collect, a result
- * outstanding (never present on top of a debit in flight), a hard failure or a limit reached.
- * Returns null when the strategy may decide.
+ * to collect, a result outstanding (never present on top of a debit in flight), a hard failure or
+ * a limit reached. Returns null when the strategy may decide.
  */
 export function commonGuards(input: PlanInput): PlanDecision | null {
   const { today, period, calendar: cal, collection, limits } = input;
@@ -74,7 +73,7 @@ export function commonGuards(input: PlanInput): PlanDecision | null {
   return null;
 }
 
-/** Today if presenting is possible today, else the wait for the first day it could be. */
+/** Null if a debit can be presented today, else a wait until the first day one could be. */
 export function dayGuard(input: PlanInput): PlanDecision | null {
   const { today, period, calendar: cal } = input;
   const first = cal.processingDaysIn(period)[0]!;

@@ -1,0 +1,158 @@
+import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type Sleep } from '../sftp/backoff.js';
+import { SftpPoller, type PollReport } from '../sftp/poller.js';
+import { errText } from '../sftp/sftp-session.js';
+import type { Env } from '../sftp/tenant-sftp.config.js';
+import { deliverQueued, exclusiveSftp, sftpTenantSettings, sftpTenants, type DeliveryRun } from './deliveries.js';
+import { importFile, type IntakeOutcome } from './import-file.js';
+import type { Log, Ports } from './ports.js';
+
+/**
+ * SFTP exchange for every `intake: sftp` tenant (SPEC 7): one loop per tenant that polls the
+ * remote inbound folder (files go through the same `importFile` as the folder inbox) and then
+ * delivers that tenant's queued outbox files. Loops are independent: a dead or slow server only
+ * backs off its own tenant, never another tenant, the folder inbox or the batch.
+ *
+ * The loop is ours rather than SftpPoller.run(): deliveries must be retried on each poll, and
+ * polling and delivering for one tenant must not hold two connections at once.
+ */
+export interface SftpServiceOptions {
+  /** Where `password_env` is looked up: the composition root passes process.env. */
+  env: Env;
+  /** Only these tenants (default: every `intake: sftp` tenant). */
+  tenants?: readonly string[];
+  backoff?: Partial<BackoffPolicy>;
+  sleep?: Sleep;
+  onOutcome?: (o: IntakeOutcome) => void;
+}
+
+export interface TickReport {
+  tenant: string;
+  /** null when the poll failed (its error is in `pollError`) */
+  poll: PollReport | null;
+  pollError: string | null;
+  delivery: DeliveryRun | null;
+  deliveryError: string | null;
+}
+
+interface TenantLoop {
+  tenant: string;
+  poller: SftpPoller;
+  done: Promise<void> | null;
+}
+
+export class SftpService {
+  private readonly loops: TenantLoop[];
+  private readonly stopper = new AbortController();
+  private readonly log: Log;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly ports: Ports,
+    private readonly opts: SftpServiceOptions,
+  ) {
+    this.log = ports.log.child({ component: 'sftp' });
+    const ids = opts.tenants ?? sftpTenants(ports.config);
+    this.loops = ids.map((tenant) => {
+      const settings = sftpTenantSettings(ports.config, tenant);
+      if (!settings) throw new Error(`tenant ${tenant} does not exchange files over SFTP`);
+      const poller = new SftpPoller({
+        tenant,
+        settings,
+        stagingDir: ports.paths.staging(),
+        intake: (t, stagedPath, name) => this.intake(t, stagedPath, name),
+        log: this.log,
+        now: () => performance.now(),
+        env: opts.env,
+        ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      });
+      return { tenant, poller, done: null };
+    });
+  }
+
+  get tenants(): string[] {
+    return this.loops.map((l) => l.tenant);
+  }
+
+  start(): void {
+    if (this.stopper.signal.aborted) throw new Error('SftpService was stopped; make a new one');
+    for (const l of this.loops) l.done ??= this.loop(l);
+    if (this.loops.length) this.log.info({ tenants: this.tenants }, 'SFTP exchange started');
+  }
+
+  /** One poll and one delivery run for `tenant` now (tests, and the loop's own tick). Never throws for I/O. */
+  async tick(tenant: string): Promise<TickReport> {
+    const l = this.loops.find((x) => x.tenant === tenant);
+    if (!l) throw new Error(`no SFTP loop for tenant ${tenant}`);
+    return exclusiveSftp(this.ports, tenant, async () => {
+      const r: TickReport = { tenant, poll: null, pollError: null, delivery: null, deliveryError: null };
+      try {
+        r.poll = await l.poller.pollOnce();
+      } catch (err) {
+        r.pollError = errText(err);
+      }
+      if (this.stopper.signal.aborted) return r;
+      // Delivery is tried even when the poll failed: an unreadable inbound folder must not hold
+      // back the month's statements. With nothing queued it does not connect at all.
+      try {
+        r.delivery = await deliverQueued(this.ports, tenant, { env: this.opts.env });
+      } catch (err) {
+        r.deliveryError = errText(err);
+      }
+      return r;
+    });
+  }
+
+  /** Idempotent: stops taking files, cuts connections, resolves when every loop has ended. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopper.abort();
+      await Promise.all(this.loops.map((l) => l.poller.stop()));
+      await Promise.all(this.loops.map((l) => l.done));
+      if (this.loops.length) this.log.info({}, 'SFTP exchange stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async loop(l: TenantLoop): Promise<void> {
+    const s = sftpTenantSettings(this.ports.config, l.tenant)!;
+    const policy = { ...DEFAULT_BACKOFF, ...this.opts.backoff };
+    const sleep = this.opts.sleep ?? abortableSleep;
+    let failures = 0;
+    while (!this.stopper.signal.aborted) {
+      let delay = s.poll_seconds * 1000;
+      try {
+        const r = await this.tick(l.tenant);
+        if (this.stopper.signal.aborted) break;
+        this.report(r);
+        if (r.pollError !== null) {
+          failures++;
+          delay = backoffDelay(failures, policy);
+          this.log.error({ tenant: l.tenant, err: r.pollError, attempt: failures, retry_in_ms: delay }, 'SFTP poll failed; will reconnect');
+        } else failures = 0;
+      } catch (err) {
+        // a bug or the store going away: logged and backed off, never an unhandled rejection
+        failures++;
+        delay = backoffDelay(failures, policy);
+        this.log.error({ tenant: l.tenant, err: errText(err), retry_in_ms: delay }, 'SFTP loop error');
+      }
+      await sleep(delay, this.stopper.signal);
+    }
+  }
+
+  private report(r: TickReport): void {
+    if (r.deliveryError !== null) this.log.error({ tenant: r.tenant, err: r.deliveryError }, 'SFTP delivery run failed; the files stay queued');
+    else if (r.delivery && r.delivery.delivered + r.delivery.failed > 0) {
+      this.log.info({ tenant: r.tenant, delivered: r.delivery.delivered, failed: r.delivery.failed }, 'SFTP delivery run');
+    }
+  }
+
+  private async intake(tenant: string, stagedPath: string, name: string): Promise<IntakeOutcome['status']> {
+    const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move' });
+    this.log.info(
+      { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
+      `sftp intake ${out.status}: ${out.file}`,
+    );
+    this.opts.onOutcome?.(out);
+    return out.status;
+  }
+}
