@@ -1,4 +1,5 @@
 import { benchIntake } from './intake.bench.js';
+import { benchEngine } from './engine.bench.js';
 
 /**
  * `npm run bench [-- --only intake,...]`: every section prints a table and merges its figures
@@ -6,6 +7,7 @@ import { benchIntake } from './intake.bench.js';
  */
 const sections: Record<string, () => Promise<void>> = {
   intake: () => benchIntake(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  engine: () => benchEngine({ batchRows: Number(process.env.KASI_BENCH_ROWS ?? 1_000_000), simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 
 const onlyArg = process.argv.indexOf('--only');

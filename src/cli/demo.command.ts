@@ -1,40 +1,56 @@
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importFile } from '../jobs/import-file.js';
-import { writeSamplePolicies } from '../jobs/sample-files.js';
-import { tenantStatus } from '../jobs/status.js';
-import { openPorts, type GlobalOptions } from './context.js';
-import { initRoot } from './init.command.js';
-import { formatOutcome } from './import.command.js';
+import type { GlobalOptions } from './context.js';
+import { runSimulationCli } from './simulate.command.js';
+import { closeHook } from './close-hook.js';
 
 /**
- * `kasi demo`: scaffold a runtime root for a `demo` tenant, generate a sample policies file,
- * take it through intake exactly as the daemon would, and show where everything went.
+ * `kasi demo`: a `demo` tenant in a fresh runtime root, a sample book of policies and a whole
+ * simulated month through the real pipeline (intake, execute, daily batches against the seeded
+ * simulated bank, then the month close on the 1st–3rd), ending with the outbox listing.
  */
+export function listTree(root: string, dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let names: string[];
+    try {
+      names = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (!n.startsWith('.')) out.push(`  ${relative(root, p)}  (${statSync(p).size} bytes)`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 export function registerDemo(program: Command, globals: () => GlobalOptions): void {
   program
     .command('demo')
-    .description('a sample tenant, sample policies, taken through the pipeline, with a summary')
+    .description('a sample tenant, sample policies and one simulated month end to end, with a summary')
     .option('--policies <n>', 'how many sample policies', '1000')
     .action(async (opts: { policies: string }) => {
       const g = globals();
       const root = resolve(g.root ?? process.env.KASI_ROOT ?? mkdtempSync(join(tmpdir(), 'kasi-demo-')));
-      await initRoot(root, 'demo', 'Demo Funeral Insurance Ltd');
-      const ports = await openPorts({ ...g, root, config: g.config && existsSync(g.config) ? g.config : undefined });
-      try {
-        const inbox = ports.paths.inbox('demo');
-        const file = join(inbox, 'policies-demo.csv');
-        await writeSamplePolicies(file, Number(opts.policies), 7);
-        process.stdout.write(`kasi demo — runtime root ${root}\n\n1. wrote ${relative(root, file)} (${opts.policies} sample policies)\n`);
-        const out = await importFile(ports, { tenantId: 'demo', path: file, mode: 'move' });
-        process.stdout.write(`2. intake:\n${formatOutcome(out, root)}\n`);
-        const [st] = await tenantStatus(ports);
-        if (st) process.stdout.write(`3. store: ${st.policies.active} active policies for ${st.name}\n`);
-        process.stdout.write(`\nOutputs:\n  archive:  ${join(root, 'archive', 'demo')}\n  results:  ${ports.paths.intakeResults('demo')}\n  database: ${join(root, 'data', 'kasi.sqlite')}\n`);
-      } finally {
-        await ports.db.close();
-      }
+      process.stdout.write(
+        `kasi demo — runtime root ${root}\n` +
+          `A month of premium collections for ${opts.policies} sample policies of "Demo Funeral Insurance Ltd",\n` +
+          `debited through the seeded simulated bank, then the month close on 1–3 December.\n\n`,
+      );
+      process.env.KASI_LOG_LEVEL ??= 'warn';
+      await runSimulationCli(
+        { ...g, root },
+        { from: '2025-11-01', to: '2025-12-03', policies: opts.policies, seed: '42', strategy: 'default', incomeFeed: '1' },
+        root,
+        { close: closeHook },
+      );
+      process.stdout.write(`\nOutputs under ${root}:\n${[...listTree(root, join(root, 'outbox')), ...listTree(root, join(root, 'archive')).slice(0, 5)].join('\n')}\n`);
+      process.stdout.write(`\nDatabase: ${join(root, 'data', 'kasi.sqlite')}   Try: npx kasi status --root ${root} --period 2025-11\n`);
     });
 }

@@ -27,7 +27,11 @@ export interface AttemptRow {
   reason_code: string | null;
 }
 
-/** Open one collection per active policy not yet in the period; the amount due is frozen now. */
+/**
+ * Open one collection per active policy not yet in the period; the amount due is frozen now.
+ * ON CONFLICT on the unique key rather than NOT EXISTS: an anti-join against the table being
+ * filled is planned as if it were empty and degrades to quadratic on PostgreSQL.
+ */
 export async function executePeriod(sql: Sql, tenant: string, period: Period, now: string, policyIds?: number[]): Promise<number> {
   await sql.run(
     `INSERT INTO periods (tenant_id, period, executed_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id, period) DO NOTHING`,
@@ -41,8 +45,8 @@ export async function executePeriod(sql: Sql, tenant: string, period: Period, no
        p.collection_amount, 0, 'OPEN', 0, 0, ?, ?
      FROM policies p
      WHERE p.tenant_id = ? AND p.status = 'active'${only}
-       AND NOT EXISTS (SELECT 1 FROM collections c WHERE c.tenant_id = p.tenant_id AND c.period = ? AND c.policy_id = p.id)`,
-    [period, now, now, tenant, ...(policyIds ?? []), period],
+     ON CONFLICT (tenant_id, period, policy_id) DO NOTHING`,
+    [period, now, now, tenant, ...(policyIds ?? [])],
   );
 }
 

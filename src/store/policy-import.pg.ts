@@ -29,15 +29,16 @@ WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number
   AND (p.customer_id, p.external_customer_ref, p.product_code, p.collection_amount, p.status)
   IS DISTINCT FROM (s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status)`;
 
-// A plain anti-join insert is cheaper than INSERT … ON CONFLICT; imports of one tenant are
-// serialised by an advisory lock, so no other writer can add the same number meanwhile.
+// New numbers: ON CONFLICT on the unique key (an anti-join against the table being filled is
+// planned as if it were empty and can degrade badly). Imports of one tenant are serialised by an
+// advisory lock, so the conflict arbiter only ever meets numbers the UPDATE above already handled.
 const INSERT_NEW = `
 INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
   collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
 SELECT $1::varchar, s.policy_number, s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status,
   CASE WHEN s.status = 'cancelled' THEN $2 END, $2, $2, $3
 FROM kasi_stage_policies s
-WHERE NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number)`;
+ON CONFLICT (tenant_id, policy_number) DO NOTHING`;
 
 /** SPEC 3.2: a cancelled policy's open collection ends CANCELLED (see policy-import.sqlite.ts). */
 const CANCEL_OPEN_COLLECTIONS = `

@@ -98,7 +98,7 @@ describe('kasi batch and kasi bank-results', () => {
     expect(await kasi(['bank-results', res], on('2025-11-05'))).toEqual({
       code: 0, signal: null, stderr: '',
       stdout:
-        'results-20251104-again.csv: applied — 0 imported, 0 failed, 1 warnings\n' +
+        'results-20251104-again.csv: applied — 0 imported, 0 failed, 1 warning\n' +
         '  line 2, instruction_id: RESULT_REPEATED — instruction "acme-202511-1-1" already has a result; this one was recorded and ignored\n' +
         '  result: outbox/bank/intake/results-20251104-again.csv.result.csv\n' +
         `  file:   archive/bank/2025-11-05/results-20251104-again.csv (under ${root})\n`,

@@ -30,7 +30,7 @@ describe.each(['sqlite', 'pg'] as const)('month close of the golden small month 
   beforeAll(async () => {
     env = await makeEnv(dialect, { tenants: { acme: ACME_CONFIG } }, '2025-12-01T02:00:00+02:00');
     dir = join(env.root, 'outbox/acme', P);
-    await seedMonth(knex(), 'acme', P, SMALL_MONTH);
+    await seedMonth(env.ports.db, 'acme', P, SMALL_MONTH);
     await seedAdjustments(knex(), SMALL_ADJUSTMENTS);
   });
   afterAll(async () => env?.cleanup());

@@ -36,8 +36,8 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during the close on %s', (dial
     const clean = await makeEnv(dialect);
     const killed = await makeEnv(dialect);
     envs.push(clean, killed);
-    await seedMonth(clean.ports.db.knex, 'acme', P, book, { chunk: 1000 });
-    await seedMonth(killed.ports.db.knex, 'acme', P, book, { chunk: 1000 });
+    await seedMonth(clean.ports.db, 'acme', P, book);
+    await seedMonth(killed.ports.db, 'acme', P, book);
     const args = (e: TestEnv) => ['close', '--period', P, '--tenant', 'acme', '--step', 'report', '--root', e.root, '--db', e.databaseUrl];
 
     console.log('seeded', Date.now() - T0);

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import type { Db } from '../../src/store/db.js';
+import { transaction } from '../../src/store/sql.js';
 import { REPO } from '../helpers/cli.js';
 import { REPORT_ROWS, SETTLEMENT_LINES, TENANT, TENANT_ACCOUNT } from '../fixtures/golden/small-month.js';
 
@@ -94,74 +96,79 @@ export const ACME_CONFIG = { name: TENANT.name, vat_number: TENANT.vatNumber, ad
 
 const NOW = '2025-11-01T04:00:00.000Z';
 
-export async function seedMonth(knex: Knex, tenant: string, period: string, specs: readonly CollectionSpec[], opts: { chunk?: number } = {}): Promise<void> {
-  // SQLite: knex inserts many rows as one compound SELECT, limited to 500 terms
-  const chunk = knex.client.config.client === 'better-sqlite3' ? Math.min(opts.chunk ?? 400, 400) : (opts.chunk ?? 400);
-  await knex('tenants').insert({ id: tenant, name: tenant, created_at: NOW }).onConflict('id').ignore();
-  await knex('periods').insert({ tenant_id: tenant, period, executed_at: NOW }).onConflict(['tenant_id', 'period']).ignore();
-  const policies = specs.map((s) => ({
-    tenant_id: tenant,
-    policy_number: s.policy,
-    customer_id: s.customer,
-    external_customer_ref: s.ref,
-    product_code: s.product,
-    collection_amount: s.due,
-    status: s.cancelledAt ? 'cancelled' : 'active',
-    cancelled_at: s.cancelledAt ?? null,
-    created_at: NOW,
-    updated_at: NOW,
-  }));
-  for (let i = 0; i < policies.length; i += chunk) {
-    await knex('policies').insert(policies.slice(i, i + chunk)).onConflict(['tenant_id', 'policy_number']).ignore();
-  }
-  const ids = new Map<string, number>();
-  for (const p of (await knex('policies').where({ tenant_id: tenant }).select('id', 'policy_number')) as { id: number; policy_number: string }[]) ids.set(p.policy_number, Number(p.id));
-  const rows = specs.map((s) => {
-    const results = s.attempts.filter((a) => a.paid !== undefined);
-    const last = results[results.length - 1];
-    const lastFailure = last && last === s.attempts[s.attempts.length - 1] && last.paid === null ? (last.reason ?? REASONS[last.code!] ?? `UNKNOWN_${last.code}`) : null;
-    return {
-      tenant_id: tenant,
-      period,
-      policy_id: ids.get(s.policy)!,
-      policy_number: s.policy,
-      customer_id: s.customer,
-      external_customer_ref: s.ref,
-      product_code: s.product,
-      amount_due: s.due,
-      amount_collected: s.attempts.reduce((t, a) => t + (a.paid ?? 0), 0),
-      status: 'OPEN',
-      presentments: s.attempts.length,
-      pending: s.attempts.filter((a) => a.paid === undefined).length,
-      first_attempt_date: s.attempts[0]?.date ?? null,
-      last_attempt_date: s.attempts[s.attempts.length - 1]?.date ?? null,
-      last_failure_reason: lastFailure,
-      flag: s.flag ?? (s.attempts.some((a) => a.code === '18') ? 'DECEASED' : null),
-      created_at: NOW,
-      updated_at: NOW,
-    };
+/**
+ * Seed one tenant's month. Rows are staged (prepared inserts on SQLite, COPY on PostgreSQL) and
+ * applied set-based, so a 60,000-row month takes seconds.
+ */
+export async function seedMonth(db: Db, tenant: string, period: string, specs: readonly CollectionSpec[]): Promise<void> {
+  await transaction(db, async (sql) => {
+    await sql.run('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', [tenant, tenant, NOW]);
+    await sql.run('INSERT INTO periods (tenant_id, period, executed_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id, period) DO NOTHING', [tenant, period, NOW]);
+    const text = (n: string) => [n, 'text'] as const;
+    const int = (n: string) => [n, 'int'] as const;
+    await sql.stage(
+      'seed_collections',
+      [text('policy_number'), text('customer_id'), text('ref'), text('product'), int('due'), int('collected'), int('presentments'), int('pending'), text('first'), text('last'), text('failure'), text('flag'), text('cancelled_at')],
+      specs.map((s) => {
+        const results = s.attempts.filter((a) => a.paid !== undefined);
+        const last = results[results.length - 1];
+        const failure = last && last === s.attempts[s.attempts.length - 1] && last.paid === null ? (last.reason ?? REASONS[last.code!] ?? `UNKNOWN_${last.code}`) : null;
+        const flag = s.flag ?? (s.attempts.some((a) => a.code === '18') ? 'DECEASED' : null);
+        return [
+          s.policy,
+          s.customer,
+          s.ref,
+          s.product,
+          s.due,
+          s.attempts.reduce((t, a) => t + (a.paid ?? 0), 0),
+          s.attempts.length,
+          s.attempts.filter((a) => a.paid === undefined).length,
+          s.attempts[0]?.date ?? null,
+          s.attempts[s.attempts.length - 1]?.date ?? null,
+          failure,
+          flag,
+          s.cancelledAt ?? null,
+        ];
+      }),
+    );
+    await sql.run(
+      `INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at, created_at, updated_at)
+       SELECT ?, policy_number, customer_id, ref, product, due, CASE WHEN cancelled_at IS NULL THEN 'active' ELSE 'cancelled' END, cancelled_at, ?, ? FROM seed_collections
+       ON CONFLICT (tenant_id, policy_number) DO NOTHING`,
+      [tenant, NOW, NOW],
+    );
+    await sql.run(
+      `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
+         status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at)
+       SELECT ?, ?, p.id, s.policy_number, s.customer_id, s.ref, s.product, s.due, s.collected, 'OPEN', s.presentments, s.pending, s.first, s.last, s.failure, s.flag, ?, ?
+       FROM seed_collections s JOIN policies p ON p.tenant_id = ? AND p.policy_number = s.policy_number`,
+      [tenant, period, NOW, NOW, tenant],
+    );
+    await sql.stage(
+      'seed_attempts',
+      [text('policy_number'), int('presentment'), text('date'), int('requested'), int('collected'), text('status'), text('code'), text('reason')],
+      specs.flatMap((s) =>
+        s.attempts.map((a, i) => [
+          s.policy,
+          i + 1,
+          a.date,
+          a.requested,
+          a.paid === undefined ? null : (a.paid ?? 0),
+          a.paid === undefined ? 'PRESENTED' : a.paid === null ? 'UNPAID' : 'PAID',
+          a.paid === null ? a.code! : null,
+          a.paid === null ? (a.reason ?? REASONS[a.code!] ?? null) : null,
+        ]),
+      ),
+    );
+    // instruction ids as the test expects them: <tenant>-<period>-<policy>-<presentment>
+    await sql.run(
+      `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, amount_collected, status, reason_code, reason, processed_date, created_at)
+       SELECT ? || s.policy_number || '-' || s.presentment, c.id, ?, ?, s.presentment, s.date, s.requested, s.collected, s.status, s.code, s.reason,
+         CASE WHEN s.status = 'PRESENTED' THEN NULL ELSE s.date END, ?
+       FROM seed_attempts s JOIN collections c ON c.tenant_id = ? AND c.period = ? AND c.policy_number = s.policy_number`,
+      [`${tenant}-${period}-`, tenant, period, NOW, tenant, period],
+    );
   });
-  for (let i = 0; i < rows.length; i += chunk) await knex('collections').insert(rows.slice(i, i + chunk));
-  const cids = new Map<string, number>();
-  for (const c of (await knex('collections').where({ tenant_id: tenant, period }).select('id', 'policy_number')) as { id: number; policy_number: string }[]) cids.set(c.policy_number, Number(c.id));
-  const attempts = specs.flatMap((s) =>
-    s.attempts.map((a, i) => ({
-      instruction_id: `${tenant}-${period}-${s.policy}-${i + 1}`,
-      collection_id: cids.get(s.policy)!,
-      tenant_id: tenant,
-      period,
-      presentment: i + 1,
-      action_date: a.date,
-      amount_requested: a.requested,
-      amount_collected: a.paid === undefined ? null : (a.paid ?? 0),
-      status: a.paid === undefined ? 'PRESENTED' : a.paid === null ? 'UNPAID' : 'PAID',
-      reason_code: a.paid === null ? a.code! : null,
-      reason: a.paid === null ? (a.reason ?? REASONS[a.code!] ?? null) : null,
-      processed_date: a.paid === undefined ? null : a.date,
-      created_at: NOW,
-    })),
-  );
-  for (let i = 0; i < attempts.length; i += chunk) await knex('attempts').insert(attempts.slice(i, i + chunk));
 }
 
 export async function seedAdjustments(knex: Knex, adjustments: readonly AdjustmentSpec[]): Promise<void> {

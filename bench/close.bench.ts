@@ -1,0 +1,103 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { stringify } from 'yaml';
+import { databaseTarget, loadConfig } from '../src/config.js';
+import { closeReport, closeSettle, closeSettlementCsv } from '../src/jobs/close.js';
+import { Paths, silentLog, type Ports } from '../src/jobs/ports.js';
+import { openDb, withSqliteConnection } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { measure, round, saveSection, table } from './harness.js';
+
+/**
+ * The month close of one tenant with `rows` collections on SQLite: close + collection report
+ * (CSV and JSON), settlement (statement JSON + PDF), settlement CSV. Seeded with raw prepared
+ * inserts (policies and collections as the engine leaves them; the close reads no attempts).
+ * Targets: all steps ≤ 15 s together, peak RSS ≤ 400 MB.
+ */
+const PERIOD = '2025-11';
+const NOW = '2025-11-01T04:00:00.000Z';
+
+function seed(conn: BetterSqlite3.Database, rows: number): void {
+  const pol = conn.prepare(
+    `INSERT INTO policies (id, tenant_id, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at, created_at, updated_at)
+     VALUES (?, 'bench', ?, ?, ?, 'FUNERAL_BASIC', ?, ?, ?, ?, ?)`,
+  );
+  const col = conn.prepare(
+    `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
+       status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at)
+     VALUES ('bench', '${PERIOD}', ?, ?, ?, ?, 'FUNERAL_BASIC', ?, ?, 'OPEN', ?, 0, ?, ?, ?, ?, ?, ?)`,
+  );
+  conn.exec('BEGIN');
+  conn.prepare(`INSERT INTO tenants (id, name, created_at) VALUES ('bench', 'Bench Insurance', ?)`).run(NOW);
+  conn.prepare(`INSERT INTO periods (tenant_id, period, executed_at) VALUES ('bench', '${PERIOD}', ?)`).run(NOW);
+  let x = 1;
+  for (let i = 1; i <= rows; i++) {
+    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+    const due = 5_000 + (x % 50_000);
+    const k = i % 10;
+    // 60% paid in full, 20% partly, 10% unpaid (1% of those deceased), 9% no attempt, 1% cancelled
+    const collected = k < 6 ? due : k < 8 ? Math.floor(due / 2) : 0;
+    const attempts = k < 6 ? 1 : k < 8 ? 2 : k === 8 ? 1 : 0;
+    const reason = k === 8 ? (i % 100 === 8 ? 'ACCOUNT_HOLDER_DECEASED' : 'ACCOUNT_CLOSED') : null;
+    const cancelled = i % 100 === 99;
+    const policy = `POL${String(i).padStart(8, '0')}`;
+    pol.run(i, policy, `C${i}`, `REF-${i}`, due, cancelled ? 'cancelled' : 'active', cancelled ? '2025-11-20T08:00:00.000Z' : null, NOW, NOW);
+    col.run(i, policy, `C${i}`, `REF-${i}`, due, collected, attempts, attempts ? '2025-11-04' : null, attempts ? '2025-11-26' : null, reason, reason === 'ACCOUNT_HOLDER_DECEASED' ? 'DECEASED' : null, NOW, NOW);
+  }
+  conn.exec('COMMIT');
+}
+
+async function makePorts(root: string): Promise<Ports> {
+  mkdirSync(join(root, 'config'), { recursive: true });
+  const bank_account = { holder: 'Bench Insurance', bank: 'Absa', branch_code: '632005', number: '4000000000', type: 'current' };
+  writeFileSync(join(root, 'config/local.yaml'), stringify({ database: 'sqlite:data/kasi.sqlite', tenants: { bench: { name: 'Bench Insurance', vat_number: '4100000000', bank_account } } }));
+  const config = loadConfig({ root, env: {} });
+  const db = openDb(databaseTarget(config));
+  await migrate(db);
+  return { config, db, clock: { now: () => new Date('2025-12-01T00:00:00Z') }, log: silentLog, paths: new Paths(root) };
+}
+
+export async function benchClose(rows = 1_000_000): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kasi-bench-close-'));
+  try {
+    const ports = await makePorts(dir);
+    const t0 = performance.now();
+    await withSqliteConnection(ports.db, (conn) => seed(conn, rows));
+    console.log(`close: ${rows} collections seeded in ${round((performance.now() - t0) / 1000)} s`);
+    const steps: [string, () => Promise<{ status: string; files: string[] }>][] = [
+      ['close + collection report (CSV, JSON, flagged)', () => closeReport(ports, 'bench', PERIOD)],
+      ['settlement (statement JSON + PDF)', () => closeSettle(ports, 'bench', PERIOD)],
+      ['settlement CSV', () => closeSettlementCsv(ports, 'bench', PERIOD)],
+    ];
+    const results: Record<string, string | number>[] = [];
+    let total = 0;
+    let peak = 0;
+    let cpuTotal = 0;
+    for (const [name, fn] of steps) {
+      // CPU seconds beside wall seconds: on a shared machine the wall clock also counts waiting
+      const cpu0 = process.cpuUsage();
+      const m = await measure(fn);
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+      cpuTotal += cpuSeconds;
+      if (m.value.status !== 'done') throw new Error(`${name}: ${m.value.status}`);
+      const mb = m.value.files.reduce((s, f) => s + statSync(f).size, 0) / 1e6;
+      total += m.seconds;
+      peak = Math.max(peak, m.peakRssMb);
+      results.push({ step: name, seconds: round(m.seconds), cpu_seconds: round(cpuSeconds), rows_per_s: Math.round(rows / m.seconds), output_mb: round(mb, 1), peak_rss_mb: m.peakRssMb });
+    }
+    results.push({ step: 'total', seconds: round(total), cpu_seconds: round(cpuTotal), rows_per_s: Math.round(rows / total), output_mb: '', peak_rss_mb: peak });
+    await ports.db.close();
+    console.log(table(results));
+    console.log('targets: total ≤ 15 s, peak RSS ≤ 400 MB\n');
+    saveSection('close', { rows, results });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith('close.bench.js') && process.argv.includes('--run')) {
+  await benchClose(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000));
+}
