@@ -133,7 +133,7 @@ export async function seedMonth(db: Db, tenant: string, period: string, specs: r
     );
     await sql.run(
       `INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at, created_at, updated_at)
-       SELECT ?, policy_number, customer_id, ref, product, due, CASE WHEN cancelled_at IS NULL THEN 'active' ELSE 'cancelled' END, cancelled_at, ?, ? FROM seed_collections
+       SELECT ?, policy_number, customer_id, ref, product, due, CASE WHEN cancelled_at IS NULL THEN 'active' ELSE 'cancelled' END, cancelled_at, ?, ? FROM seed_collections WHERE true
        ON CONFLICT (tenant_id, policy_number) DO NOTHING`,
       [tenant, NOW, NOW],
     );
