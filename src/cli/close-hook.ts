@@ -1,11 +1,20 @@
+import { periodOf, previousPeriod } from '../domain/dates.js';
+import { closeDue } from '../jobs/close.js';
 import type { Ports } from '../jobs/ports.js';
+import { reading } from '../store/sql.js';
 
 /**
- * The month-close steps a simulation runs on their days (1st–3rd). Filled in by the month-close
- * jobs; until then a simulation simply does not close.
+ * The month-close steps a simulation runs on their days: on the 1st–3rd (and a few days after,
+ * to catch up), every step of the previous period that is due and not yet done. Steps are
+ * idempotent, so asking again only reports what exists.
  */
-export const closeHook = (ports: Ports) => async (today: string): Promise<string[]> => {
-  void ports;
-  void today;
-  return [];
-};
+export const closeHook =
+  (ports: Ports) =>
+  async (today: string): Promise<string[]> => {
+    if (Number(today.slice(8)) > 5) return [];
+    const period = previousPeriod(periodOf(today));
+    const executed = await reading(ports.db, (sql) => sql.all('SELECT 1 AS x FROM periods WHERE period = ? LIMIT 1', [period]));
+    if (executed.length === 0) return [];
+    const outcomes = await closeDue(ports, period, today);
+    return outcomes.filter((o) => o.result.status === 'done').map((o) => `${o.step}${o.tenant ? ` ${o.tenant}` : ''} ${period}`);
+  };

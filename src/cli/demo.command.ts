@@ -50,7 +50,13 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         root,
         { close: closeHook },
       );
-      process.stdout.write(`\nOutputs under ${root}:\n${[...listTree(root, join(root, 'outbox')), ...listTree(root, join(root, 'archive')).slice(0, 5)].join('\n')}\n`);
+      const intake = listTree(root, join(root, 'outbox', 'demo', 'intake')).filter((l) => !l.includes('.sha256'));
+      const archived = listTree(root, join(root, 'archive'));
+      process.stdout.write(
+        `\nOutputs under ${root}:\n` +
+          [...listTree(root, join(root, 'outbox', 'demo', '2025-11')), ...listTree(root, join(root, 'outbox', 'bank'))].join('\n') +
+          `\n  outbox/demo/intake/  (${intake.length} intake result files)\n  archive/demo/  (${archived.length} intake files archived)\n`,
+      );
       process.stdout.write(`\nDatabase: ${join(root, 'data', 'kasi.sqlite')}   Try: npx kasi status --root ${root} --period 2025-11\n`);
     });
 }

@@ -7,7 +7,7 @@ import { CliError, openPorts, type GlobalOptions } from './context.js';
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** `kasi init --root DIR --tenant ID`: config with one folder tenant, the folders, a migrated database. */
-export async function initRoot(root: string, tenant: string, name?: string): Promise<string[]> {
+export async function initRoot(root: string, tenant: string, name?: string, details: Record<string, unknown> = {}): Promise<string[]> {
   if (!TENANT_ID.test(tenant) || tenant === 'bank') {
     throw new CliError(`tenant id "${tenant}" is not valid: use 1-32 of a-z 0-9 - (not "bank")`, 2);
   }
@@ -17,7 +17,7 @@ export async function initRoot(root: string, tenant: string, name?: string): Pro
   const doc = (existsSync(cfgPath) ? (parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown> | null) : null) ?? {};
   const tenants = (doc.tenants as Record<string, unknown> | undefined) ?? {};
   if (!tenants[tenant]) {
-    tenants[tenant] = { name: name ?? `${tenant} (set the insurer's legal name)`, intake: 'folder' };
+    tenants[tenant] = { name: name ?? `${tenant} (set the insurer's legal name)`, intake: 'folder', ...details };
     doc.tenants = tenants;
     doc.database ??= 'sqlite:data/kasi.sqlite';
     writeFileSync(cfgPath, `# kasi runtime configuration (overrides config/default.yaml)\n${stringify(doc)}`);

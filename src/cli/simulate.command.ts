@@ -8,6 +8,13 @@ import { simulate, type SimulationSummary, type DayLine } from '../jobs/simulate
 import type { Ports } from '../jobs/ports.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { initRoot } from './init.command.js';
+import { closeHook } from './close-hook.js';
+
+/** The demo insurer's particulars (fictional), so invoices and the EFT file are complete. */
+export const DEMO_TENANT = {
+  vat_number: '4990000000',
+  bank_account: { holder: 'Demo Funeral Insurance', bank: 'Absa', branch_code: '632005', number: '4012345678', type: 'current' },
+};
 
 export interface SimulateCliOptions {
   from: string;
@@ -44,7 +51,7 @@ export async function runSimulationCli(g: GlobalOptions, opts: SimulateCliOption
   if (opts.strategy !== 'default' && opts.strategy !== 'naive') throw new CliError('--strategy must be default or naive', 2);
   const policies = Number(opts.policies);
   if (!Number.isInteger(policies) || policies < 1) throw new CliError('--policies must be a positive whole number', 2);
-  await initRoot(root, 'demo', 'Demo Funeral Insurance Ltd');
+  await initRoot(root, 'demo', 'Demo Funeral Insurance Ltd', DEMO_TENANT);
   const ports = await openPorts({ ...g, root });
   let now = new Date();
   ports.clock = { now: () => now };
@@ -82,6 +89,6 @@ export function registerSimulate(program: Command, globals: () => GlobalOptions)
       const g = globals();
       const root = resolve(g.root ?? process.env.KASI_ROOT ?? mkdtempSync(join(tmpdir(), 'kasi-sim-')));
       process.stdout.write(`kasi simulate — runtime root ${root}\n`);
-      await runSimulationCli({ ...g, root }, opts, root);
+      await runSimulationCli({ ...g, root }, opts, root, { close: closeHook });
     });
 }

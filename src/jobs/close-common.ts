@@ -7,7 +7,6 @@ import type { Period } from '../domain/dates.js';
 import type { BankAccount } from '../domain/bank-account.js';
 import type { Party } from '../outbox/pdf-document.js';
 import type { KasiConfig, TenantConfig } from '../config.js';
-import type { Ports } from './ports.js';
 
 /**
  * What every month-close step shares: its result value, the outbox rule "nothing written twice"
@@ -94,18 +93,14 @@ export function tenantAccount(config: KasiConfig, tenant: string): BankAccount |
   return tenantConfig(config, tenant).bank_account ?? null;
 }
 
-/** "outbox/acme/2025-11/x.csv" for messages: paths relative to the runtime root. */
-export function shown(ports: Ports, path: string): string {
-  return path.startsWith(ports.config.root + '/') ? path.slice(ports.config.root.length + 1) : path;
-}
-
 /**
  * One pass, several consumers: every branch yields every item of `source`, so two files can be
- * written from one read of the store. A branch may run at most `lead` items ahead of the slowest
- * one (then it waits), which bounds the buffer. A branch that stops early stops holding the
- * others back; the source is closed when every branch has stopped.
+ * written from one read of the store (give it pages, not rows: it costs a few promises per item).
+ * A branch may run at most `lead` items ahead of the slowest one (then it waits), which bounds
+ * the buffer. A branch that stops early stops holding the others back; the source is closed
+ * when every branch has stopped.
  */
-export function tee<T>(source: AsyncIterable<T>, n: number, lead = 2048): AsyncIterable<T>[] {
+export function tee<T>(source: AsyncIterable<T>, n: number, lead = 16): AsyncIterable<T>[] {
   const it = source[Symbol.asyncIterator]();
   let buf: T[] = [];
   let base = 0; // the index of buf[0] in the source
@@ -126,7 +121,7 @@ export function tee<T>(source: AsyncIterable<T>, n: number, lead = 2048): AsyncI
       buf = [];
       if (!done) void it.return?.();
       done = true;
-    } else if (min - base >= 1024) {
+    } else if (min - base >= 64) {
       buf = buf.slice(min - base);
       base = min;
     }
@@ -156,7 +151,7 @@ export function tee<T>(source: AsyncIterable<T>, n: number, lead = 2048): AsyncI
         if (i < base + buf.length) {
           pos[k] = i + 1;
           const v = buf[i - base]!;
-          if (i + 1 - base >= 1024) trim();
+          if (i + 1 - base >= 64) trim();
           else if (waiters.length) wake();
           yield v;
         } else if (failure) throw (failure as { err: unknown }).err;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../domain/dates.js';
 import { reportCsv, reportFileName, reportJson } from '../outbox/report.renderer.js';
 import { chunkLines, csvLine, headerLine, textCell } from '../outbox/csv.js';
-import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withRowStream, type FlaggedRow } from '../store/report.repository.js';
+import { closedAt, closePeriod, countFlagged, flaggedQuery, flatten, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../store/report.repository.js';
 import { reading, transaction } from '../store/sql.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
@@ -76,8 +76,8 @@ async function writeReports(ports: Ports, tenant: string, period: Period, paths:
   for (const [i, path] of paths.entries()) if (!(await existsComplete(path))) missing.push({ path, format: i === 0 ? 'csv' : 'json' });
   if (missing.length === 0) return false;
   for (const m of missing) await sweepTemps(m.path);
-  await withRowStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), async (rows) => {
-    const branches = tee(rows, missing.length);
+  await withPageStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), async (pages) => {
+    const branches = tee(pages, missing.length).map((b) => flatten(b));
     const writes = await Promise.allSettled(missing.map((m, i) => writeAtomic(m.path, m.format === 'csv' ? reportCsv(branches[i]!) : reportJson(period, branches[i]!))));
     for (const w of writes) if (w.status === 'rejected') throw w.reason;
   });

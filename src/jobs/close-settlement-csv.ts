@@ -3,7 +3,7 @@ import { isPeriod, type Period } from '../domain/dates.js';
 import { allocateSettlementColumns } from '../domain/allocation.js';
 import { settlementCsv, settlementFileName, withFees, type SettlementLine } from '../outbox/settlement.renderer.js';
 import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../store/adjustment.repository.js';
-import { withRowStream, type RawRow } from '../store/report.repository.js';
+import { readNumbers, withRowStream, type RawRow } from '../store/report.repository.js';
 import { collectedAmountsQuery, collectedLinesQuery, findSettlement, type SettlementRecord } from '../store/settlement.repository.js';
 import { reading } from '../store/sql.js';
 import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
@@ -30,15 +30,7 @@ function lineOf(r: RawRow): SettlementLine {
 /** Hand the settlement CSV's chunks to `sink` (writeAtomic, stdout). */
 export async function withSettlementCsvChunks<T>(ports: Ports, rec: SettlementRecord, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
   const { tenant_id: tenant, period } = rec;
-  const amounts: number[] = [];
-  await withRowStream(
-    ports.db,
-    [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)],
-    (r) => Number(r[0]),
-    async (rows) => {
-      for await (const a of rows) amounts.push(a);
-    },
-  );
+  const amounts = await readNumbers(ports.db, [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)]);
   const columns = allocateSettlementColumns(amounts, {
     totalCollections: rec.total_collections,
     distributionFee: rec.distribution_fee,

@@ -22,29 +22,41 @@ function pgText(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Rows per page: big enough that per-page costs vanish, small enough to be nothing in memory. */
+const PAGE = 1000;
+
 /**
- * Run `fn` with the rows of `queries` (one after the other), read from one consistent snapshot
- * and pulled as `fn` consumes them. SQLite: better-sqlite3 `.iterate()` on the one connection,
- * held until `fn` ends (so `fn` must not query the store itself). PostgreSQL: server-side
- * cursors in a read-only REPEATABLE READ transaction, fetched in pages.
+ * Run `fn` with the rows of `queries` (one after the other) in pages, read from one consistent
+ * snapshot and pulled as `fn` consumes them. Pages, not rows, cross the async boundary: a million
+ * rows cost a thousand awaits here. SQLite: better-sqlite3 `.iterate()` on the one connection,
+ * held until `fn` ends (so `fn` must not query the store itself). PostgreSQL: server-side cursors
+ * in a read-only REPEATABLE READ transaction.
  */
-export async function withRowStream<R, T>(
+export async function withPageStream<R, T>(
   db: Db,
   queries: readonly StreamQuery[],
   map: (row: RawRow) => R,
-  fn: (rows: AsyncIterable<R>) => Promise<T>,
+  fn: (pages: AsyncIterable<R[]>) => Promise<T>,
 ): Promise<T> {
   if (db.dialect === 'sqlite') {
     return withSqliteConnection(db, async (conn: BetterSqlite3.Database) => {
       let open: IterableIterator<unknown> | null = null;
-      async function* rows(): AsyncGenerator<R> {
+      async function* pages(): AsyncGenerator<R[]> {
         for (const q of queries) {
           open = conn.prepare(q.sql).raw(true).iterate(...q.params);
-          for (const row of open) yield map(row as RawRow);
+          let page: R[] = [];
+          for (const row of open) {
+            page.push(map(row as RawRow));
+            if (page.length === PAGE) {
+              yield page;
+              page = [];
+            }
+          }
           open = null;
+          if (page.length > 0) yield page;
         }
       }
-      const gen = rows();
+      const gen = pages();
       try {
         return await fn(gen);
       } finally {
@@ -57,18 +69,18 @@ export async function withRowStream<R, T>(
   return withPgConnection(db, async (conn) => {
     await conn.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     try {
-      async function* rows(): AsyncGenerator<R> {
+      async function* pages(): AsyncGenerator<R[]> {
         for (const [i, q] of queries.entries()) {
           await conn.query(`DECLARE kasi_stream_${i} NO SCROLL CURSOR FOR ${pgText(q.sql)}`, q.params);
           for (;;) {
-            const page = await conn.query<RawRow>({ text: `FETCH FORWARD 2000 FROM kasi_stream_${i}`, rowMode: 'array' });
+            const page = await conn.query<RawRow>({ text: `FETCH FORWARD ${PAGE} FROM kasi_stream_${i}`, rowMode: 'array' });
             if (page.rows.length === 0) break;
-            for (const row of page.rows) yield map(row);
+            yield page.rows.map(map);
           }
           await conn.query(`CLOSE kasi_stream_${i}`);
         }
       }
-      const out = await fn(rows());
+      const out = await fn(pages());
       await conn.query('COMMIT');
       return out;
     } catch (err) {
@@ -76,6 +88,30 @@ export async function withRowStream<R, T>(
       throw err;
     }
   });
+}
+
+/** The pages as single rows, for a consumer that takes rows (the renderers). */
+export async function* flatten<R>(pages: AsyncIterable<R[]>): AsyncGenerator<R> {
+  for await (const page of pages) yield* page;
+}
+
+/** withPageStream for a consumer of rows. */
+export function withRowStream<R, T>(db: Db, queries: readonly StreamQuery[], map: (row: RawRow) => R, fn: (rows: AsyncIterable<R>) => Promise<T>): Promise<T> {
+  return withPageStream(db, queries, map, (pages) => fn(flatten(pages)));
+}
+
+/** The first column of every row of `queries`, as numbers (e.g. the amounts of a settlement's lines). */
+export async function readNumbers(db: Db, queries: readonly StreamQuery[]): Promise<number[]> {
+  const out: number[] = [];
+  await withPageStream(
+    db,
+    queries,
+    (r) => Number(r[0]),
+    async (pages) => {
+      for await (const page of pages) for (const v of page) out.push(v);
+    },
+  );
+  return out;
 }
 
 /**
@@ -87,7 +123,10 @@ export async function withRowStream<R, T>(
  * Returns false when the period was already closed (nothing changed).
  */
 export async function closePeriod(sql: Sql, tenant: string, period: Period, periodEnd: string, now: string): Promise<boolean> {
-  // PostgreSQL: lock the period row so a result applier deciding "late or not" waits for us
+  // never executed (no collections): executed_at is required, so it records the close too
+  await sql.run('INSERT INTO periods (tenant_id, period, executed_at) VALUES (?, ?, ?) ON CONFLICT (tenant_id, period) DO NOTHING', [tenant, period, now]);
+  // PostgreSQL: lock the period row, so a concurrent close waits and then finds it closed, and a
+  // result applier deciding "late or not" waits for us
   const lock = sql.dialect === 'pg' ? ' FOR UPDATE' : '';
   const [row] = await sql.all<{ closed_at: string | null }>(`SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?${lock}`, [tenant, period]);
   if (row?.closed_at) return false;
@@ -102,9 +141,7 @@ export async function closePeriod(sql: Sql, tenant: string, period: Period, peri
      WHERE tenant_id = ? AND period = ? AND status = 'OPEN'`,
     [periodEnd, now, tenant, period],
   );
-  if (row) await sql.run('UPDATE periods SET closed_at = ? WHERE tenant_id = ? AND period = ?', [now, tenant, period]);
-  // never executed (no collections): executed_at is required, so it records the close too
-  else await sql.run('INSERT INTO periods (tenant_id, period, executed_at, closed_at) VALUES (?, ?, ?, ?)', [tenant, period, now, now]);
+  await sql.run('UPDATE periods SET closed_at = ? WHERE tenant_id = ? AND period = ?', [now, tenant, period]);
   return true;
 }
 
