@@ -1,21 +1,17 @@
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
-import { readCsvBatches } from '../src/intake/csv-source.js';
 import pg from 'pg';
-import pgCopy from 'pg-copy-streams';
 import { stringify } from 'yaml';
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { formatCents } from '../src/domain/money.js';
 import { sampleBook } from '../src/domain/sample-book.js';
-import { importFile } from '../src/jobs/import-file.js';
 import { Paths, silentLog, type Ports } from '../src/jobs/ports.js';
 import { writeSamplePolicies, POLICY_HEADER } from '../src/jobs/sample-files.js';
 import { openDb } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
-import { measure, round, saveSection, table } from './harness.js';
+import { round, saveSection, table } from './harness.js';
+import { runChild } from './child.js';
 
 /**
  * Issue 2's benchmark: 1,000,000 policy rows imported into a fresh SQLite file and into
@@ -40,42 +36,6 @@ async function writeChanged(path: string, count: number, seed: number): Promise<
   }
   parts.push(out);
   writeFileSync(path, parts.join(''));
-}
-
-async function sqliteReference(file: string, dbFile: string): Promise<number> {
-  const db = new Database(dbFile);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec('CREATE TABLE ref (customer_id TEXT, external_customer_ref TEXT, policy_number TEXT, product_code TEXT, collection_amount TEXT, status TEXT)');
-  const ins = db.prepare('INSERT INTO ref VALUES (?, ?, ?, ?, ?, ?)');
-  let n = 0;
-  db.exec('BEGIN');
-  let header = true;
-  for await (const batch of readCsvBatches(file, { encoding: 'utf-8', bom: false, delimiter: ',' })) {
-    for (const item of batch) {
-      if (item.kind !== 'record') continue;
-      if (header) {
-        header = false;
-        continue;
-      }
-      const rec = item.cells;
-      ins.run(rec[0], rec[1], rec[2], rec[3], rec[4], rec[5]);
-      n++;
-    }
-  }
-  db.exec('COMMIT');
-  db.close();
-  return n;
-}
-
-async function pgReference(file: string, url: string): Promise<number> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  await c.query('CREATE TABLE ref (customer_id TEXT, external_customer_ref TEXT, policy_number TEXT, product_code TEXT, collection_amount TEXT, status TEXT)');
-  await pipeline(createReadStream(file), c.query(pgCopy.from("COPY ref FROM STDIN (FORMAT csv, HEADER true)")));
-  const r = await c.query('SELECT count(*)::int AS n FROM ref');
-  await c.end();
-  return (r.rows[0] as { n: number }).n;
 }
 
 async function makePorts(root: string, database: string): Promise<Ports> {
@@ -114,29 +74,28 @@ export async function benchIntake(rows = 1_000_000): Promise<void> {
     console.log(`intake: ${rows} rows, ${mb} MB`);
     const results: Record<string, string | number>[] = [];
 
-    // SQLite
-    const ref = await measure(() => sqliteReference(file, join(dir, 'ref.sqlite')));
-    const sqlRoot = join(dir, 'sqlite');
-    const sp = await makePorts(sqlRoot, 'sqlite:data/kasi.sqlite');
-    const first = await measure(() => importFile(sp, { tenantId: 'bench', path: file, name: 'policies-1.csv', mode: 'copy' }));
-    const again = await measure(() => importFile(sp, { tenantId: 'bench', path: changed, name: 'policies-2.csv', mode: 'copy' }));
+    // SQLite: each case in its own child process (peak RSS is then the case's own)
+    const ref = await runChild<number>('sqlite-ref', { file, db: join(dir, 'ref.sqlite') });
+    const sp = await makePorts(join(dir, 'sqlite'), 'sqlite:data/kasi.sqlite');
     await sp.db.close();
-    if (first.value.imported !== rows || again.value.imported !== rows) throw new Error('sqlite import did not take every row');
+    const first = await runChild<number>('kasi-import', { root: join(dir, 'sqlite'), file, name: 'policies-1.csv' });
+    const again = await runChild<number>('kasi-import', { root: join(dir, 'sqlite'), file: changed, name: 'policies-2.csv' });
+    if (ref.value !== rows || first.value !== rows || again.value !== rows) throw new Error('sqlite import did not take every row');
     results.push(row('SQLite reference (kasi parser + raw prepared insert, no validation)', rows, ref.seconds, ref.seconds, ref.peakRssMb));
     results.push(row('SQLite kasi import (fresh db)', rows, first.seconds, ref.seconds, first.peakRssMb));
     results.push(row('SQLite kasi re-import, 10% premiums changed', rows, again.seconds, ref.seconds, again.peakRssMb));
 
     // PostgreSQL
     const refUrl = await createDb('kasi_bench_ref');
-    const pgRef = await measure(() => pgReference(file, refUrl));
+    const pgRef = await runChild<number>('pg-ref', { file, url: refUrl });
     await dropDb('kasi_bench_ref');
     const url = await createDb('kasi_bench_intake');
     const pp = await makePorts(join(dir, 'pg'), url);
-    const pfirst = await measure(() => importFile(pp, { tenantId: 'bench', path: file, name: 'policies-1.csv', mode: 'copy' }));
-    const pagain = await measure(() => importFile(pp, { tenantId: 'bench', path: changed, name: 'policies-2.csv', mode: 'copy' }));
     await pp.db.close();
+    const pfirst = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file, name: 'policies-1.csv' });
+    const pagain = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file: changed, name: 'policies-2.csv' });
     await dropDb('kasi_bench_intake');
-    if (pfirst.value.imported !== rows || pagain.value.imported !== rows) throw new Error('pg import did not take every row');
+    if (pgRef.value !== rows || pfirst.value !== rows || pagain.value !== rows) throw new Error('pg import did not take every row');
     results.push(row('PostgreSQL reference (COPY raw file)', rows, pgRef.seconds, pgRef.seconds, pgRef.peakRssMb));
     results.push(row('PostgreSQL kasi import (fresh db)', rows, pfirst.seconds, pgRef.seconds, pfirst.peakRssMb));
     results.push(row('PostgreSQL kasi re-import, 10% premiums changed', rows, pagain.seconds, pgRef.seconds, pagain.peakRssMb));

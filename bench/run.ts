@@ -1,5 +1,6 @@
 import { benchIntake } from './intake.bench.js';
 import { benchEngine } from './engine.bench.js';
+import { benchClose } from './close.bench.js';
 
 /**
  * `npm run bench [-- --only intake,...]`: every section prints a table and merges its figures
@@ -7,6 +8,7 @@ import { benchEngine } from './engine.bench.js';
  */
 const sections: Record<string, () => Promise<void>> = {
   intake: () => benchIntake(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  close: () => benchClose(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
   engine: () => benchEngine({ batchRows: Number(process.env.KASI_BENCH_ROWS ?? 1_000_000), simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 

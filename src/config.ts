@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { cronProblem } from './domain/schedule.js';
 
 /**
  * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /
@@ -15,6 +16,10 @@ const isoDate = z.union([z.string(), z.date()]).transform((v, ctx) => {
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) ctx.addIssue({ code: 'custom', message: 'a date YYYY-MM-DD' });
   return s;
+});
+const cron = z.string().superRefine((v, ctx) => {
+  const problem = cronProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: `not a cron string: ${problem}` });
 });
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -90,12 +95,26 @@ const schema = z.strictObject({
     amount_ceiling: decimal,
   }),
   schedules: z.strictObject({
-    batch: z.string(),
-    close_report: z.string(),
-    close_invoice: z.string(),
-    close_pay: z.string(),
+    batch: cron,
+    close_report: cron,
+    close_invoice: cron,
+    close_pay: cron,
     inbox_rescan_seconds: z.number().positive(),
   }),
+  // the daemon (SPEC 6); every key has a default so existing config files stay valid
+  daemon: z
+    .strictObject({
+      shutdown_seconds: z.number().min(0).default(30),
+      // a fresh database catches up scheduled steps this far back (days); later, since the last recorded one
+      catch_up_days: z.number().min(0).default(35),
+      lease_seconds: z.number().min(1).default(30),
+      step_attempts: z.number().int().min(1).default(3),
+      retry_seconds: z.number().min(0).default(60),
+      tick_seconds: z.number().positive().default(5),
+      auto_execute: z.boolean().default(true),
+      late_batches: z.enum(['run', 'today']).default('run'),
+    })
+    .prefault({}),
   http: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default('0.0.0.0') }),
   tenants: z.record(z.string(), tenant),
 });

@@ -1,28 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { healthz, readyz, startOpsServer } from '../http/health.js';
+import { metricsHandler } from '../http/metrics.js';
 import { IntakeService } from '../jobs/intake-service.js';
+import { recordIntake, registry } from '../jobs/metrics.js';
+import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
-import { openPorts, type GlobalOptions } from './context.js';
+import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { travelClock } from './time-travel.js';
 
 /**
- * `kasi daemon`: the long-running service. SIGTERM/SIGINT stop new work, let the file in hand
- * finish (its transaction commits or rolls back), close the database and exit 0; a second
- * signal exits at once (nothing is half-written either way: files appear by rename, the store
- * commits whole files).
+ * `kasi daemon`: the long-running service: /healthz, /readyz, /metrics on http.port; intake
+ * (folder watch and rescan, SFTP polling); the scheduler (daily batch, month close, with
+ * catch-up). SIGTERM/SIGINT stop new work and give the unit in hand `daemon.shutdown_seconds`
+ * to finish (a file's transaction commits or rolls back; a batch stops between chunks; a step
+ * still running then is released for the next start), close the HTTP server and the database
+ * and exit 0; a second signal exits at once (nothing is half-written either way: files appear by
+ * rename, the store commits whole units). KASI_NOW + KASI_SPEED run it on a simulated clock.
  */
 export function registerDaemon(program: Command, globals: () => GlobalOptions): void {
   program
     .command('daemon')
-    .description('the long-running service: intake (folder watch and rescan, SFTP polling) and SFTP deliveries')
+    .description('the long-running service: intake, SFTP, the daily batch and the month close on their schedules, health and metrics')
     .action(async () => {
+      const clock = travelClock(process.env);
       const ports = await openPorts(globals());
+      ports.clock = clock;
       const log = ports.log.child({ component: 'daemon' });
-      const intake = new IntakeService(ports, { extraFolders: [{ tenant: 'bank', dir: ports.paths.bankInbox() }] });
+      const cfg = ports.config;
+      const scheduler = new Scheduler(ports, schedulerOptionsFrom(cfg, clock.speed));
+      const routes = { '/healthz': healthz, '/readyz': readyz({ db: ports.db, scheduler }), '/metrics': metricsHandler(registry) };
+      const http = await startOpsServer({ port: cfg.http.port, host: cfg.http.host, routes, log }).catch(async (err: Error) => {
+        await ports.db.close();
+        throw new CliError(`cannot listen on ${cfg.http.host}:${cfg.http.port} (http.port): ${err.message}`, 1);
+      });
+      const intake = new IntakeService(ports, { extraFolders: [{ tenant: 'bank', dir: ports.paths.bankInbox() }], onOutcome: recordIntake });
       intake.start();
       // SFTP tenants: the password (password_env) is read from this process's environment only here.
-      const sftp = new SftpService(ports, { env: process.env });
+      const sftp = new SftpService(ports, { env: process.env, onOutcome: recordIntake });
       sftp.start();
-      log.info({ root: ports.config.root, tenants: Object.keys(ports.config.tenants), pid: process.pid }, 'kasi daemon started');
-      await new Promise<void>((resolve) => {
+      scheduler.start();
+      const sim = clock.travelling ? { simulated_now: clock.now().toISOString(), speed: clock.speed } : {};
+      log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
+      const drained = await new Promise<'drained' | 'timeout'>((resolve) => {
         let stopping = false;
         const onSignal = (sig: NodeJS.Signals) => {
           if (stopping) {
@@ -30,20 +50,27 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
             process.exit(130);
           }
           stopping = true;
-          log.info({ signal: sig }, 'stopping: finishing the work in hand');
+          const boundMs = cfg.daemon.shutdown_seconds * 1000;
+          log.info({ signal: sig, bound_s: cfg.daemon.shutdown_seconds }, 'stopping: finishing the work in hand');
           void (async () => {
+            let outcome: 'drained' | 'timeout' = 'timeout';
             try {
-              await sftp.stop(); // reverse order of start
-              await intake.stop();
-              await ports.db.close();
+              // reverse order of start; the three drain side by side within the one bound
+              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop()]);
+              await http.close();
+              await Promise.race([ports.db.close(), sleep(2000)]);
+            } catch (err) {
+              log.error({ err }, 'error while stopping');
             } finally {
-              log.info({}, 'kasi daemon stopped');
-              resolve();
+              log.info({ outcome }, 'kasi daemon stopped');
+              resolve(outcome);
             }
           })();
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
       });
+      // a step that outlived the bound was released in the store; its promise must not hold the process
+      if (drained === 'timeout') process.exit(0);
     });
 }

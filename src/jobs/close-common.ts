@@ -93,6 +93,9 @@ export function tenantAccount(config: KasiConfig, tenant: string): BankAccount |
   return tenantConfig(config, tenant).bank_account ?? null;
 }
 
+/** Consumed items are dropped from the shared buffer in batches of this many. */
+const TRIM = 8;
+
 /**
  * One pass, several consumers: every branch yields every item of `source`, so two files can be
  * written from one read of the store (give it pages, not rows: it costs a few promises per item).
@@ -100,7 +103,7 @@ export function tenantAccount(config: KasiConfig, tenant: string): BankAccount |
  * the buffer. A branch that stops early stops holding the others back; the source is closed
  * when every branch has stopped.
  */
-export function tee<T>(source: AsyncIterable<T>, n: number, lead = 16): AsyncIterable<T>[] {
+export function tee<T>(source: AsyncIterable<T>, n: number, lead = 8): AsyncIterable<T>[] {
   const it = source[Symbol.asyncIterator]();
   let buf: T[] = [];
   let base = 0; // the index of buf[0] in the source
@@ -121,7 +124,7 @@ export function tee<T>(source: AsyncIterable<T>, n: number, lead = 16): AsyncIte
       buf = [];
       if (!done) void it.return?.();
       done = true;
-    } else if (min - base >= 64) {
+    } else if (min - base >= TRIM) {
       buf = buf.slice(min - base);
       base = min;
     }
@@ -151,7 +154,7 @@ export function tee<T>(source: AsyncIterable<T>, n: number, lead = 16): AsyncIte
         if (i < base + buf.length) {
           pos[k] = i + 1;
           const v = buf[i - base]!;
-          if (i + 1 - base >= 64) trim();
+          if (i + 1 - base >= TRIM) trim();
           else if (waiters.length) wake();
           yield v;
         } else if (failure) throw (failure as { err: unknown }).err;

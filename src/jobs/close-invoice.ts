@@ -56,7 +56,8 @@ export async function closeInvoice(ports: Ports, tenant: string, period: Period)
   let wrote = await ensureFile(json, (write) => write(invoiceJson(inv)));
   wrote = (await ensureFile(pdf, async (write) => write(await invoicePdf(inv)))) || wrote;
   const problems: string[] = [];
-  if (!inv.recipient.vatNumber) problems.push(`${tenant}: no vat_number configured for the tenant; invoice ${invoice.invoice_number} shows no recipient VAT number`);
+  // reported when issued (a re-run would only repeat it): the invoice cannot be changed later
+  if (created && !inv.recipient.vatNumber) problems.push(`${tenant}: no vat_number configured for the tenant; invoice ${invoice.invoice_number} shows no recipient VAT number`);
   const log = ports.log.child({ step: 'close-invoice', tenant, period });
   if (created) log.info({ invoice: invoice.invoice_number, settlement: rec.settlement_number }, 'tax invoice issued');
   for (const p of problems) log.warn({}, p);

@@ -4,8 +4,8 @@ import { reportCsv, reportFileName, reportJson } from '../outbox/report.renderer
 import { chunkLines, csvLine, headerLine, textCell } from '../outbox/csv.js';
 import { closedAt, closePeriod, countFlagged, flaggedQuery, flatten, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../store/report.repository.js';
 import { reading, transaction } from '../store/sql.js';
-import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
+import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from './ports.js';
 
 /**
@@ -68,8 +68,8 @@ export function periodEnd(period: Period): Date {
 }
 
 /**
- * The CSV and JSON reports that are missing, written from ONE read of the period (tee): the read,
- * not the rendering, is what a million rows cost. Returns true when something was written.
+ * The CSV and JSON reports that are missing, written from ONE read of the period (tee): reading
+ * a million rows costs about as much as rendering them. Returns true when something was written.
  */
 async function writeReports(ports: Ports, tenant: string, period: Period, paths: readonly string[]): Promise<boolean> {
   const missing: { path: string; format: ReportFormat }[] = [];

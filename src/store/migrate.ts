@@ -4,6 +4,7 @@ import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_engine.js';
 import * as m003 from './migrations/003_close.js';
 import * as m004 from './migrations/004_sftp.js';
+import * as m005 from './migrations/005_schedule.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -19,6 +20,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['002_engine', m002],
   ['003_close', m003],
   ['004_sftp', m004],
+  ['005_schedule', m005],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -45,7 +45,7 @@ export async function applyPoliciesSqlite(
   return withSqliteConnection(db, async (conn) => {
     const now = meta.processedAt;
     // a bigger page cache while a file is applied: the unique index is walked once per row
-    conn.pragma('cache_size = -131072');
+    conn.pragma('cache_size = -32768');
     conn.exec('BEGIN IMMEDIATE');
     try {
       conn.prepare('INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING').run(meta.tenantId, meta.tenantId, now);

@@ -130,16 +130,27 @@ export async function closePeriod(sql: Sql, tenant: string, period: Period, peri
   const lock = sql.dialect === 'pg' ? ' FOR UPDATE' : '';
   const [row] = await sql.all<{ closed_at: string | null }>(`SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?${lock}`, [tenant, period]);
   if (row?.closed_at) return false;
+  // A join rather than a per-row subquery, so PostgreSQL can plan it as one hash join whatever
+  // its statistics say; SQLite walks the period's rows and looks each policy up by its key.
   await sql.run(
     `UPDATE collections SET
        status = CASE
-         WHEN EXISTS (SELECT 1 FROM policies p WHERE p.id = collections.policy_id AND p.status = 'cancelled' AND p.cancelled_at < ?) THEN 'CANCELLED'
-         WHEN amount_collected >= amount_due THEN 'PAID_FULL'
-         WHEN amount_collected > 0 THEN 'PAID_PARTIAL'
+         WHEN p.status = 'cancelled' AND p.cancelled_at < ? THEN 'CANCELLED'
+         WHEN collections.amount_collected >= collections.amount_due THEN 'PAID_FULL'
+         WHEN collections.amount_collected > 0 THEN 'PAID_PARTIAL'
          ELSE 'UNPAID' END,
        updated_at = ?
-     WHERE tenant_id = ? AND period = ? AND status = 'OPEN'`,
+     FROM policies p
+     WHERE p.id = collections.policy_id AND collections.tenant_id = ? AND collections.period = ? AND collections.status = 'OPEN'`,
     [periodEnd, now, tenant, period],
+  );
+  // a collection whose policy row is gone (never expected) still gets a final status
+  await sql.run(
+    `UPDATE collections SET
+       status = CASE WHEN amount_collected >= amount_due THEN 'PAID_FULL' WHEN amount_collected > 0 THEN 'PAID_PARTIAL' ELSE 'UNPAID' END,
+       updated_at = ?
+     WHERE tenant_id = ? AND period = ? AND status = 'OPEN'`,
+    [now, tenant, period],
   );
   await sql.run('UPDATE periods SET closed_at = ? WHERE tenant_id = ? AND period = ?', [now, tenant, period]);
   return true;

@@ -8,7 +8,6 @@ import { closeDue, closePay, closeReport, closeSettle, disputeSettlement } from 
 import type { Ports } from '../../src/jobs/ports.js';
 import { applyResults } from '../../src/jobs/apply-results.js';
 import { eftFileName, eftXml } from '../../src/outbox/eft.renderer.js';
-import { writeAtomic } from '../../src/outbox/atomic-writer.js';
 import { planPaymentFile } from '../../src/store/payment.repository.js';
 import { transaction } from '../../src/store/sql.js';
 import { ACME_CONFIG, seedMonth, snapshot, xmllint, type CollectionSpec } from './close-seed.js';

@@ -98,7 +98,8 @@ const NOW = '2025-11-01T04:00:00.000Z';
 
 /**
  * Seed one tenant's month. Rows are staged (prepared inserts on SQLite, COPY on PostgreSQL) and
- * applied set-based, so a 60,000-row month takes seconds.
+ * applied set-based, so a 60,000-row month takes seconds. Ids are looked up by correlated
+ * subqueries: a join could let SQLite loop over the (unindexed) staging table inside.
  */
 export async function seedMonth(db: Db, tenant: string, period: string, specs: readonly CollectionSpec[]): Promise<void> {
   await transaction(db, async (sql) => {
@@ -137,12 +138,15 @@ export async function seedMonth(db: Db, tenant: string, period: string, specs: r
        ON CONFLICT (tenant_id, policy_number) DO NOTHING`,
       [tenant, NOW, NOW],
     );
+    // PostgreSQL plans the id look-ups below from statistics: refresh them for the new rows
+    if (sql.dialect === 'pg') await sql.run('ANALYZE policies');
     await sql.run(
       `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
          status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at)
-       SELECT ?, ?, p.id, s.policy_number, s.customer_id, s.ref, s.product, s.due, s.collected, 'OPEN', s.presentments, s.pending, s.first, s.last, s.failure, s.flag, ?, ?
-       FROM seed_collections s JOIN policies p ON p.tenant_id = ? AND p.policy_number = s.policy_number`,
-      [tenant, period, NOW, NOW, tenant],
+       SELECT ?, ?, (SELECT p.id FROM policies p WHERE p.tenant_id = ? AND p.policy_number = s.policy_number), s.policy_number, s.customer_id, s.ref,
+         s.product, s.due, s.collected, 'OPEN', s.presentments, s.pending, s.first, s.last, s.failure, s.flag, ?, ?
+       FROM seed_collections s`,
+      [tenant, period, tenant, NOW, NOW],
     );
     await sql.stage(
       'seed_attempts',
@@ -160,13 +164,14 @@ export async function seedMonth(db: Db, tenant: string, period: string, specs: r
         ]),
       ),
     );
+    if (sql.dialect === 'pg') await sql.run('ANALYZE collections');
     // instruction ids as the test expects them: <tenant>-<period>-<policy>-<presentment>
     await sql.run(
       `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, amount_collected, status, reason_code, reason, processed_date, created_at)
-       SELECT ? || s.policy_number || '-' || s.presentment, c.id, ?, ?, s.presentment, s.date, s.requested, s.collected, s.status, s.code, s.reason,
-         CASE WHEN s.status = 'PRESENTED' THEN NULL ELSE s.date END, ?
-       FROM seed_attempts s JOIN collections c ON c.tenant_id = ? AND c.period = ? AND c.policy_number = s.policy_number`,
-      [`${tenant}-${period}-`, tenant, period, NOW, tenant, period],
+       SELECT ? || s.policy_number || '-' || s.presentment, (SELECT c.id FROM collections c WHERE c.tenant_id = ? AND c.period = ? AND c.policy_number = s.policy_number),
+         ?, ?, s.presentment, s.date, s.requested, s.collected, s.status, s.code, s.reason, CASE WHEN s.status = 'PRESENTED' THEN NULL ELSE s.date END, ?
+       FROM seed_attempts s`,
+      [`${tenant}-${period}-`, tenant, period, tenant, period, NOW],
     );
   });
 }

@@ -1,0 +1,71 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import pgCopy from 'pg-copy-streams';
+import { databaseTarget, loadConfig } from '../src/config.js';
+import { readCsvBatches } from '../src/intake/csv-source.js';
+import { importFile } from '../src/jobs/import-file.js';
+import { Paths, silentLog } from '../src/jobs/ports.js';
+import { openDb } from '../src/store/db.js';
+
+/** The child side of bench/child.ts: one task, timed, then its own peak RSS. */
+const [task, raw] = process.argv.slice(2);
+const args = JSON.parse(raw ?? '{}') as Record<string, string>;
+
+async function sqliteReference(file: string, dbFile: string): Promise<number> {
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE ref (customer_id TEXT, external_customer_ref TEXT, policy_number TEXT, product_code TEXT, collection_amount TEXT, status TEXT)');
+  const ins = db.prepare('INSERT INTO ref VALUES (?, ?, ?, ?, ?, ?)');
+  let n = 0;
+  let header = true;
+  db.exec('BEGIN');
+  for await (const batch of readCsvBatches(file, { encoding: 'utf-8', bom: false, delimiter: ',' })) {
+    for (const item of batch) {
+      if (item.kind !== 'record') continue;
+      if (header) {
+        header = false;
+        continue;
+      }
+      const r = item.cells;
+      ins.run(r[0], r[1], r[2], r[3], r[4], r[5]);
+      n++;
+    }
+  }
+  db.exec('COMMIT');
+  db.close();
+  return n;
+}
+
+async function pgReference(file: string, url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query('CREATE TABLE ref (customer_id TEXT, external_customer_ref TEXT, policy_number TEXT, product_code TEXT, collection_amount TEXT, status TEXT)');
+  await pipeline(createReadStream(file), c.query(pgCopy.from('COPY ref FROM STDIN (FORMAT csv, HEADER true)')));
+  const r = await c.query('SELECT count(*)::int AS n FROM ref');
+  await c.end();
+  return (r.rows[0] as { n: number }).n;
+}
+
+async function kasiImport(root: string, file: string, name: string): Promise<number> {
+  const config = loadConfig({ root, env: {} });
+  const db = openDb(databaseTarget(config));
+  try {
+    const out = await importFile({ config, db, clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
+    return out.imported;
+  } finally {
+    await db.close();
+  }
+}
+
+const t0 = performance.now();
+const value =
+  task === 'sqlite-ref'
+    ? await sqliteReference(args.file!, args.db!)
+    : task === 'pg-ref'
+      ? await pgReference(args.file!, args.url!)
+      : await kasiImport(args.root!, args.file!, args.name!);
+const seconds = (performance.now() - t0) / 1000;
+process.stdout.write(JSON.stringify({ seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), value }) + '\n');

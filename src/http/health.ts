@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../store/db.js';
+import { schemaState } from '../store/migrate.js';
+import type { Log } from '../jobs/ports.js';
+
+/**
+ * Liveness and readiness (SPEC 6) as plain async handlers returning `{status, contentType,
+ * body}`, so the HTTP API (Fastify, later) can mount the same functions; `startOpsServer` serves
+ * them on `http.port` with node:http meanwhile.
+ */
+export interface OpsResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export type OpsHandler = () => Promise<OpsResponse>;
+
+const json = (status: number, body: unknown): OpsResponse => ({ status, contentType: 'application/json; charset=utf-8', body: JSON.stringify(body) + '\n' });
+
+/** 200 while the process is up and serving. */
+export const healthz: OpsHandler = async () => json(200, { status: 'ok' });
+
+export interface ReadinessDeps {
+  db: Db;
+  /** the scheduler loop (null: not part of this process, e.g. an API-only one) */
+  scheduler: { readonly running: boolean } | null;
+  /** bound on each database check; a database that hangs is not ready */
+  timeoutMs?: number;
+}
+
+async function bounded<T>(what: Promise<T>, ms: number): Promise<T> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([
+      what,
+      sleep(ms, undefined, { signal: stop.signal }).then(() => {
+        throw new Error(`no answer within ${ms} ms`);
+      }),
+    ]);
+  } finally {
+    stop.abort();
+  }
+}
+
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+/**
+ * 200 only when the database answers `SELECT 1`, its schema is exactly this kasi's and the
+ * scheduler loop runs; else 503 with every failing check and why.
+ */
+export function readyz(deps: ReadinessDeps): OpsHandler {
+  const ms = deps.timeoutMs ?? 2000;
+  return async () => {
+    const checks: Record<string, string> = {};
+    try {
+      await bounded(deps.db.knex.raw('SELECT 1'), ms);
+      checks.database = 'ok';
+    } catch (err) {
+      checks.database = `unreachable: ${reason(err)}`;
+    }
+    if (checks.database === 'ok') {
+      try {
+        const s = await bounded(schemaState(deps.db), ms);
+        checks.migrations = s.unknown.length ? `schema newer than this kasi: ${s.unknown.join(', ')}` : s.pending.length ? `pending: ${s.pending.join(', ')}` : 'ok';
+      } catch (err) {
+        checks.migrations = `unknown: ${reason(err)}`;
+      }
+    } else checks.migrations = 'unknown: the database is unreachable';
+    if (deps.scheduler) checks.scheduler = deps.scheduler.running ? 'ok' : 'not running';
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
+  };
+}
+
+export interface OpsServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serve GET routes; anything else is 404/405. Handler faults are 500, logged, never a crash. */
+export async function startOpsServer(opts: { port: number; host: string; routes: Record<string, OpsHandler>; log: Log }): Promise<OpsServer> {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handler = opts.routes[path];
+    const send = (r: OpsResponse) => res.writeHead(r.status, { 'content-type': r.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : r.body);
+    if (!handler) return send(json(404, { error: `no route ${path}` }));
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(json(405, { error: 'GET only' }));
+    handler().then(send, (err: unknown) => {
+      opts.log.error({ err, path }, 'ops handler failed');
+      send(json(500, { error: 'internal error' }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  opts.log.info({ port, host: opts.host, routes: Object.keys(opts.routes) }, `http listening on ${opts.host}:${port}`);
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
