@@ -58,7 +58,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
               // reverse order of start; the three drain side by side within the one bound
               [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop()]);
               await http.close();
-              await Promise.race([ports.db.close(), sleep(2000)]);
+              await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
             } catch (err) {
               log.error({ err }, 'error while stopping');
             } finally {

@@ -105,6 +105,8 @@ async function batchTenant(ports: Ports, opts: BatchOptions, tenant: string, per
       }
     }
     opts.onChunk?.(tenant, sum.planned);
+    // SQLite work is synchronous: let signals, health checks and intake in between chunks
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return sum;
 }

@@ -1,4 +1,5 @@
 import { sep } from 'node:path';
+import type { BankGateway } from '../bank/gateway.js';
 import type { KasiConfig } from '../config.js';
 import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/schedule.js';
@@ -74,7 +75,7 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
     // executing again opens only the policies imported since (SPEC 4.1: "automatically if configured")
     for (const t of tenants) await executeCollections(ports, t, period);
   }
-  const gateway = await makeGateway(ports, setup, occ.date);
+  const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
   const since = ports.clock.now().toISOString();
   const summary = await runBatch(ports, {
     date: occ.date,
@@ -95,6 +96,22 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
       tenants: summary.tenants.map((t) => ({ tenant: t.tenant, period: t.period, presented: t.presented, paid: t.paid, unpaid: t.unpaid, collectedCents: t.collectedCents })),
     },
   };
+}
+
+/**
+ * On SQLite the whole batch is synchronous work behind resolved promises: without a real pause
+ * the event loop (signals, /healthz, intake, lease renewal) would wait for the end of the batch.
+ * The simulator is presented once per chunk, so a macrotask pause there lets the rest of the
+ * daemon breathe and a SIGTERM be seen between chunks. (The file gateway presents once at the
+ * end; runBatch itself yielding between chunks would cover it too.)
+ */
+function yieldingEachChunk(gateway: BankGateway): BankGateway {
+  const y = Object.create(gateway) as { present: BankGateway['present'] };
+  y.present = async (date, instructions) => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return gateway.present(date, instructions);
+  };
+  return y as BankGateway;
 }
 
 /** The batch's presentments by result and reason: the attempts it created (a re-run creates none). */

@@ -81,6 +81,7 @@ export class Scheduler {
   private loopDone: Promise<void> | null = null;
   private stopping: Promise<'drained' | 'timeout'> | null = null;
   private current: { step: string; occurrence: string } | null = null;
+  private watchingFrom: number | null = null;
   private readonly log: Log;
   private readonly wallNow: () => number;
 
@@ -130,7 +131,7 @@ export class Scheduler {
       if (outcome === 'timeout' && this.current) {
         const c = this.current;
         this.log.warn({ step: c.step, occurrence: c.occurrence, bound_ms: boundMs }, 'the step did not finish in time; releasing it for the next start');
-        await Promise.race([transaction(this.ports.db, (sql) => releaseRun(sql, c.step, c.occurrence, this.owner)).catch(() => 0), sleep(2000)]);
+        await Promise.race([transaction(this.ports.db, (sql) => releaseRun(sql, c.step, c.occurrence, this.owner)).catch(() => 0), sleep(2000, undefined, { ref: false })]);
       }
       this.stateNow = 'stopped';
       this.log.info({ outcome }, 'scheduler stopped');
@@ -141,10 +142,15 @@ export class Scheduler {
 
   private async loop(): Promise<void> {
     let failures = 0;
+    let caughtUp = false;
     while (!this.stopper.signal.aborted) {
       let delay: number;
       try {
         const r = await this.tick();
+        if (!caughtUp) {
+          caughtUp = true;
+          this.log.info({ ran: r.ran.length, blocked_at: r.blockedAt }, 'catch-up done');
+        }
         failures = 0;
         delay = r.blockedAt ? this.opts.maxSleepMs : this.untilNext();
       } catch (err) {
@@ -183,20 +189,25 @@ export class Scheduler {
   async plan(): Promise<Occurrence[]> {
     const now = this.ports.clock.now();
     const out: Occurrence[] = [];
+    let cutoff = Infinity;
     // A step with nothing recorded yet (e.g. a monthly close after a first start mid-month) is
     // caught up from when the scheduler started watching, or the horizon on a fresh database.
-    const horizon = now.getTime() - this.opts.horizonMs;
+    // The horizon is taken once, at the first plan: it must not move with the clock, or an
+    // occurrence falling between two ticks of a step with no rows yet would be lost.
+    this.watchingFrom ??= now.getTime() - this.opts.horizonMs;
     const first = await reading(this.ports.db, firstOccurrence);
-    const watching = new Date(first ? Math.min(horizon, keyInstant(first).getTime()) : horizon);
+    const watching = new Date(first ? Math.min(this.watchingFrom, keyInstant(first).getTime()) : this.watchingFrom);
     for (const step of this.opts.steps) {
       const [last, unsettled] = await reading(this.ports.db, async (sql) => [await lastOccurrence(sql, step.name), await unsettledRuns(sql, step.name, this.opts.maxAttempts)] as const);
       const from = last ? keyInstant(last) : watching;
       const due = occurrencesBetween(step.cron, from, now, MAX_PLANNED);
+      // a list cut at MAX_PLANNED: nothing of another step after its end may run before the rest of it
+      if (due.length === MAX_PLANNED) cutoff = Math.min(cutoff, due[due.length - 1]!.getTime());
       for (const r of unsettled) out.push(occurrence(step.name, keyInstant(r.occurrence)));
       for (const t of due) out.push(occurrence(step.name, t));
     }
     const order = new Map(this.opts.steps.map((s, i) => [s.name, i]));
-    return out.sort((a, b) => a.instant.getTime() - b.instant.getTime() || order.get(a.step)! - order.get(b.step)!);
+    return out.filter((o) => o.instant.getTime() <= cutoff).sort((a, b) => a.instant.getTime() - b.instant.getTime() || order.get(a.step)! - order.get(b.step)!);
   }
 
   /** One pass: run what is due until done, blocked, or stopping. Public for tests. */

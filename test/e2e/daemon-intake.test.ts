@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
   // temp names present from the start: never taken
   for (const t of ['x.tmp', '.hidden.csv', 'y.part']) writeFileSync(inbox(t), `${HEADER}T1,E1,TMP-${t},FUN,1.00\n`);
-  daemon = spawnKasi(['daemon'], { env: { KASI_ROOT: root, KASI_NOW: `${DAY}T09:00:00`, KASI_LOG_LEVEL: 'info' } });
+  daemon = spawnKasi(['daemon'], { env: { KASI_ROOT: root, KASI_NOW: `${DAY}T09:00:00`, KASI_LOG_LEVEL: 'info', KASI_HTTP_PORT: '0' } });
   await waitFor('the daemon to start', () => daemon.stderr().includes('kasi daemon started') || daemon.child.exitCode !== null, 30_000);
   expect(daemon.child.exitCode, daemon.stderr()).toBeNull();
 });

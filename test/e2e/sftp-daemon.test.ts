@@ -27,7 +27,7 @@ let acme: { inbound: string; processed: string; outbound: string };
 let deadPort: number;
 
 const ls = (dir: string): string[] => readdirSync(dir).sort();
-const env = () => ({ KASI_ROOT: root, KASI_NOW: `${DAY}T09:00:00` });
+const env = () => ({ KASI_ROOT: root, KASI_NOW: `${DAY}T09:00:00`, KASI_HTTP_PORT: '0' });
 
 function dirs(name: string) {
   const base = join(sshd.root, name);

@@ -1,6 +1,8 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { parseCron } from '../../src/domain/schedule.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { claimRun, listRuns } from '../../src/store/schedule.repository.js';
@@ -200,5 +202,71 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect((await second.tick()).ran.map(brief)).toEqual(['batch 2025-12-01T06:00:00+02:00 done']);
     [row] = await reading(env.ports.db, (sql) => listRuns(sql));
     expect(row).toMatchObject({ status: 'done', attempts: 2, owner: second.owner, detail: JSON.stringify({ run: 2 }) });
+  });
+});
+
+describe('scheduler without anything recorded yet', () => {
+  it('an occurrence between two ticks of a fresh database is run, even with no catch-up horizon', async () => {
+    env = await makeEnv('sqlite', {}, '2025-12-01T05:00:00+02:00');
+    const log: string[] = [];
+    const s = new Scheduler(env.ports, options([recorder('batch', '0 6 * * *', log, 'S')], { horizonMs: 0 }));
+    expect((await s.tick()).ran).toEqual([]);
+    env.setNow('2025-12-01T06:00:00.020+02:00');
+    expect((await s.tick()).ran.map(brief)).toEqual(['batch 2025-12-01T06:00:00+02:00 done']);
+  });
+
+  it('stop() keeps its bound: a step that outlives it is released for the next start', async () => {
+    env = await makeEnv('sqlite', {}, '2025-12-01T07:00:00+02:00');
+    let finish: () => void = () => undefined;
+    const ended = new Promise<void>((r) => (finish = r));
+    const stubborn = recorder('batch', '0 6 * * *', [], 'S', 0, async () => {
+      await new Promise((r) => setTimeout(r, 400)); // ignores the abort signal
+      finish();
+      return { status: 'done', detail: {} };
+    });
+    const s = new Scheduler(env.ports, options([stubborn], { horizonMs: 2 * HOUR }));
+    s.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await s.stop(50)).toBe('timeout');
+    expect(s.state).toBe('stopped');
+    const [row] = await reading(env.ports.db, (sql) => listRuns(sql));
+    expect(row).toMatchObject({ status: 'running', lease_until: '1970-01-01T00:00:00.000Z' });
+    await ended; // (in the daemon the process exits here)
+    await new Promise((r) => setTimeout(r, 50));
+  });
+});
+
+describe('schedules in the configuration', () => {
+  it('a bad cron string or daemon key is refused at load, every one listed; the daemon keys have defaults', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kasi-sched-config-'));
+    try {
+      mkdirSync(join(root, 'config'));
+      writeFileSync(join(root, 'config/local.yaml'), 'schedules: { batch: "0 25 * * 1-5", close_pay: "0 2 3 *" }\ndaemon: { late_batches: never }\n');
+      let err: unknown;
+      try {
+        loadConfig({ root, env: {} });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        'schedules.batch: not a cron string: hour: 25 is outside 0-23',
+        'schedules.close_pay: not a cron string: "0 2 3 *" has 4 fields; a cron string has 5 (minute hour day month weekday) or 6 (seconds first)',
+        'daemon.late_batches: Invalid option: expected one of "run"|"today"',
+      ]);
+      writeFileSync(join(root, 'config/local.yaml'), 'tenants: {}\n');
+      expect(loadConfig({ root, env: {} }).daemon).toEqual({
+        shutdown_seconds: 30,
+        catch_up_days: 35,
+        lease_seconds: 30,
+        step_attempts: 3,
+        retry_seconds: 60,
+        tick_seconds: 5,
+        auto_execute: true,
+        late_batches: 'run',
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -70,15 +70,15 @@ describe('cron occurrences in Africa/Johannesburg', () => {
     expect(keys('30 15 12 1,14 december 7', '2025-12-01T00:00:00+02:00', '2025-12-31T00:00:00+02:00')).toEqual(['2025-12-14T12:15:30+02:00']);
   });
 
-  it('agrees with node-cron minute by minute over a month (day-of-month AND day-of-week, as node-cron)', () => {
+  it('agrees with node-cron minute by minute over nineteen days across a month end (day-of-month AND day-of-week, as node-cron)', () => {
     for (const expr of ['0 6 * * 1-5', '0 2 1 * *', '15,45 */6 1-3 * *', '0 0 * * mon,fri', '5-10/5 22 12 * 5', '0 12 */10 nov-dec *']) {
       const task = cron.createTask(expr, () => undefined, { timezone: 'Africa/Johannesburg' });
       const want: string[] = [];
-      for (let t = Date.parse('2025-11-20T00:00:00Z'); t < Date.parse('2025-12-20T00:00:00Z'); t += 60_000) {
+      for (let t = Date.parse('2025-11-24T00:00:00Z'); t < Date.parse('2025-12-13T00:00:00Z'); t += 60_000) {
         if (task.match(new Date(t))) want.push(occurrenceKey(new Date(t)));
       }
       void task.destroy();
-      expect(keys(expr, '2025-11-19T23:59:59Z', '2025-12-19T23:59:59Z'), expr).toEqual(want);
+      expect(keys(expr, '2025-11-23T23:59:59Z', '2025-12-12T23:59:59Z'), expr).toEqual(want);
       expect(want.length, expr).toBeGreaterThan(0);
     }
   });
