@@ -1,7 +1,6 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { SimulatedBank } from '../src/bank/simulator.js';
@@ -16,6 +15,7 @@ import { openDb } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { reading } from '../src/store/sql.js';
 import { measure, round, saveSection, table } from './harness.js';
+import { createPgDatabase, dropPgDatabase } from './harness.js';
 
 /**
  * Issue 3's benchmark: (a) a daily batch over 1,000,000 open collections on SQLite and
@@ -23,7 +23,6 @@ import { measure, round, saveSection, table } from './harness.js';
  * default vs naive strategy on the same seeded population. The reference for (a) is a plain read
  * of the same collections in the same process.
  */
-const PG_ADMIN = process.env.KASI_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function ports(root: string, database: string): Promise<Ports & { setNow(d: Date): void }> {
   mkdirSync(join(root, 'config'), { recursive: true });
@@ -35,21 +34,6 @@ async function ports(root: string, database: string): Promise<Ports & { setNow(d
   return { config, db, clock: { now: () => now }, log: silentLog, paths: new Paths(root), setNow: (d) => (now = d) };
 }
 
-async function pgDatabase(name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
-}
-
-async function dropPg(name: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
-}
 
 async function batchOn(label: string, dir: string, database: string, n: number): Promise<Record<string, string | number>[]> {
   const p = await ports(join(dir, label), database);
@@ -91,9 +75,9 @@ export async function benchEngine(opts: { batchRows?: number; simPolicies?: numb
   const dir = mkdtempSync(join(tmpdir(), 'kasi-bench-engine-'));
   try {
     const rows = await batchOn('SQLite', dir, 'sqlite:data/kasi.sqlite', n);
-    const url = await pgDatabase('kasi_bench_engine');
+    const url = await createPgDatabase('kasi_bench_engine');
     rows.push(...(await batchOn('PostgreSQL', dir, url, n)));
-    await dropPg('kasi_bench_engine');
+    await dropPgDatabase('kasi_bench_engine');
     console.log(table(rows));
     console.log('targets: a daily batch over 1,000,000 open collections ≤ 20 s on SQLite, ≤ 40 s on PostgreSQL\n');
 

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 /** Timing and peak-RSS sampling for the benchmark; results merged into bench/results.json. */
 export interface Measured<T> {
@@ -43,3 +44,22 @@ export function table(rows: Record<string, string | number>[]): string {
 }
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+export const PG_ADMIN = process.env.KASI_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh PostgreSQL database for one bench case; returns its URL. */
+export async function createPgDatabase(name: string): Promise<string> {
+  await dropPgDatabase(name);
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
+}
+
+export async function dropPgDatabase(name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN });
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.end();
+}

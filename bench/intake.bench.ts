@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { stringify } from 'yaml';
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { formatCents } from '../src/domain/money.js';
@@ -11,6 +10,7 @@ import { writeSamplePolicies, POLICY_HEADER } from '../src/jobs/sample-files.js'
 import { openDb } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { round, saveSection, table } from './harness.js';
+import { createPgDatabase, dropPgDatabase } from './harness.js';
 import { runChild } from './child.js';
 
 /**
@@ -20,7 +20,6 @@ import { runChild } from './child.js';
  *   PostgreSQL ref    = COPY of the raw file into a bare table
  * and a re-import of the same book with 10% of premiums changed.
  */
-const PG_ADMIN = process.env.KASI_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function writeChanged(path: string, count: number, seed: number): Promise<void> {
   let out = POLICY_HEADER;
@@ -47,21 +46,6 @@ async function makePorts(root: string, database: string): Promise<Ports> {
   return { config, db, clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) };
 }
 
-async function createDb(name: string): Promise<string> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  return PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
-}
-
-async function dropDb(name: string): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_ADMIN });
-  await c.connect();
-  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await c.end();
-}
 
 export async function benchIntake(rows = 1_000_000): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kasi-bench-intake-'));
@@ -86,15 +70,15 @@ export async function benchIntake(rows = 1_000_000): Promise<void> {
     results.push(row('SQLite kasi re-import, 10% premiums changed', rows, again.seconds, ref.seconds, again.peakRssMb));
 
     // PostgreSQL
-    const refUrl = await createDb('kasi_bench_ref');
+    const refUrl = await createPgDatabase('kasi_bench_ref');
     const pgRef = await runChild<number>('pg-ref', { file, url: refUrl });
-    await dropDb('kasi_bench_ref');
-    const url = await createDb('kasi_bench_intake');
+    await dropPgDatabase('kasi_bench_ref');
+    const url = await createPgDatabase('kasi_bench_intake');
     const pp = await makePorts(join(dir, 'pg'), url);
     await pp.db.close();
     const pfirst = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file, name: 'policies-1.csv' });
     const pagain = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file: changed, name: 'policies-2.csv' });
-    await dropDb('kasi_bench_intake');
+    await dropPgDatabase('kasi_bench_intake');
     if (pgRef.value !== rows || pfirst.value !== rows || pagain.value !== rows) throw new Error('pg import did not take every row');
     results.push(row('PostgreSQL reference (COPY raw file)', rows, pgRef.seconds, pgRef.seconds, pgRef.peakRssMb));
     results.push(row('PostgreSQL kasi import (fresh db)', rows, pfirst.seconds, pgRef.seconds, pfirst.peakRssMb));

@@ -1,3 +1,4 @@
+import { prng } from '../domain/sample-book.js';
 import { daysFrom, monthEnd, plusDays, weekday, type BankCalendar } from '../domain/calendar.js';
 import { firstDayOf, type IsoDate, type Period } from '../domain/dates.js';
 import type { Cents } from '../domain/money.js';
@@ -86,17 +87,8 @@ export function hash32(seed: number, text: string): number {
   return h;
 }
 
-/** mulberry32: a small, fast, well-mixed PRNG; returns floats in [0, 1). */
-export function mulberry32(state: number): () => number {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, fast, well-mixed PRNG; returns floats in [0, 1). One copy, in the domain. */
+export const mulberry32 = prng;
 
 const int = (rnd: () => number, lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
 

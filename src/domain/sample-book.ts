@@ -10,7 +10,7 @@ export interface SamplePolicy {
   collection_amount_cents: number;
 }
 
-/** mulberry32: small, fast, good enough for sample data. */
+/** mulberry32: a small, fast, well-mixed PRNG; returns floats in [0, 1). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
