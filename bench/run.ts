@@ -1,6 +1,7 @@
 import { benchIntake } from './intake.bench.js';
 import { benchEngine } from './engine.bench.js';
 import { benchClose } from './close.bench.js';
+import { benchSftp } from './sftp.bench.js';
 
 /**
  * `npm run bench [-- --only intake,...]`: every section prints a table and merges its figures
@@ -8,6 +9,7 @@ import { benchClose } from './close.bench.js';
  */
 const sections: Record<string, () => Promise<void>> = {
   intake: () => benchIntake(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  sftp: () => benchSftp(),
   close: () => benchClose(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
   engine: () => benchEngine({ batchRows: Number(process.env.KASI_BENCH_ROWS ?? 1_000_000), simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
