@@ -4,6 +4,7 @@ import { CLOSE_STEPS, closeDue, runCloseStep, type CloseOutcome, type CloseStep 
 import { closeSchedule } from '../jobs/close-schedule.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { checkPeriod, checkTenant } from './report.command.js';
+import { queueForSftp } from '../jobs/deliveries.js';
 
 /**
  * `kasi close --period YYYY-MM [--tenant id] [--step report|settle|invoice|pay] [--json]`: the
@@ -47,6 +48,8 @@ export function registerClose(program: Command, globals: () => GlobalOptions): v
         const outcomes = opts.step
           ? await runCloseStep(ports, opts.step as CloseStep, opts.period, tenants)
           : await closeDue(ports, opts.period, today, { tenant: opts.tenant });
+        // SFTP tenants: queue their new deliverables; the daemon's SFTP service uploads them
+        await queueForSftp(ports, tenants, outcomes.flatMap((o) => o.result.files));
         if (opts.json) process.stdout.write(JSON.stringify({ period: opts.period, today, outcomes }, null, 2) + '\n');
         else if (outcomes.length === 0) process.stdout.write(`${opts.period}: nothing due on ${today}; the close starts on ${closeSchedule(opts.period).report}\n`);
         else process.stdout.write(formatOutcomes(outcomes));

@@ -159,3 +159,12 @@ export function exclusiveSftp<T>(ports: Pick<Ports, 'config'>, tenant: string, f
   });
   return run;
 }
+
+/** Close documents of SFTP tenants go to their outbound folder (queued once per file). */
+export async function queueForSftp(ports: Ports, tenants: readonly string[], files: readonly string[]): Promise<void> {
+  for (const t of tenants) {
+    if (!sftpTenantSettings(ports.config, t)) continue;
+    const mine = files.filter((f) => f.startsWith(ports.paths.outbox(t, '') + sep));
+    if (mine.length) await enqueueDeliveries(ports, t, mine);
+  }
+}

@@ -1,4 +1,3 @@
-import { sep } from 'node:path';
 import type { BankGateway } from '../bank/gateway.js';
 import type { KasiConfig } from '../config.js';
 import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
@@ -7,7 +6,7 @@ import { reading, type Sql } from '../store/sql.js';
 import { runBatch } from './batch.js';
 import { runCloseStep, type CloseOutcome, type CloseStep } from './close.js';
 import { closeSchedule } from './close-schedule.js';
-import { enqueueDeliveries, sftpTenantSettings } from './deliveries.js';
+import { queueForSftp } from './deliveries.js';
 import { engineSetup } from './engine-setup.js';
 import { executeCollections } from './execute.js';
 import { makeGateway } from './gateway-factory.js';
@@ -162,14 +161,6 @@ function closeStep(last: CloseStep): ScheduledStep['run'] {
 
 const maxDate = (a: IsoDate, b: IsoDate) => (a > b ? a : b);
 
-/** Close documents of SFTP tenants go to their outbound folder (queued once per file). */
-async function queueForSftp(ports: Ports, tenants: readonly string[], files: readonly string[]): Promise<void> {
-  for (const t of tenants) {
-    if (!sftpTenantSettings(ports.config, t)) continue;
-    const mine = files.filter((f) => f.startsWith(ports.paths.outbox(t, '') + sep));
-    if (mine.length) await enqueueDeliveries(ports, t, mine);
-  }
-}
 
 const RUNS: Record<StepName, ScheduledStep['run']> = {
   batch: batchStep,
