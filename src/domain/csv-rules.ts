@@ -8,7 +8,6 @@ export interface CellError {
 }
 
 /** Control characters (C0, DEL, C1), the BOM and the replacement char are never part of an id. */
-// eslint-disable-next-line no-control-regex
 const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufeff\ufffd\u2028\u2029]/;
 
 export function checkText(column: string, raw: string | undefined, max: number): { value: string } | CellError {

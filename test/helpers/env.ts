@@ -46,3 +46,12 @@ export async function makeEnv(dialect: Dialect, local: Record<string, unknown> =
     },
   };
 }
+
+/** Write a file into a tenant's inbox folder (made if needed); returns its path. */
+export function dropInInbox(env: Pick<TestEnv, 'root'>, name: string, content: string | Buffer, tenant = 'acme'): string {
+  const dir = join(env.root, 'inbox', tenant);
+  mkdirSync(dir, { recursive: true });
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/jobs/import-file.js';
-import { makeEnv, type TestEnv } from '../helpers/env.js';
+import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 
 /**
  * SPEC 3.1/3.2 on a real SQLite file and a real PostgreSQL database: applied exactly once, upsert,
@@ -21,12 +21,7 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
   });
 
   const inbox = () => join(env.root, 'inbox/acme');
-  function drop(name: string, content: string | Buffer): string {
-    mkdirSync(inbox(), { recursive: true });
-    const p = join(inbox(), name);
-    writeFileSync(p, content);
-    return p;
-  }
+  const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
   const policies = () =>
     env.ports.db

@@ -1,9 +1,9 @@
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/jobs/import-file.js';
-import { makeEnv, type TestEnv } from '../helpers/env.js';
+import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 
 /**
  * SPEC 3.2 encodings and dialects on SQLite and PostgreSQL: Excel's Windows-1252 `;` files with
@@ -22,10 +22,7 @@ describe.each(['sqlite', 'pg'] as const)('intake dialects on %s', (dialect) => {
   });
 
   const inbox = () => join(env.root, 'inbox/acme');
-  function drop(name: string, content: string | Buffer): void {
-    mkdirSync(inbox(), { recursive: true });
-    writeFileSync(join(inbox(), name), content);
-  }
+  const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
   const rows = () =>
     env.ports.db.knex('policies').orderBy('policy_number').select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status');

@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/jobs/import-file.js';
-import { makeEnv, type TestEnv } from '../helpers/env.js';
+import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 
 /**
  * SPEC 3.2 row errors and file errors on SQLite and PostgreSQL: good rows apply beside bad ones,
@@ -23,10 +23,7 @@ describe.each(['sqlite', 'pg'] as const)('intake errors on %s', (dialect) => {
   });
 
   const inbox = () => join(env.root, 'inbox/acme');
-  function drop(name: string, content: string | Buffer): void {
-    mkdirSync(inbox(), { recursive: true });
-    writeFileSync(join(inbox(), name), content);
-  }
+  const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const dropFixture = (name: string) => {
     mkdirSync(inbox(), { recursive: true });
     copyFileSync(join(FIX, name), join(inbox(), name));
