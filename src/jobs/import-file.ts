@@ -7,9 +7,12 @@ import type { RowError } from '../intake/row-error.js';
 import { Tally } from '../intake/tally.js';
 import { writeAtomic } from '../outbox/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../outbox/intake-result.renderer.js';
+import { claimIntake, releaseIntake, renewIntake } from '../store/intake-claim.repository.js';
 import * as files from '../store/intake-file.repository.js';
 import type { IntakeFileMeta, IntakeKind } from '../store/intake-file.repository.js';
 import type { Ports } from './ports.js';
+import { deadHere, REPLICA_ID, TakenElsewhere } from './replica.js';
+import { crashPoint } from './crash-point.js';
 import { kindHandler } from './intake-kinds.js';
 import './intake-engine-kinds.js';
 
@@ -46,10 +49,50 @@ export function kindFromName(name: string): IntakeKind | null {
 }
 
 export async function importFile(ports: Ports, req: ImportRequest): Promise<IntakeOutcome> {
-  const { db, clock, log } = ports;
   const name = req.name ?? basename(req.path);
-  const receivedAt = (await stat(req.path)).mtime.toISOString();
-  const scan = await scanFile(req.path);
+  let receivedAt: string;
+  let scan: FileScan;
+  try {
+    receivedAt = (await stat(req.path)).mtime.toISOString();
+    scan = await scanFile(req.path);
+  } catch (err) {
+    // an inbox file moved away under us: another replica took it
+    if (req.mode === 'move' && (err as NodeJS.ErrnoException).code === 'ENOENT') throw new TakenElsewhere(`${name}: gone from the inbox (taken by another process)`);
+    throw err;
+  }
+  // Replicas watching one inbox: the file's bytes are claimed in the store before anything is
+  // applied or moved; only the claimant goes on, and it lets go once the file is finished.
+  const claim = await claimFile(ports, req.tenantId, scan.sha256, name);
+  try {
+    if (req.mode === 'move' && !(await exists(req.path))) throw new TakenElsewhere(`${name}: already taken by another process`);
+    return await importClaimed(ports, req, name, receivedAt, scan);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** Claim (tenant, sha256) with a lease renewed while the file is worked on; TakenElsewhere when another process holds it. */
+async function claimFile(ports: Ports, tenantId: string, sha256: string, name: string): Promise<{ release(): Promise<void> }> {
+  const leaseMs = ports.config.daemon.lease_seconds * 1000;
+  const lease = () => new Date(Date.now() + leaseMs).toISOString();
+  const ok = await claimIntake(ports.db.knex, { tenantId, sha256, name, owner: REPLICA_ID, wallNow: new Date().toISOString(), leaseUntil: lease(), isDead: deadHere });
+  if (!ok) throw new TakenElsewhere(`${name}: another process is taking these bytes for ${tenantId}`);
+  const renew = setInterval(() => {
+    renewIntake(ports.db.knex, tenantId, sha256, REPLICA_ID, lease()).catch((err: unknown) => ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim renewal failed; trying again'));
+  }, Math.max(100, Math.floor(leaseMs / 3)));
+  renew.unref();
+  return {
+    async release() {
+      clearInterval(renew);
+      await releaseIntake(ports.db.knex, tenantId, sha256, REPLICA_ID).catch((err: unknown) =>
+        ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim not released; it expires with its lease'),
+      );
+    },
+  };
+}
+
+async function importClaimed(ports: Ports, req: ImportRequest, name: string, receivedAt: string, scan: FileScan): Promise<IntakeOutcome> {
+  const { db, clock, log } = ports;
   const kind = req.kind ?? kindFromName(name);
   const meta: IntakeFileMeta = {
     tenantId: req.tenantId,
@@ -92,6 +135,7 @@ export async function importFile(ports: Ports, req: ImportRequest): Promise<Inta
   const res = await handler.apply(ports, meta, opened.items, tally, () => tally.verdict(share, handler.label));
   if (res.reject) return reject(ports, req, meta, [res.reject, ...tally.sorted()], tally.failed);
   flog.info({ fileId: res.fileId, kind, imported: tally.imported, failed: tally.failed, warnings: tally.warnings }, 'file applied');
+  crashPoint('intake-after-commit');
   return finish(ports, req, res.fileId);
 }
 
@@ -136,6 +180,7 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   const resultPath = join(resultsDir, `${name}.result.csv`);
   await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
+  crashPoint('intake-after-results');
   const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
   let movedTo: string | null = null;
   if (await exists(req.path)) {
@@ -144,6 +189,7 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
     const target = await freeName(join(dir, name), fileId);
     if (rec.status === 'rejected') await writeAtomic(`${target}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
     movedTo = await place(req, target);
+    crashPoint('intake-after-move');
   } // else: already moved by an earlier, interrupted run
   await files.markFinished(ports.db, fileId, movedTo, ports.clock.now().toISOString());
   return { ...summary, fileId, movedTo, resultPath };

@@ -2,6 +2,7 @@ import { InboxWatcher, type InboxFolder } from '../intake/inbox-watcher.js';
 import { importFile, type IntakeOutcome } from './import-file.js';
 import type { IntakeKind } from '../store/intake-file.repository.js';
 import type { Ports } from './ports.js';
+import { isTakenElsewhere } from './replica.js';
 
 /**
  * The folder inbox of every folder-intake tenant (and the bank's result folder), watched and
@@ -34,7 +35,15 @@ export class IntakeService {
       doneMarkers: ports.config.intake.done_markers,
       take: async (folder, path, name) => {
         if (opts.takeOverride && (await opts.takeOverride(folder, path, name))) return;
-        const out = await importFile(ports, { tenantId: folder.tenant, path, name, mode: 'move' });
+        let out: IntakeOutcome;
+        try {
+          out = await importFile(ports, { tenantId: folder.tenant, path, name, mode: 'move' });
+        } catch (err) {
+          // replicas share the inbox: the file is another one's (it finishes it, moves it), not a fault
+          if (!isTakenElsewhere(err)) throw err;
+          log.debug({ tenant: folder.tenant, file: name, reason: err.message }, 'file left to another replica');
+          return;
+        }
         log.info(
           { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
           `intake ${out.status}: ${out.file}`,

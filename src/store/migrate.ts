@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
-import type { Db } from './db.js';
+import { withPgConnection, type Db } from './db.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_engine.js';
 import * as m003 from './migrations/003_close.js';
 import * as m004 from './migrations/004_sftp.js';
 import * as m005 from './migrations/005_schedule.js';
+import * as m006 from './migrations/006_api.js';
+import * as m007 from './migrations/007_replicas.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -21,6 +23,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003_close', m003],
   ['004_sftp', m004],
   ['005_schedule', m005],
+  ['006_api', m006],
+  ['007_replicas', m007],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
@@ -60,9 +64,25 @@ export async function schemaState(db: Db): Promise<{ applied: string[]; pending:
 export async function migrate(db: Db): Promise<string[]> {
   const state = await schemaState(db);
   if (state.unknown.length) throw new SchemaTooNewError(state.unknown);
+  if (db.dialect === 'pg') {
+    // replicas starting together: one migrates, the others wait for it and then find nothing pending
+    return withPgConnection(db, async (conn) => {
+      await conn.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
+      try {
+        if ((await schemaState(db)).pending.length === 0) return [];
+        const [, applied] = (await db.knex.migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
+        return applied;
+      } finally {
+        await conn.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]);
+      }
+    });
+  }
   const [, applied] = (await db.knex.migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
   return applied;
 }
+
+/** The PostgreSQL advisory lock key held while migrating (any fixed 64-bit number). */
+const MIGRATE_LOCK = 4_731_900_001;
 
 /** For the daemon and commands: the schema must be exactly current. */
 export async function assertSchemaCurrent(db: Db): Promise<void> {
