@@ -3,7 +3,7 @@ import type { IntakeOutcome } from './import-file.js';
 
 /**
  * The process's Prometheus metrics, as named objects any part can import and increment (e.g.
- * `metrics.sftpErrors.inc({ tenant })` in the SFTP service). One registry per process; `/metrics`
+ * `metrics.sftpErrors.inc({ tenant, operation })` in the SFTP service). One registry per process; `/metrics`
  * (src/http/metrics.ts) renders it. Counters count what this process did: across replicas,
  * sum them in PromQL.
  */
@@ -62,8 +62,8 @@ export const metrics = {
   }),
   sftpErrors: new Counter({
     name: 'kasi_sftp_errors_total',
-    help: 'SFTP poll and delivery errors, by tenant',
-    labelNames: ['tenant'] as const,
+    help: 'SFTP errors by tenant and operation (poll: a poll that failed; deliver: a delivery run that failed, or each file it could not deliver)',
+    labelNames: ['tenant', 'operation'] as const,
     registers: [registry],
   }),
   clockJumps: new Counter({

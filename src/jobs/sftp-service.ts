@@ -4,7 +4,9 @@ import { errText } from '../sftp/sftp-session.js';
 import type { Env } from '../sftp/tenant-sftp.config.js';
 import { deliverQueued, exclusiveSftp, sftpTenantSettings, sftpTenants, type DeliveryRun } from './deliveries.js';
 import { importFile, type IntakeOutcome } from './import-file.js';
+import { metrics } from './metrics.js';
 import type { Log, Ports } from './ports.js';
+import { withPgConnection } from '../store/db.js';
 
 /**
  * SFTP exchange for every `intake: sftp` tenant (SPEC 7): one loop per tenant that polls the
@@ -32,7 +34,31 @@ export interface TickReport {
   pollError: string | null;
   delivery: DeliveryRun | null;
   deliveryError: string | null;
+  /** another replica held the tenant's SFTP turn: nothing was done this time */
+  elsewhere?: true;
 }
+
+/**
+ * Replicas on one PostgreSQL: one SFTP exchange per tenant at a time across all of them, by a
+ * session advisory lock held on one connection for the tick (released with the connection if the
+ * process dies). A replica that does not get it skips its tick: the holder is polling. On SQLite a
+ * single daemon is assumed and `fn` just runs. Resolves to undefined when skipped.
+ */
+async function withTenantLock<T>(ports: Ports, tenant: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (ports.db.dialect !== 'pg') return fn();
+  return withPgConnection(ports.db, async (conn) => {
+    const got = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [SFTP_LOCK_CLASS, tenant]);
+    if (!got.rows[0]?.ok) return undefined;
+    try {
+      return await fn();
+    } finally {
+      await conn.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SFTP_LOCK_CLASS, tenant]);
+    }
+  });
+}
+
+/** The advisory lock class (first key) of the per-tenant SFTP lock. */
+const SFTP_LOCK_CLASS = 4731;
 
 interface TenantLoop {
   tenant: string;
@@ -83,23 +109,28 @@ export class SftpService {
   async tick(tenant: string): Promise<TickReport> {
     const l = this.loops.find((x) => x.tenant === tenant);
     if (!l) throw new Error(`no SFTP loop for tenant ${tenant}`);
-    return exclusiveSftp(this.ports, tenant, async () => {
-      const r: TickReport = { tenant, poll: null, pollError: null, delivery: null, deliveryError: null };
-      try {
-        r.poll = await l.poller.pollOnce();
-      } catch (err) {
-        r.pollError = errText(err);
-      }
-      if (this.stopper.signal.aborted) return r;
-      // Delivery is tried even when the poll failed: an unreadable inbound folder must not hold
-      // back the month's statements. With nothing queued it does not connect at all.
-      try {
-        r.delivery = await deliverQueued(this.ports, tenant, { env: this.opts.env });
-      } catch (err) {
-        r.deliveryError = errText(err);
-      }
-      return r;
-    });
+    return exclusiveSftp(this.ports, tenant, () =>
+      withTenantLock(this.ports, tenant, async () => {
+        const r: TickReport = { tenant, poll: null, pollError: null, delivery: null, deliveryError: null };
+        try {
+          r.poll = await l.poller.pollOnce();
+        } catch (err) {
+          r.pollError = errText(err);
+          metrics.sftpErrors.inc({ tenant, operation: 'poll' });
+        }
+        if (this.stopper.signal.aborted) return r;
+        // Delivery is tried even when the poll failed: an unreadable inbound folder must not hold
+        // back the month's statements. With nothing queued it does not connect at all.
+        try {
+          r.delivery = await deliverQueued(this.ports, tenant, { env: this.opts.env });
+          if (r.delivery.failed > 0) metrics.sftpErrors.inc({ tenant, operation: 'deliver' }, r.delivery.failed);
+        } catch (err) {
+          r.deliveryError = errText(err);
+          metrics.sftpErrors.inc({ tenant, operation: 'deliver' });
+        }
+        return r;
+      }),
+    ).then((r) => r ?? { tenant, poll: null, pollError: null, delivery: null, deliveryError: null, elsewhere: true });
   }
 
   /** Idempotent: stops taking files, cuts connections, resolves when every loop has ended. */
