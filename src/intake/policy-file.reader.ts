@@ -62,17 +62,22 @@ export async function openHeadered(
   return { ok: true, warnings, delimiter, header: mapped.header, width: first.value.cells.length, rest: rest() };
 }
 
+/**
+ * `findRepeats: false` leaves a policy number repeated in the file to the applier (PostgreSQL
+ * finds repeats in its staging table with one query): the in-memory map of every number seen is
+ * then not built, which on a 1M-row file is ~100 MB of heap and the GC churn around it.
+ */
 export async function openPolicyFile(
   path: string,
   scan: FileScan,
-  rules: { ceilingCents: Cents },
+  rules: { ceilingCents: Cents; findRepeats?: boolean },
   onBytes?: (n: number) => void,
 ): Promise<OpenedFile<PolicyItem>> {
   const opened = await openHeadered(path, scan, POLICY_REQUIRED, POLICY_OPTIONAL, onBytes);
   if (!opened.ok) return opened;
   const { header, width, rest, delimiter } = opened;
   const decimal = delimiter === ';' ? ',' : '.';
-  const seen = new Map<string, number>();
+  const seen = rules.findRepeats === false ? null : new Map<string, number>();
   const rules2 = { decimal, ceilingCents: rules.ceilingCents } as const;
   async function* items(): AsyncGenerator<PolicyItem[]> {
     for await (const batch of rest) {
@@ -90,7 +95,7 @@ function policyItem(
   header: HeaderedCsv['header'],
   width: number,
   rules: { decimal: '.' | ','; ceilingCents: Cents },
-  seen: Map<string, number>,
+  seen: Map<string, number> | null,
   out: PolicyItem[],
 ): void {
   if (item.kind === 'error') {
@@ -106,19 +111,23 @@ function policyItem(
     for (const e of r.errors) out.push({ kind: 'error', line: item.line, ...e });
     return;
   }
-  const first = seen.get(r.row.policyNumber);
+  const first = seen?.get(r.row.policyNumber);
   if (first !== undefined) {
-    out.push({
-      kind: 'error',
-      line: item.line,
-      column: 'policy_number',
-      code: 'DUPLICATE_IN_FILE',
-      message: `policy_number "${r.row.policyNumber}" already appears on line ${first}; each policy once per file`,
-    });
+    out.push({ kind: 'error', ...repeatedInFile(item.line, r.row.policyNumber, first) });
     return;
   }
-  seen.set(r.row.policyNumber, item.line);
+  seen?.set(r.row.policyNumber, item.line);
   out.push({ kind: 'row', line: item.line, row: r.row });
+}
+
+/** SPEC 3.2: each policy once per file; the first occurrence is applied, later ones are errors. */
+export function repeatedInFile(line: number, policyNumber: string, firstLine: number): RowError {
+  return {
+    line,
+    column: 'policy_number',
+    code: 'DUPLICATE_IN_FILE',
+    message: `policy_number "${policyNumber}" already appears on line ${firstLine}; each policy once per file`,
+  };
 }
 
 export function columnCountError(line: number, got: number, width: number): { kind: 'error' } & RowError {

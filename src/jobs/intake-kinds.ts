@@ -17,7 +17,9 @@ export interface KindHandler {
 
 const policies: KindHandler = {
   label: 'policy',
-  open: (path, scan, ports, onBytes) => openPolicyFile(path, scan, { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling) }, onBytes),
+  open: (path, scan, ports, onBytes) =>
+    // PostgreSQL finds repeated policy numbers in its staging table (see policy-import.pg.ts)
+    openPolicyFile(path, scan, { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling), findRepeats: ports.db.dialect === 'sqlite' }, onBytes),
   apply: (ports, meta, items, tally, decide) =>
     ports.db.dialect === 'sqlite'
       ? applyPoliciesSqlite(ports.db, meta, items as never, tally, decide)

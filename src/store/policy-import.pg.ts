@@ -3,7 +3,7 @@ import pgCopy from 'pg-copy-streams';
 import type pg from 'pg';
 import type { Db } from './db.js';
 import { withPgConnection } from './db.js';
-import type { PolicyItem } from '../intake/policy-file.reader.js';
+import { repeatedInFile, type PolicyItem } from '../intake/policy-file.reader.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
@@ -114,6 +114,17 @@ export async function applyPoliciesPg(
         }
       }
       await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
+      // a number repeated in the file: the first line is applied, each later one is an error
+      const repeated = await conn.query(
+        `DELETE FROM kasi_stage_policies s
+         USING (SELECT policy_number, min(line) AS first_line FROM kasi_stage_policies GROUP BY policy_number HAVING count(*) > 1) d
+         WHERE s.policy_number = d.policy_number AND s.line > d.first_line
+         RETURNING s.line, s.policy_number, d.first_line, s.status`,
+      );
+      for (const r of repeated.rows as { line: number; policy_number: string; first_line: number; status: string }[]) {
+        tally.add(repeatedInFile(r.line, r.policy_number, r.first_line));
+        if (r.status === 'cancelled') cancelling--;
+      }
       const unknown = await conn.query(
         `DELETE FROM kasi_stage_policies s WHERE s.status = 'cancelled'
            AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1 AND p.policy_number = s.policy_number)
@@ -121,7 +132,7 @@ export async function applyPoliciesPg(
         [meta.tenantId],
       );
       for (const u of unknown.rows as { line: number; policy_number: string }[]) tally.add(unknownCancelled(u.line, u.policy_number));
-      tally.imported += staged - unknown.rows.length;
+      tally.imported += staged - repeated.rows.length - unknown.rows.length;
       const reject = decide();
       if (reject) {
         await conn.query('ROLLBACK');

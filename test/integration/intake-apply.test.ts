@@ -158,6 +158,20 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     ]);
   });
 
+  it('a number three times, the last one cancelling: both later lines point at the first, nothing is cancelled', async () => {
+    drop('policies-dup3.csv', HEADER + 'C1,E1,P1,FUN,150.00,\nC1,E1,P1,FUN,160.00,\nC1,E1,P1,FUN,150.00,cancelled\nC2,E2,P2,FUN,20.00,\n');
+    const out = await take('policies-dup3.csv');
+    expect(out).toMatchObject({ status: 'applied', imported: 2, failed: 2 });
+    expect(out.errors.map((e) => [e.line, e.code, e.message])).toEqual([
+      [3, 'DUPLICATE_IN_FILE', 'policy_number "P1" already appears on line 2; each policy once per file'],
+      [4, 'DUPLICATE_IN_FILE', 'policy_number "P1" already appears on line 2; each policy once per file'],
+    ]);
+    expect((await policies()).map((r) => [r.policy_number, r.collection_amount, r.status])).toEqual([
+      ['P1', 15_000, 'active'],
+      ['P2', 2_000, 'active'],
+    ]);
+  });
+
   it('crash after the commit, before the move: taken again, it is finished without applying twice', async () => {
     const body = HEADER + 'C1,E1,P1,FUN,150.00,\nC2,E2,P2,FUN,20.00,\n';
     drop('policies-crash.csv', body);
