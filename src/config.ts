@@ -113,6 +113,8 @@ const schema = z.strictObject({
       tick_seconds: z.number().positive().default(5),
       auto_execute: z.boolean().default(true),
       late_batches: z.enum(['run', 'today']).default('run'),
+      // collections per batch chunk: the unit replicas claim and a SIGTERM waits for
+      batch_chunk_size: z.number().int().min(1).default(5000),
     })
     .prefault({}),
   http: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default('0.0.0.0') }),

@@ -7,6 +7,7 @@ import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.j
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
 import { applyResults } from './apply-results.js';
+import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims } from './batch-chunks.js';
 import { crashPoint } from './crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
 import type { Ports } from './ports.js';
@@ -25,6 +26,8 @@ export interface BatchOptions {
   tenants?: string[];
   chunkSize?: number;
   onChunk?: (tenant: string, done: number) => void;
+  /** replicas: the chunks are claimed in the store under this run so that others join and take over (batch-chunks.ts) */
+  claims?: ChunkClaims;
 }
 
 export interface TenantBatch {
@@ -59,7 +62,7 @@ export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchS
   for (const tenant of tenants) {
     const state = await reading(ports.db, (sql) => repo.periodState(sql, tenant, period));
     if (!state || state.closed_at) continue;
-    out.push(await batchTenant(ports, opts, tenant, period, batch));
+    out.push(opts.claims ? await claimedTenant(ports, opts, opts.claims, tenant, period, batch) : await batchTenant(ports, opts, tenant, period, batch));
   }
   if (batch.file) await releaseFile(ports, opts.gateway as FileGatewayLike, batch.file);
   ports.log.info({ date, tenants: out, reconciled, batchFile: batch.file }, 'batch done');
@@ -67,48 +70,81 @@ export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchS
 }
 
 async function batchTenant(ports: Ports, opts: BatchOptions, tenant: string, period: Period, batch: { file: string | null }): Promise<TenantBatch> {
-  const { date, setup, gateway } = opts;
-  const now = ports.clock.now().toISOString();
-  const sum: TenantBatch = { tenant, period, planned: 0, presented: 0, presentedCents: 0, paid: 0, unpaid: 0, collectedCents: 0 };
-  const withIncome = await reading(ports.db, (sql) => repo.hasIncome(sql, tenant));
-  const windowStart = firstDayOf(addMonths(period, -LOOKBACK_MONTHS));
-  let after = 0;
-  for (;;) {
-    const planned = await transaction(ports.db, async (sql) => {
-      const rows = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
-      if (rows.length === 0) return null;
-      after = rows[rows.length - 1]!.id;
-      const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
-      if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
-      await repo.insertSubmitted(
-        sql,
-        plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
-        now,
-      );
-      await repo.updatePlans(sql, plans.updates, now);
-      return { n: rows.length, instructions: plans.instructions.map((p) => p.i) };
-    });
-    if (!planned) break;
-    if (planned.instructions.length) crashPoint('after-submit');
-    sum.planned += planned.n;
-    sum.presented += planned.instructions.length;
-    for (const i of planned.instructions) sum.presentedCents += i.amountCents;
-    if (gateway.name === 'simulator' && planned.instructions.length) {
-      const results = await gateway.present(date, planned.instructions);
-      crashPoint('after-present');
-      await transaction(ports.db, (sql) => applyResults(sql, results, now));
-      for (const r of results) {
-        if (r.result === 'PAID') {
-          sum.paid++;
-          sum.collectedCents += r.amountCollectedCents;
-        } else sum.unpaid++;
-      }
-    }
+  const ctx = await tenantContext(ports, tenant, period);
+  const sum = emptyBatch(tenant, period);
+  for (let after: number | null = 0; (after = await runChunk(ports, opts, ctx, after, Number.MAX_SAFE_INTEGER, batch, sum)) !== null; ) {
     opts.onChunk?.(tenant, sum.planned);
     // SQLite work is synchronous: let signals, health checks and intake in between chunks
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return sum;
+}
+
+export const emptyBatch = (tenant: string, period: Period): TenantBatch => ({ tenant, period, planned: 0, presented: 0, presentedCents: 0, paid: 0, unpaid: 0, collectedCents: 0 });
+
+export interface TenantContext {
+  tenant: string;
+  period: Period;
+  now: string;
+  withIncome: boolean;
+  windowStart: IsoDate;
+}
+
+export async function tenantContext(ports: Ports, tenant: string, period: Period): Promise<TenantContext> {
+  const withIncome = await reading(ports.db, (sql) => repo.hasIncome(sql, tenant));
+  return { tenant, period, now: ports.clock.now().toISOString(), withIncome, windowStart: firstDayOf(addMonths(period, -LOOKBACK_MONTHS)) };
+}
+
+/**
+ * One keyset chunk: the plannable collections with `after` < id ≤ `upTo` (at most chunkSize),
+ * planned and stored SUBMITTED in one transaction, then presented (simulator) and their results
+ * applied; counted into `sum`. Returns the last id taken, or null when there was none.
+ */
+export async function runChunk(
+  ports: Ports,
+  opts: BatchOptions,
+  ctx: TenantContext,
+  after: number,
+  upTo: number,
+  batch: { file: string | null },
+  sum: TenantBatch,
+): Promise<number | null> {
+  const { date, setup, gateway } = opts;
+  const { tenant, period, now, withIncome, windowStart } = ctx;
+  const planned = await transaction(ports.db, async (sql) => {
+    const rows = (await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000)).filter((r) => r.id <= upTo);
+    if (rows.length === 0) return null;
+    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
+    if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
+    await repo.insertSubmitted(
+      sql,
+      plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
+      now,
+    );
+    await repo.updatePlans(sql, plans.updates, now);
+    return { n: rows.length, last: rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i) };
+  });
+  if (!planned) return null;
+  if (planned.instructions.length) crashPoint('after-submit');
+  sum.planned += planned.n;
+  sum.presented += planned.instructions.length;
+  for (const i of planned.instructions) sum.presentedCents += i.amountCents;
+  if (gateway.name === 'simulator' && planned.instructions.length) {
+    const results = await gateway.present(date, planned.instructions);
+    crashPoint('after-present');
+    await transaction(ports.db, (sql) => applyResults(sql, results, now));
+    countResults(results, sum);
+  }
+  return planned.last;
+}
+
+export function countResults(results: readonly DebitResult[], sum: TenantBatch): void {
+  for (const r of results) {
+    if (r.result === 'PAID') {
+      sum.paid++;
+      sum.collectedCents += r.amountCollectedCents;
+    } else sum.unpaid++;
+  }
 }
 
 interface ChunkContext {
@@ -196,11 +232,11 @@ async function allocateFile(sql: Sql, date: IsoDate, now: string): Promise<strin
   return name;
 }
 
-const INSTRUCTION_SQL = `SELECT a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+export const INSTRUCTION_SQL = `SELECT a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
   a.amount_requested, a.action_date, a.presentment, a.batch_file
   FROM attempts a JOIN collections c ON c.id = a.collection_id`;
 
-interface InstructionRow {
+export interface InstructionRow {
   instruction_id: string;
   tenant_id: string;
   policy_number: string;
@@ -212,7 +248,7 @@ interface InstructionRow {
   batch_file: string | null;
 }
 
-function toInstruction(r: InstructionRow): DebitInstruction {
+export function toInstruction(r: InstructionRow): DebitInstruction {
   return {
     instructionId: r.instruction_id,
     tenant: r.tenant_id,
@@ -244,7 +280,10 @@ async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string)
  * instruction ids (it answers each instruction once). Nothing is presented twice.
  */
 export async function reconcile(ports: Ports, gateway: BankGateway): Promise<number> {
-  const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.status = 'SUBMITTED' ORDER BY a.instruction_id`));
+  // a claimed chunk's presentments are its claimant's to finish (batch-chunks.ts), never presented from here too
+  const rows = await reading(ports.db, (sql) =>
+    sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.status = 'SUBMITTED' AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`),
+  );
   if (rows.length === 0) return 0;
   ports.log.warn({ count: rows.length }, 'reconciling presentments stored but not confirmed before a restart');
   const files = new Set(rows.filter((r) => r.batch_file).map((r) => r.batch_file!));

@@ -4,6 +4,8 @@ import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.j
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/schedule.js';
 import { reading, type Sql } from '../store/sql.js';
 import { runBatch } from './batch.js';
+import { helpBatch, type ChunkClaims } from './batch-chunks.js';
+import { REPLICA_ID } from './replica.js';
 import { runCloseStep, type CloseOutcome, type CloseStep } from './close.js';
 import { closeSchedule } from './close-schedule.js';
 import { queueForSftp } from './deliveries.js';
@@ -38,12 +40,16 @@ export interface StepOutcome {
 export interface StepContext {
   /** aborted at shutdown: a long step stops at its next safe point by throwing StepInterrupted */
   signal: AbortSignal;
+  /** who runs it (the scheduler's owner name in schedule_runs): the claimant's name in batch_chunks */
+  owner?: string;
 }
 
 export interface ScheduledStep {
   name: string;
   cron: CronSpec;
   run(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<StepOutcome>;
+  /** another replica runs this occurrence: join in where the step can be shared (the batch's chunks); returns units done */
+  help?(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<number>;
 }
 
 /** A step stopped at a safe point (shutdown): the occurrence is released, not failed, and runs again. */
@@ -80,6 +86,8 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
     date: occ.date,
     gateway,
     setup,
+    chunkSize: ports.config.daemon.batch_chunk_size,
+    claims: chunkClaims(ports, occ, ctx),
     onChunk: () => {
       if (ctx.signal.aborted) throw new StepInterrupted('the batch stopped between chunks for shutdown');
     },
@@ -97,6 +105,24 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
   };
 }
 
+const chunkClaims = (ports: Ports, occ: Occurrence, ctx: StepContext): ChunkClaims => ({
+  runKey: occ.key,
+  owner: ctx.owner ?? REPLICA_ID,
+  leaseMs: ports.config.daemon.lease_seconds * 1000,
+});
+
+/** A replica joining the batch another one runs: it works open chunks of the run (batch-chunks.ts). */
+async function batchHelp(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<number> {
+  if (ports.config.gateway !== 'simulator') return 0;
+  const [left] = await reading(ports.db, (sql) => sql.all<{ n: number }>(`SELECT COUNT(*) AS n FROM batch_chunks WHERE run_key = ? AND status <> 'done'`, [occ.key]));
+  if (Number(left?.n ?? 0) === 0) return 0;
+  const setup = engineSetup(ports.config);
+  const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
+  const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted);
+  if (n > 0) ports.log.info({ step: 'batch', occurrence: occ.key, chunks: n }, 'helped with the batch another replica runs');
+  return n;
+}
+
 /**
  * On SQLite the whole batch is synchronous work behind resolved promises: without a real pause
  * the event loop (signals, /healthz, intake, lease renewal) would wait for the end of the batch.
@@ -106,9 +132,10 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
  */
 function yieldingEachChunk(gateway: BankGateway): BankGateway {
   const y = Object.create(gateway) as { present: BankGateway['present'] };
-  y.present = async (date, instructions) => {
+  // pass every argument on: the file gateway takes the batch file name as a third one
+  y.present = async (...args: Parameters<BankGateway['present']>) => {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    return gateway.present(date, instructions);
+    return (gateway.present as (...a: unknown[]) => ReturnType<BankGateway['present']>).apply(gateway, args);
   };
   return y as BankGateway;
 }
@@ -171,5 +198,5 @@ const RUNS: Record<StepName, ScheduledStep['run']> = {
 
 /** The registry from `schedules:` (cron strings validated at config load). */
 export function scheduledSteps(config: Pick<KasiConfig, 'schedules'>): ScheduledStep[] {
-  return STEP_NAMES.map((name) => ({ name, cron: parseCron(config.schedules[name]), run: RUNS[name] }));
+  return STEP_NAMES.map((name) => ({ name, cron: parseCron(config.schedules[name]), run: RUNS[name], ...(name === 'batch' ? { help: batchHelp } : {}) }));
 }

@@ -229,6 +229,7 @@ export class Scheduler {
       );
       if (!claim.claimed) {
         const r = claim.row;
+        if (r.status === 'running') await this.help(occ);
         if (r.status === 'running' || (r.status === 'failed' && r.attempts < this.opts.maxAttempts)) return { ran, blockedAt: occ.key };
         continue; // settled meanwhile (another replica ran it)
       }
@@ -252,7 +253,7 @@ export class Scheduler {
     try {
       let out: StepOutcome;
       try {
-        out = await step.run(this.ports, occ, { signal: this.stopper.signal });
+        out = await step.run(this.ports, occ, { signal: this.stopper.signal, owner: this.owner });
       } catch (err) {
         clearInterval(renew);
         return await this.unitFailed(occ, attempt, err, base);
@@ -269,6 +270,17 @@ export class Scheduler {
     } finally {
       clearInterval(renew);
       this.current = null;
+    }
+  }
+
+  /** Another replica runs `occ`: join in where its step can be shared; never fails the tick. */
+  private async help(occ: Occurrence): Promise<void> {
+    const step = this.opts.steps.find((s) => s.name === occ.step);
+    if (!step?.help || this.stopper.signal.aborted) return;
+    try {
+      await step.help(this.ports, occ, { signal: this.stopper.signal, owner: this.owner });
+    } catch (err) {
+      this.log.warn({ err, step: occ.step, occurrence: occ.key }, 'helping with a step another replica runs failed; it finishes it');
     }
   }
 

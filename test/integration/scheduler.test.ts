@@ -264,6 +264,7 @@ describe('schedules in the configuration', () => {
         tick_seconds: 5,
         auto_execute: true,
         late_batches: 'run',
+        batch_chunk_size: 5000,
       });
     } finally {
       rmSync(root, { recursive: true, force: true });
