@@ -22,6 +22,10 @@ const cron = z.string().superRefine((v, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `not a cron string: ${problem}` });
 });
 const TENANT_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const apiKeyDigest = z
+  .string()
+  .transform((v) => v.trim().toLowerCase())
+  .pipe(z.string().regex(/^[0-9a-f]{64}$/, 'the hex SHA-256 of an API key (64 hex digits: printf %s "$KEY" | sha256sum)'));
 
 const bankAccount = z.strictObject({
   holder: z.string(),
@@ -54,7 +58,12 @@ const tenant = z
     vat_number: z.string().optional(),
     address: z.string().optional(),
     intake: z.enum(['folder', 'sftp']).default('folder'),
-    api_key_sha256: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'hex sha256')).default([]),
+    // HTTP API keys of this tenant as hex SHA-256 digests; a list so a key can be rotated (add the
+    // new one, move clients over, remove the old one). One digest alone (the older form) is accepted.
+    api_key_sha256: z
+      .union([apiKeyDigest, z.array(apiKeyDigest)])
+      .default([])
+      .transform((v) => (typeof v === 'string' ? [v] : v)),
     bank_account: bankAccount.optional(),
     fees: z
       .array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate }))
@@ -117,7 +126,15 @@ const schema = z.strictObject({
       batch_chunk_size: z.number().int().min(1).default(5000),
     })
     .prefault({}),
-  http: z.strictObject({ port: z.number().int().min(0).max(65535), host: z.string().default('0.0.0.0') }),
+  http: z.strictObject({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().default('0.0.0.0'),
+    // the HTTP API (/v1): requests per minute per API key; a multipart upload's size bound
+    rate_limits: z
+      .strictObject({ reads_per_minute: z.number().int().min(1).default(100), writes_per_minute: z.number().int().min(1).default(10) })
+      .prefault({}),
+    max_upload_mb: z.number().positive().default(200),
+  }),
   tenants: z.record(z.string(), tenant),
 });
 
@@ -211,6 +228,17 @@ export function loadConfig(opts: LoadOptions = {}): KasiConfig {
     for (const id of Object.keys(raw.tenants)) {
       if (!TENANT_ID.test(id) || id === 'bank') {
         problems.push(`tenants.${id}: a tenant id is 1-32 of a-z 0-9 - (starting with a letter or digit), and not "bank"`);
+      }
+    }
+  }
+  if (parsed.success) {
+    // a key must name one tenant: the API tells tenants apart by their key alone
+    const owner = new Map<string, string>();
+    for (const [id, t] of Object.entries(parsed.data.tenants)) {
+      for (const [i, digest] of t.api_key_sha256.entries()) {
+        const other = owner.get(digest);
+        if (other !== undefined) problems.push(`tenants.${id}.api_key_sha256.${i}: the same key is also one of tenant ${other}'s keys; give each tenant its own`);
+        else owner.set(digest, id);
       }
     }
   }

@@ -1,8 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { healthz, readyz, startOpsServer } from '../http/health.js';
+import { healthz, readyz } from '../http/health.js';
+import { startHttpServer } from '../http/api/app.js';
+import { ExecutionQueue } from '../jobs/api-executions.js';
 import { metricsHandler } from '../http/metrics.js';
 import { IntakeService } from '../jobs/intake-service.js';
+import { finishInterrupted } from '../jobs/import-file.js';
 import { recordIntake, registry } from '../jobs/metrics.js';
 import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
@@ -10,7 +13,7 @@ import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { travelClock } from './time-travel.js';
 
 /**
- * `kasi daemon`: the long-running service: /healthz, /readyz, /metrics on http.port; intake
+ * `kasi daemon`: the long-running service: /healthz, /readyz, /metrics and the HTTP API (/v1) on http.port; intake
  * (folder watch and rescan, SFTP polling); the scheduler (daily batch, month close, with
  * catch-up). SIGTERM/SIGINT stop new work and give the unit in hand `daemon.shutdown_seconds`
  * to finish (a file's transaction commits or rolls back; a batch stops between chunks; a step
@@ -29,13 +32,18 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       const log = ports.log.child({ component: 'daemon' });
       const cfg = ports.config;
       const scheduler = new Scheduler(ports, schedulerOptionsFrom(cfg, clock.speed));
-      const routes = { '/healthz': healthz, '/readyz': readyz({ db: ports.db, scheduler }), '/metrics': metricsHandler(registry) };
-      const http = await startOpsServer({ port: cfg.http.port, host: cfg.http.host, routes, log }).catch(async (err: Error) => {
+      const ops = { '/healthz': healthz, '/readyz': readyz({ db: ports.db, scheduler }), '/metrics': metricsHandler(registry) };
+      // the HTTP API (/v1) and the ops endpoints on http.port; API executions left running by a stop are run again
+      const executions = new ExecutionQueue(ports);
+      const http = await startHttpServer({ ports, executions, ops }).catch(async (err: Error) => {
         await ports.db.close();
         throw new CliError(`cannot listen on ${cfg.http.host}:${cfg.http.port} (http.port): ${err.message}`, 1);
       });
       const intake = new IntakeService(ports, { extraFolders: [{ tenant: 'bank', dir: ports.paths.bankInbox() }], onOutcome: recordIntake });
+      // files moved into archive/ by a run killed before it recorded that: finish their ledger rows
+      await finishInterrupted(ports).catch((err: unknown) => log.error({ err }, 'could not finish files interrupted by a restart'));
       intake.start();
+      await executions.resume();
       // SFTP tenants: the password (password_env) is read from this process's environment only here.
       const sftp = new SftpService(ports, { env: process.env, onOutcome: recordIntake });
       sftp.start();
@@ -56,7 +64,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
             let outcome: 'drained' | 'timeout' = 'timeout';
             try {
               // reverse order of start; the three drain side by side within the one bound
-              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop()]);
+              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop(), executions.stop()]);
               await http.close();
               await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
             } catch (err) {

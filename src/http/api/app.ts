@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import multipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { PACKAGE_DIR } from '../../config.js';
+import type { ExecutionQueue } from '../../jobs/api-executions.js';
+import type { Log, Ports } from '../../jobs/ports.js';
+import type { OpsHandler } from '../health.js';
+import { KeyIndex, type Caller } from './auth.js';
+import { DOCS_HTML } from './docs-page.js';
+import { ApiError, errorHandler, sendError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+import { classOf, registerRoutes, type ApiDeps, type RouteSpec } from './route.js';
+import { collectionRoutes } from './routes/collections.js';
+import { policyRoutes } from './routes/policies.js';
+import { reportRoutes } from './routes/reports.js';
+import { settlementRoutes } from './routes/settlements.js';
+
+/**
+ * The daemon's HTTP server (Fastify): the operations endpoints (/healthz, /readyz, /metrics, as
+ * before, no key) and the Kasi Collections API under /v1 (issue 8): X-API-Key per tenant, rate
+ * limits per key, one error shape, the OpenAPI document at /v1/openapi.json and a page rendering
+ * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
+ * apart from the rate-limit windows.
+ */
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
+
+const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
+
+export interface AppOptions {
+  ports: Ports;
+  executions: ExecutionQueue;
+  /** /healthz, /readyz, /metrics: plain GET handlers, served without a key */
+  ops?: Record<string, OpsHandler>;
+  /** the rate limiter's clock in ms (tests); default performance.now */
+  now?: () => number;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PACKAGE_DIR, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const callers = new WeakMap<FastifyRequest, Caller>();
+
+function mountOps(app: FastifyInstance, ops: Record<string, OpsHandler>, log: Log): void {
+  for (const [path, handler] of Object.entries(ops)) {
+    app.get(path, async (request, reply) => {
+      let r;
+      try {
+        r = await handler();
+      } catch (err) {
+        log.error({ err, path }, 'ops handler failed');
+        r = { status: 500, contentType: 'application/json; charset=utf-8', body: '{"error":"internal error"}\n' };
+      }
+      return reply.code(r.status).header('content-type', r.contentType).header('cache-control', 'no-store').send(r.body);
+    });
+  }
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { ports } = opts;
+  const http = ports.config.http;
+  const log = ports.log.child({ component: 'http' });
+  const deps: ApiDeps = {
+    ports,
+    executions: opts.executions,
+    uploadDir: resolve(ports.paths.root, 'data', 'uploads'),
+    maxUploadBytes: Math.floor(http.max_upload_mb * 1024 * 1024),
+  };
+  const keys = new KeyIndex(ports.config);
+  const limiter = new RateLimiter(http.rate_limits, opts.now);
+  const app = Fastify({ logger: false, genReqId: () => randomUUID(), forceCloseConnections: true, bodyLimit: 1024 * 1024, return503OnClosing: true });
+  await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10, parts: 20, fieldSize: 64 * 1024 } });
+  app.setErrorHandler(errorHandler(log));
+  app.setNotFoundHandler((request, reply) => sendError(reply, request, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    const path = request.url.split('?')[0]!;
+    if (!path.startsWith('/v1/') || PUBLIC.has(path)) return;
+    const caller = keys.identify(request.headers['x-api-key']);
+    if (!caller) {
+      throw new ApiError('UNAUTHORIZED', request.headers['x-api-key'] ? 'the API key is not valid' : 'send your API key in the X-API-Key header');
+    }
+    callers.set(request, caller);
+    const v = limiter.take(caller.keyId, classOf(request.method));
+    if (!v.ok) {
+      throw new ApiError('RATE_LIMITED', `more than ${v.limit} ${classOf(request.method)}s a minute with this key; try again in ${v.retryAfterSeconds} s`, { limit: v.limit, retry_after_seconds: v.retryAfterSeconds }, {
+        'retry-after': String(v.retryAfterSeconds),
+        'ratelimit-limit': String(v.limit),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(v.retryAfterSeconds),
+      });
+    }
+    void reply.headers({ 'ratelimit-limit': String(v.limit), 'ratelimit-remaining': String(v.remaining), 'ratelimit-reset': String(v.resetSeconds) });
+  });
+
+  mountOps(app, opts.ops ?? {}, log);
+  const doc = JSON.stringify(openApiDocument(API_ROUTES, { version: version() }));
+  app.get('/v1/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(doc));
+  app.get('/v1/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  registerRoutes(app, API_ROUTES, deps, (request) => {
+    const c = callers.get(request);
+    if (!c) throw new ApiError('UNAUTHORIZED', 'send your API key in the X-API-Key header');
+    return c;
+  });
+  return app;
+}
+
+export interface HttpServer {
+  readonly port: number;
+  readonly app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+/** Listen on http.port / http.host; logs "http listening on host:port" (port 0: any free port). */
+export async function startHttpServer(opts: AppOptions): Promise<HttpServer> {
+  const app = await buildApp(opts);
+  const { port: want, host } = opts.ports.config.http;
+  try {
+    await app.listen({ port: want, host });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : want;
+  opts.ports.log.info({ port, host, api: '/v1', docs: '/v1/docs' }, `http listening on ${host}:${port}`);
+  let closing: Promise<void> | null = null;
+  return {
+    port,
+    app,
+    close() {
+      closing ??= app.close();
+      return closing;
+    },
+  };
+}
