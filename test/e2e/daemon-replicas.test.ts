@@ -1,0 +1,256 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import pg from 'pg';
+import { stringify } from 'yaml';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
+import { createPgDatabase } from '../helpers/pg.js';
+
+/**
+ * Replicas (SPEC 6): three built daemons on one PostgreSQL database and one runtime root, on a
+ * fast clock from a Tuesday in late November through the month close on 1–3 December. Twenty
+ * policy files (ten per tenant) are in the shared inbox when they start: every file is taken by
+ * exactly one replica, every debit is presented once, each tenant gets one settlement for
+ * November, and the batches are shared out in chunks. Then again with the replica running a
+ * batch killed (SIGKILL) half way: the other two finish its chunks and its occurrence.
+ */
+const ACCOUNT = { holder: 'Insurer', bank: 'Absa', branch_code: '632005', number: '4000000000', type: 'current' };
+const HEADER = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
+const TENANTS = ['acme', 'beta'] as const;
+const FILES_PER_TENANT = 10;
+const ROWS_PER_FILE = 40;
+/** eight simulated hours a real second */
+const SPEED = 28_800;
+
+interface World {
+  root: string;
+  db: { url: string; drop(): Promise<void> };
+}
+
+let world: World | null = null;
+afterEach(async () => {
+  await killAllKasi();
+  if (world) {
+    await world.db.drop();
+    rmSync(world.root, { recursive: true, force: true });
+    world = null;
+  }
+});
+beforeAll(() => requireBuilt());
+afterAll(() => killAllKasi());
+
+async function makeWorld(): Promise<World> {
+  const db = await createPgDatabase();
+  const root = mkdtempSync(join(tmpdir(), 'kasi-e2e-replicas-'));
+  world = { root, db };
+  expect((await runKasi(['init', '--root', root, '--tenant', 'acme'])).code).toBe(0);
+  writeFileSync(
+    join(root, 'config/local.yaml'),
+    stringify({
+      database: db.url,
+      gateway: 'simulator',
+      http: { port: 0, host: '127.0.0.1' },
+      intake: { settle_seconds: 0.1 },
+      schedules: { inbox_rescan_seconds: 0.2 },
+      daemon: { catch_up_days: 0, tick_seconds: 0.2, lease_seconds: 2, retry_seconds: 0.5, batch_chunk_size: 10 },
+      tenants: Object.fromEntries(TENANTS.map((t, i) => [t, { name: `${t} Insurance Ltd`, vat_number: `410000000${i}`, intake: 'folder', bank_account: ACCOUNT }])),
+    }),
+  );
+  for (const t of TENANTS) {
+    mkdirSync(join(root, 'inbox', t), { recursive: true });
+    for (let f = 1; f <= FILES_PER_TENANT; f++) {
+      let body = HEADER;
+      for (let r = 1; r <= ROWS_PER_FILE; r++) {
+        const n = (f - 1) * ROWS_PER_FILE + r;
+        body += `${t.toUpperCase()}-C${n},R${n},${t.toUpperCase()}-P${n},FUN,${50 + (n % 400)}.${String(n % 100).padStart(2, '0')}\n`;
+      }
+      writeFileSync(join(root, 'inbox', t, `policies-${String(f).padStart(2, '0')}.csv`), body);
+    }
+  }
+  return world;
+}
+
+async function query<T>(w: World, sql: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client({ connectionString: w.db.url });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
+
+function startReplicas(w: World, now: string): KasiProcess[] {
+  return [1, 2, 3].map(() => spawnKasi(['daemon'], { env: { KASI_ROOT: w.root, KASI_NOW: now, KASI_SPEED: String(SPEED), KASI_LOG_LEVEL: 'info' } }));
+}
+
+async function started(ds: KasiProcess[]): Promise<void> {
+  for (const d of ds) {
+    await waitFor('a replica to start', () => d.stderr().includes('kasi daemon started') || d.child.exitCode !== null, 60_000);
+    expect(d.child.exitCode, d.stderr().slice(-3000)).toBeNull();
+  }
+}
+
+const tableExists = async (w: World) => (await query<{ t: string | null }>(w, `SELECT to_regclass('schedule_runs')::text AS t`))[0]?.t != null;
+
+/** Until the day-3 close ran (the last step of the month close). */
+async function untilPaid(w: World, ds: KasiProcess[]): Promise<void> {
+  await waitFor(
+    'the day-3 close',
+    async () =>
+      (await tableExists(w)) &&
+      (await query(w, `SELECT 1 FROM schedule_runs WHERE step = 'close_pay' AND occurrence = '2025-12-03T02:00:00+02:00' AND status = 'done'`)).length === 1,
+    120_000,
+    100,
+  ).catch(async (err: Error) => {
+    const runs = await query(w, 'SELECT step, occurrence, status, attempts FROM schedule_runs ORDER BY occurrence').catch(() => []);
+    throw new Error(`${err.message}; runs: ${JSON.stringify(runs)}\n${ds.map((d) => d.stderr().slice(-2500)).join('\n----\n')}`);
+  });
+}
+
+async function stopAll(ds: KasiProcess[]): Promise<void> {
+  const live = ds.filter((d) => d.child.exitCode === null && d.child.signalCode === null);
+  for (const d of live) d.child.kill('SIGTERM');
+  for (const d of live) {
+    const end = await d.exited;
+    expect([end.code, end.signal], end.stderr.slice(-3000)).toEqual([0, null]);
+  }
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else out.push(relative(dir, join(d, e.name)));
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    /* absent */
+  }
+  return out.sort();
+}
+
+/** What must hold after any run, killed replica or not. */
+async function expectEverythingOnce(w: World): Promise<void> {
+  const expectedFiles = TENANTS.flatMap((t) => Array.from({ length: FILES_PER_TENANT }, (_, i) => `${t} policies-${String(i + 1).padStart(2, '0')}.csv applied 1`));
+  // every file taken once: one ledger row each, archived once, none left or failed
+  const files = await query<{ tenant_id: string; name: string; status: string; n: number }>(
+    w,
+    `SELECT tenant_id, name, status, COUNT(*)::int AS n FROM intake_files GROUP BY tenant_id, name, status ORDER BY tenant_id, name`,
+  );
+  expect(files.map((f) => `${f.tenant_id} ${f.name} ${f.status} ${f.n}`)).toEqual(expectedFiles);
+  for (const t of TENANTS) {
+    expect(listFiles(join(w.root, 'inbox', t))).toEqual([]);
+    expect(listFiles(join(w.root, 'archive', t)).map((p) => p.split('/').pop()).sort()).toEqual(
+      Array.from({ length: FILES_PER_TENANT }, (_, i) => `policies-${String(i + 1).padStart(2, '0')}.csv`),
+    );
+  }
+  expect(listFiles(join(w.root, 'failed'))).toEqual([]);
+  expect(await query(w, 'SELECT * FROM intake_claims')).toEqual([]);
+  const [policies] = await query<{ n: number }>(w, 'SELECT COUNT(*)::int AS n FROM policies');
+  expect(policies!.n).toBe(TENANTS.length * FILES_PER_TENANT * ROWS_PER_FILE);
+
+  // every presentment once: nothing left unconfirmed, a collection's count is its attempts, no
+  // debit answered twice, no collection debited twice on one day
+  const [attempts] = await query<{ n: number; submitted: number; days: number }>(
+    w,
+    `SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE status = 'SUBMITTED')::int AS submitted,
+            COUNT(DISTINCT (collection_id, action_date))::int AS days FROM attempts`,
+  );
+  expect(attempts!.n).toBeGreaterThan(0);
+  expect(attempts!.submitted).toBe(0);
+  expect(attempts!.days).toBe(attempts!.n);
+  expect(await query(w, `SELECT c.id FROM collections c WHERE c.presentments <> (SELECT COUNT(*) FROM attempts a WHERE a.collection_id = c.id)`)).toEqual([]);
+  expect(await query(w, `SELECT instruction_id, COUNT(*)::int AS n FROM bank_results GROUP BY instruction_id HAVING COUNT(*) > 1`)).toEqual([]);
+  expect(await query(w, `SELECT outcome, COUNT(*)::int AS n FROM bank_results WHERE outcome <> 'applied' GROUP BY outcome`)).toEqual([]);
+  const [results] = await query<{ n: number }>(w, 'SELECT COUNT(*)::int AS n FROM bank_results');
+  expect(results!.n).toBe(attempts!.n);
+
+  // one settlement per tenant and period; every scheduled occurrence settled once
+  expect(await query(w, `SELECT tenant_id, period, COUNT(*)::int AS n FROM settlements GROUP BY tenant_id, period ORDER BY tenant_id, period`)).toEqual(
+    TENANTS.map((t) => ({ tenant_id: t, period: '2025-11', n: 1 })),
+  );
+  expect(await query(w, `SELECT step, occurrence, status FROM schedule_runs WHERE status NOT IN ('done', 'skipped')`)).toEqual([]);
+  expect(await query(w, `SELECT run_key, tenant_id, seq FROM batch_chunks WHERE status <> 'done'`)).toEqual([]);
+}
+
+const pidOf = (owner: string) => Number(owner.split('/')[1]);
+
+describe('three kasi daemons on one PostgreSQL database and one root', () => {
+  it('share the inbox and the batches through a month end: every file once, every debit once, one settlement per tenant', async () => {
+    const w = await makeWorld();
+    const ds = startReplicas(w, '2025-11-25T12:00:00+02:00');
+    await started(ds);
+    await untilPaid(w, ds);
+    await stopAll(ds);
+    await expectEverythingOnce(w);
+
+    const runs = await query<{ step: string; occurrence: string; status: string; attempts: number }>(
+      w,
+      `SELECT step, occurrence, status, attempts FROM schedule_runs ORDER BY occurrence, step`,
+    );
+    expect(runs.map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`)).toEqual([
+      'batch 2025-11-26T06:00:00+02:00 done 1',
+      'batch 2025-11-27T06:00:00+02:00 done 1',
+      'batch 2025-11-28T06:00:00+02:00 done 1',
+      'close_report 2025-12-01T02:00:00+02:00 done 1',
+      'batch 2025-12-01T06:00:00+02:00 done 1',
+      'close_invoice 2025-12-02T02:00:00+02:00 done 1',
+      'batch 2025-12-02T06:00:00+02:00 done 1',
+      'close_pay 2025-12-03T02:00:00+02:00 done 1',
+    ]);
+    // the batches were shared: their chunks were worked by more than one replica
+    const pids = new Set(ds.map((d) => d.child.pid));
+    const owners = await query<{ owner: string }>(w, `SELECT DISTINCT owner FROM batch_chunks`);
+    expect(owners.length).toBeGreaterThanOrEqual(2);
+    for (const o of owners) expect(pids.has(pidOf(o.owner))).toBe(true);
+  }, 240_000);
+
+  it('a replica killed (SIGKILL) in the middle of a batch: the other two finish its chunks and its occurrence', async () => {
+    const w = await makeWorld();
+    const ds = startReplicas(w, '2025-11-26T12:00:00+02:00');
+    await started(ds);
+    // the first batch with work in it, caught half way: some chunks done, more still open
+    const caught = await waitFor(
+      'a batch half way',
+      async () => {
+        if (!(await tableExists(w))) return undefined;
+        const [r] = await query<{ run_key: string; owner: string }>(
+          w,
+          `SELECT k.run_key, s.owner FROM batch_chunks k JOIN schedule_runs s ON s.step = 'batch' AND s.occurrence = k.run_key AND s.status = 'running'
+           GROUP BY k.run_key, s.owner HAVING COUNT(*) FILTER (WHERE k.status = 'done') >= 2 AND COUNT(*) FILTER (WHERE k.status = 'open') >= 6`,
+        );
+        return r;
+      },
+      90_000,
+      10,
+    );
+    const victim = ds.find((d) => d.child.pid === pidOf(caught.owner))!;
+    expect(victim).toBeDefined();
+    victim.child.kill('SIGKILL');
+    expect((await victim.exited).signal).toBe('SIGKILL');
+    const survivors = ds.filter((d) => d !== victim);
+
+    await untilPaid(w, survivors);
+    await stopAll(survivors);
+    await expectEverythingOnce(w);
+
+    // the killed replica's occurrence was taken over by a survivor, and its run finished
+    const [run] = await query<{ status: string; attempts: number; owner: string }>(w, `SELECT status, attempts, owner FROM schedule_runs WHERE step = 'batch' AND occurrence = $1`, [
+      caught.run_key,
+    ]);
+    expect(run!.status).toBe('done');
+    expect(run!.attempts).toBe(2);
+    expect(survivors.map((d) => d.child.pid)).toContain(pidOf(run!.owner));
+    const chunks = await query<{ owner: string; n: number }>(w, `SELECT owner, COUNT(*)::int AS n FROM batch_chunks WHERE run_key = $1 GROUP BY owner`, [caught.run_key]);
+    expect(chunks.some((c) => survivors.some((d) => d.child.pid === pidOf(c.owner)))).toBe(true);
+    const later = await query<{ occurrence: string; status: string }>(w, `SELECT occurrence, status FROM schedule_runs WHERE step = 'batch' AND occurrence > $1 ORDER BY occurrence`, [
+      caught.run_key,
+    ]);
+    expect(later.every((r) => r.status === 'done')).toBe(true);
+  }, 240_000);
+});
