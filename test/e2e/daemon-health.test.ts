@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
 import { createPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
+import { parseProm, value } from '../helpers/prom.js';
 
 /**
  * The daemon's operations endpoints (SPEC 6) on PostgreSQL, scraped over HTTP as a probe and
@@ -33,35 +34,6 @@ async function admin(sql: string): Promise<pg.QueryResult> {
     await c.end();
   }
 }
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text format: `# HELP`, `# TYPE`, then `name{label="v",...} value` lines. */
-function parseProm(text: string): { types: Map<string, string>; samples: Sample[] } {
-  const types = new Map<string, string>();
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ')) continue;
-    const t = /^# TYPE (\S+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    if (t) {
-      types.set(t[1]!, t[2]!);
-      continue;
-    }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
-  }
-  return { types, samples };
-}
-
-const value = (s: Sample[], name: string, labels: Record<string, string>) =>
-  s.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((a, x) => a + x.value, 0);
 
 beforeAll(async () => {
   requireBuilt();
