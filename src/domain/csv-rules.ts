@@ -7,12 +7,17 @@ export interface CellError {
   message: string;
 }
 
-/** Control characters (C0, DEL, C1), the BOM and the replacement char are never part of an id. */
-const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\ufeff\ufffd\u2028\u2029]/;
+/**
+ * Never part of an id: control characters (C0, DEL, C1), the BOM, the replacement char, line and
+ * paragraph separators, and the invisible format characters that make two ids look the same or
+ * reorder text on screen (soft hyphen, zero-width spaces and joiners, bidi marks and overrides,
+ * word joiner and invisible operators).
+ */
+const NOT_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufffd\u2028\u2029]/;
 
 export function checkText(column: string, raw: string | undefined, max: number): { value: string } | CellError {
   const value = (raw ?? '').trim();
-  if (value === '') return { column, code: 'REQUIRED', message: `${column} is required` };
+  if (value === '') return { column, code: 'REQUIRED', message: `${column} is empty; every row needs one` };
   if (NOT_PRINTABLE.test(value)) {
     const bad = NOT_PRINTABLE.exec(value)![0].codePointAt(0)!;
     return {
@@ -22,7 +27,10 @@ export function checkText(column: string, raw: string | undefined, max: number):
     };
   }
   // UTF-16 length bounds the code-point count from above: count code points only when needed
-  if (value.length > max && [...value].length > max) return { column, code: 'TOO_LONG', message: `${column} is longer than ${max} characters` };
+  if (value.length > max) {
+    const chars = [...value].length;
+    if (chars > max) return { column, code: 'TOO_LONG', message: `${column} has ${chars} characters, more than the ${max} allowed; shorten it` };
+  }
   return { value };
 }
 

@@ -39,7 +39,7 @@ export function parseAmount(raw: string, decimal: '.' | ',', ceiling: Cents): Am
     if (cents > 0 && cents <= ceiling) return { ok: true, cents };
   }
   let s = raw.trim();
-  if (s === '') return { ok: false, code: 'AMOUNT_REQUIRED', message: 'collection_amount is empty' };
+  if (s === '') return { ok: false, code: 'AMOUNT_REQUIRED', message: 'collection_amount is empty; every row needs an amount' };
   if (s[0] === 'R' || s[0] === 'r') s = s.slice(1);
   s = s.replace(/[\s\u00a0\u202f]/g, '');
   if (s.startsWith('-')) {
@@ -54,19 +54,19 @@ export function parseAmount(raw: string, decimal: '.' | ',', ceiling: Cents): Am
     };
   }
   const m = (decimal === '.' ? DOT_FORM : COMMA_FORM).exec(s);
-  if (!m) return { ok: false, code: 'AMOUNT_NOT_A_NUMBER', message: `collection_amount "${raw}" is not an amount` };
+  if (!m) return { ok: false, code: 'AMOUNT_NOT_A_NUMBER', message: `collection_amount "${raw}" is not an amount; write digits with "${decimal}" before the cents, e.g. ${decimal === '.' ? '150.00' : '150,00'}` };
   const whole = m[1]!;
   const frac = m[2] ?? '';
   if (frac.length > 2) {
-    return { ok: false, code: 'AMOUNT_TOO_MANY_DECIMALS', message: `collection_amount "${raw}" has more than 2 decimals` };
+    return { ok: false, code: 'AMOUNT_TOO_MANY_DECIMALS', message: `collection_amount "${raw}" has more than 2 decimals; write it in rand and cents, e.g. ${decimal === '.' ? '150.01' : '150,01'}` };
   }
   if (whole.length > 12) {
-    return { ok: false, code: 'AMOUNT_OVER_CEILING', message: `collection_amount "${raw}" is above the ceiling of ${formatCents(ceiling)}` };
+    return { ok: false, code: 'AMOUNT_OVER_CEILING', message: `collection_amount "${raw}" is above the ceiling of ${formatCents(ceiling)}; check the amount (the ceiling is intake.amount_ceiling)` };
   }
   const cents = Number(whole) * 100 + Number(frac.padEnd(2, '0'));
   if (cents <= 0) return { ok: false, code: 'AMOUNT_NOT_POSITIVE', message: `collection_amount "${raw}" must be greater than 0` };
   if (cents > ceiling) {
-    return { ok: false, code: 'AMOUNT_OVER_CEILING', message: `collection_amount "${raw}" is above the ceiling of ${formatCents(ceiling)}` };
+    return { ok: false, code: 'AMOUNT_OVER_CEILING', message: `collection_amount "${raw}" is above the ceiling of ${formatCents(ceiling)}; check the amount (the ceiling is intake.amount_ceiling)` };
   }
   return { ok: true, cents };
 }

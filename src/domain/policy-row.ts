@@ -44,9 +44,9 @@ export function readPolicyRow(cells: string[], header: HeaderMap, rules: PolicyR
   const externalCustomerRef = textOf(cells, header, 'external_customer_ref', 64, errors);
   const policyNumber = textOf(cells, header, 'policy_number', 64, errors);
   const productCode = (cellOf(cells, header, 'product_code') ?? '').trim();
-  if (productCode === '') errors.push({ column: 'product_code', code: 'REQUIRED', message: 'product_code is required' });
+  if (productCode === '') errors.push({ column: 'product_code', code: 'REQUIRED', message: 'product_code is empty; every row needs one' });
   else if (!PRODUCT_CODE.test(productCode)) {
-    errors.push({ column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: `product_code "${productCode}" must be 1-32 of A-Z a-z 0-9 _ -` });
+    errors.push({ column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: productCodeMessage(productCode) });
   }
   const amount = parseAmount(cellOf(cells, header, 'collection_amount') ?? '', rules.decimal, rules.ceilingCents);
   if (!amount.ok) errors.push({ column: 'collection_amount', code: amount.code, message: amount.message });
@@ -61,4 +61,12 @@ export function readPolicyRow(cells: string[], header: HeaderMap, rules: PolicyR
   }
   if (errors.length || !amount.ok) return { ok: false, errors };
   return { ok: true, row: { customerId, externalCustomerRef, policyNumber, productCode, amountCents: amount.cents, status } };
+}
+
+/** Says which character is wrong: a lookalike (Cyrillic Е for E) is invisible otherwise. */
+function productCodeMessage(code: string): string {
+  const chars = [...code];
+  const bad = chars.find((c) => !/^[A-Za-z0-9_-]$/.test(c));
+  const what = bad === undefined ? `has ${chars.length} characters` : `has "${bad}" (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  return `product_code "${code}" ${what}; it must be 1-32 of A-Z a-z 0-9 _ -`;
 }

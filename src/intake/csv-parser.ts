@@ -19,6 +19,8 @@ export class CsvParser {
   private carry = '';
   private carryLine = 1;
   private afterCR = false;
+  /** inside a line already reported too long: drop text up to its line break */
+  private skipping = false;
   private readonly delim: number;
 
   constructor(delimiter: string) {
@@ -31,6 +33,18 @@ export class CsvParser {
     // The previous chunk ended in a CR already counted as a line break: its LF is not another one.
     if (this.afterCR && text.charCodeAt(0) === LF) text = text.slice(1);
     this.afterCR = false;
+    if (this.skipping) {
+      // the rest of an over-long line: its line break ends it (and its line number was counted)
+      const end = lineEnd(text, 0);
+      if (end < 0) return [];
+      this.skipping = false;
+      if (end === text.length && !final) {
+        // the break is the chunk's last character: a CR's LF may open the next chunk
+        this.afterCR = text.charCodeAt(end - 1) === CR;
+        return [];
+      }
+      text = text.slice(end);
+    }
     const out: CsvItem[] = [];
     let i = 0;
     let line = this.carryLine;
@@ -134,8 +148,17 @@ export class CsvParser {
                   message: `the record is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote or a run-on line); it was skipped`,
                 },
           );
-          i = skipLine(text, start);
           line = startLine + 1;
+          const end = lineEnd(text, start);
+          if (end < 0 && !final) {
+            // a run-on line longer than a chunk: skip to its end in the chunks to come, so the
+            // line after it keeps its number and no piece of it is read as a record
+            this.skipping = true;
+            this.carry = '';
+            this.carryLine = line;
+            return out;
+          }
+          i = end < 0 ? n : end;
           continue;
         }
         this.carry = text.slice(start);
@@ -180,13 +203,4 @@ function lineEnd(text: string, from: number): number {
     if (ch === CR) return text.charCodeAt(k + 1) === LF ? k + 2 : k + 1;
   }
   return -1;
-}
-
-function skipLine(text: string, from: number): number {
-  for (let k = from; k < text.length; k++) {
-    const ch = text.charCodeAt(k);
-    if (ch === LF) return k + 1;
-    if (ch === CR) return text.charCodeAt(k + 1) === LF ? k + 2 : k + 1;
-  }
-  return text.length;
 }

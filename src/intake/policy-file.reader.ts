@@ -21,6 +21,23 @@ export interface HeaderedCsv {
   width: number;
   /** the data rows, in batches */
   rest: AsyncGenerator<CsvItem[]>;
+  /** the warning for a data record that is the header row again, else null */
+  repeatedHeader: (item: CsvItem) => RowError | null;
+}
+
+/**
+ * A record whose every value is blank is a blank line: Excel writes its empty rows as `;;;;;`.
+ * It is skipped like one, never a failed row (a sheet with a few empty rows must not be rejected).
+ */
+function isBlankRecord(item: CsvItem): boolean {
+  return item.kind === 'record' && item.cells.every((c) => c.trim() === '');
+}
+
+async function* withoutBlankRecords(batches: AsyncGenerator<CsvItem[]>): AsyncGenerator<CsvItem[]> {
+  for await (const batch of batches) {
+    const kept = batch.some(isBlankRecord) ? batch.filter((item) => !isBlankRecord(item)) : batch;
+    if (kept.length) yield kept;
+  }
 }
 
 /** Read the header of a scanned file and map it; shared by every file kind. */
@@ -31,35 +48,64 @@ export async function openHeadered(
   optional: readonly string[],
   onBytes?: (n: number) => void,
 ): Promise<{ ok: false; errors: RowError[] } | ({ ok: true; warnings: RowError[] } & HeaderedCsv)> {
-  if (!scan.verdict.ok) return { ok: false, errors: [{ line: 0, column: '', code: scan.verdict.code, message: scan.verdict.message }] };
+  if (!scan.verdict.ok) return { ok: false, errors: [{ line: scan.verdict.line ?? 0, column: '', code: scan.verdict.code, message: scan.verdict.message }] };
   const delimiter = sniffDelimiter(scan.headerLine);
-  const batches = readCsvBatches(path, { encoding: scan.verdict.encoding, bom: scan.verdict.bom, delimiter, onBytes });
+  const batches = withoutBlankRecords(readCsvBatches(path, { encoding: scan.verdict.encoding, bom: scan.verdict.bom, delimiter, onBytes }));
   const firstBatch = await batches.next();
-  if (firstBatch.done || firstBatch.value.length === 0) return { ok: false, errors: [{ line: 1, column: '', code: 'FILE_NO_HEADER', message: 'the file has no header row' }] };
+  if (firstBatch.done || firstBatch.value.length === 0) {
+    return { ok: false, errors: [{ line: 1, column: '', code: 'FILE_NO_HEADER', message: `the file has no header row, only blank lines; the first line must name the columns ${required.join(', ')}` }] };
+  }
   const head = firstBatch.value[0]!;
   if (head.kind === 'error') {
     await batches.return(undefined);
     return { ok: false, errors: [{ line: head.line, column: '', code: head.code, message: `the header row cannot be read: ${head.message}` }] };
   }
-  const first = { value: head };
+  const names = head.cells.map((c) => c.trim().toLowerCase());
+  if (!required.some((col) => names.includes(col))) {
+    await batches.return(undefined);
+    return {
+      ok: false,
+      errors: [
+        {
+          line: head.line,
+          column: '',
+          code: 'FILE_NO_HEADER',
+          message: `line ${head.line} is not a header row: it names none of the columns ${required.join(', ')}; put the header row first (or check that this is the right kind of file)`,
+        },
+      ],
+    };
+  }
+  const mapped = mapHeader(head.cells, required, optional);
+  if (!mapped.ok) {
+    await batches.return(undefined);
+    return { ok: false, errors: mapped.problems.map((p) => ({ line: head.line, column: p.column, code: p.code, message: p.message })) };
+  }
+  const headerKey = names.join('\u0000');
+  /** The header row again further down (two exports pasted together): a warning, and skipped. */
+  const repeatedHeader = (item: CsvItem): RowError | null =>
+    item.kind === 'record' && item.cells.length === names.length && item.cells.map((c) => c.replace(/^\ufeff/, '').trim().toLowerCase()).join('\u0000') === headerKey
+      ? {
+          line: item.line,
+          column: '',
+          code: 'HEADER_REPEATED',
+          message: `line ${item.line} repeats the header row (two files pasted together?); it was skipped, the rows after it were read`,
+          severity: 'warning',
+        }
+      : null;
   async function* rest(): AsyncGenerator<CsvItem[]> {
     const tail = firstBatch.value!.slice(1);
     if (tail.length) yield tail;
     yield* batches;
   }
-  const mapped = mapHeader(first.value.cells, required, optional);
-  if (!mapped.ok) {
-    await batches.return(undefined);
-    return { ok: false, errors: mapped.problems.map((p) => ({ line: first.value.line, column: p.column, code: p.code, message: p.message })) };
-  }
-  const warnings: RowError[] = mapped.header.extra.map((name) => ({
-    line: first.value.line,
+  const unused = mapped.header.extra.filter((name, i, all) => name !== '' || all.slice(i).some((n) => n !== ''));
+  const warnings: RowError[] = unused.map((name) => ({
+    line: head.line,
     column: name,
     code: 'EXTRA_COLUMN_IGNORED',
-    message: `column "${name}" is not used and was ignored`,
+    message: name === '' ? 'a column without a name is not used; its values were ignored' : `column "${name}" is not used and was ignored`,
     severity: 'warning',
   }));
-  return { ok: true, warnings, delimiter, header: mapped.header, width: first.value.cells.length, rest: rest() };
+  return { ok: true, warnings, delimiter, header: mapped.header, width: head.cells.length, rest: rest(), repeatedHeader };
 }
 
 /**
@@ -75,14 +121,18 @@ export async function openPolicyFile(
 ): Promise<OpenedFile<PolicyItem>> {
   const opened = await openHeadered(path, scan, POLICY_REQUIRED, POLICY_OPTIONAL, onBytes);
   if (!opened.ok) return opened;
-  const { header, width, rest, delimiter } = opened;
+  const { header, width, rest, delimiter, repeatedHeader } = opened;
   const decimal = delimiter === ';' ? ',' : '.';
   const seen = rules.findRepeats === false ? null : new Map<string, number>();
   const rules2 = { decimal, ceilingCents: rules.ceilingCents } as const;
   async function* items(): AsyncGenerator<PolicyItem[]> {
     for await (const batch of rest) {
       const out: PolicyItem[] = [];
-      for (const item of batch) policyItem(item, header, width, rules2, seen, out);
+      for (const item of batch) {
+        const again = repeatedHeader(item);
+        if (again) out.push({ kind: 'error', ...again });
+        else policyItem(item, header, width, delimiter, rules2, seen, out);
+      }
       yield out;
     }
   }
@@ -94,6 +144,7 @@ function policyItem(
   item: CsvItem,
   header: HeaderedCsv['header'],
   width: number,
+  delimiter: Delimiter,
   rules: { decimal: '.' | ','; ceilingCents: Cents },
   seen: Map<string, number> | null,
   out: PolicyItem[],
@@ -103,7 +154,7 @@ function policyItem(
     return;
   }
   if (item.cells.length !== width) {
-    out.push(columnCountError(item.line, item.cells.length, width));
+    out.push(columnCountError(item.line, item.cells, width, delimiter));
     return;
   }
   const r = readPolicyRow(item.cells, header, rules);
@@ -130,13 +181,18 @@ export function repeatedInFile(line: number, policyNumber: string, firstLine: nu
   };
 }
 
-export function columnCountError(line: number, got: number, width: number): { kind: 'error' } & RowError {
+export function columnCountError(line: number, cells: string[], width: number, delimiter: Delimiter): { kind: 'error' } & RowError {
+  const other = delimiter === ',' ? ';' : ',';
+  const hint =
+    cells.length < width && cells.some((c) => c.includes(other))
+      ? `it seems to use "${other}" between values where this file uses "${delimiter}"; write every row with "${delimiter}"`
+      : `check the delimiter ("${delimiter}") and the quotes: a value containing "${delimiter}" must be quoted`;
   return {
     kind: 'error',
     line,
     column: '',
     code: 'ROW_COLUMN_COUNT',
-    message: `the row has ${got} values but the header has ${width}; check the delimiter and quotes`,
+    message: `the row has ${cells.length} values but the header has ${width}; ${hint}`,
   };
 }
 
@@ -150,15 +206,17 @@ export async function openRowFile<T>(
 ): Promise<OpenedFile<{ kind: 'row'; line: number; row: T } | ({ kind: 'error' } & RowError)>> {
   const opened = await openHeadered(path, scan, required, optional);
   if (!opened.ok) return opened;
-  const { header, width, rest, delimiter } = opened;
+  const { header, width, rest, delimiter, repeatedHeader } = opened;
   const decimal = delimiter === ';' ? ',' : '.';
   type Item = { kind: 'row'; line: number; row: T } | ({ kind: 'error' } & RowError);
   async function* items(): AsyncGenerator<Item[]> {
     for await (const batch of rest) {
       const out: Item[] = [];
       for (const item of batch) {
-        if (item.kind === 'error') out.push({ kind: 'error', line: item.line, column: '', code: item.code, message: item.message });
-        else if (item.cells.length !== width) out.push(columnCountError(item.line, item.cells.length, width));
+        const again = repeatedHeader(item);
+        if (again) out.push({ kind: 'error', ...again });
+        else if (item.kind === 'error') out.push({ kind: 'error', line: item.line, column: '', code: item.code, message: item.message });
+        else if (item.cells.length !== width) out.push(columnCountError(item.line, item.cells, width, delimiter));
         else {
           const r = readRow(item.cells, header, decimal);
           if (r.ok) out.push({ kind: 'row', line: item.line, row: r.row });

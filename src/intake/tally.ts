@@ -38,7 +38,7 @@ export class Tally {
         line: 0,
         column: '',
         code: 'FILE_TOO_MANY_FAILED',
-        message: `${this.failed} of ${total} rows (${pct}%) failed, more than the allowed ${maxFailedShare.text}; nothing was applied: fix the file and send it again`,
+        message: `${this.failed} of ${total} rows (${pct}%) failed, more than the allowed ${sharePercent(maxFailedShare)}; nothing was applied: fix the file and send it again`,
       };
     }
     return null;
@@ -47,4 +47,12 @@ export class Tally {
   sorted(): RowError[] {
     return [...this.errors].sort((a, b) => a.line - b.line);
   }
+}
+
+/** 0.5 → "50%", 0.125 → "12.5%". */
+function sharePercent(r: Rate): string {
+  const hundredths = (r.num * 10_000n) / r.den; // percent × 100, exact for up to 4 decimals
+  const whole = hundredths / 100n;
+  const frac = (hundredths % 100n).toString().padStart(2, '0').replace(/0+$/, '');
+  return `${whole}${frac ? `.${frac}` : ''}%`;
 }

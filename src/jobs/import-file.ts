@@ -5,7 +5,7 @@ import { centsFromDecimal, parseRate } from '../domain/money.js';
 import { scanFile, type FileScan } from '../intake/file-scan.js';
 import type { RowError } from '../intake/row-error.js';
 import { Tally } from '../intake/tally.js';
-import { writeAtomic } from '../outbox/atomic-writer.js';
+import { tempNameFor, writeAtomic } from '../outbox/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../outbox/intake-result.renderer.js';
 import { claimIntake, releaseIntake, renewIntake } from '../store/intake-claim.repository.js';
 import * as files from '../store/intake-file.repository.js';
@@ -123,7 +123,11 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
   if (!kind || (bank && kind !== 'results') || (!bank && kind === 'results')) {
     const message = bank
       ? `"${name}" is not a bank result file: the bank folder takes results*.csv only`
-      : `"${name}" is not a known file: name policy files policies*.csv and income files income*.csv`;
+      : kind === 'results'
+        ? `"${name}" is a bank result file: put it in inbox/bank, not in an insurer's inbox`
+        : !name.toLowerCase().endsWith('.csv')
+          ? `"${name}" is not a CSV file: save it as CSV (policies*.csv or income*.csv) and send it again`
+          : `"${name}" is not a known file: name policy files policies*.csv and income files income*.csv`;
     return reject(ports, req, meta, [{ line: 0, column: '', code: 'FILE_UNKNOWN_KIND', message }]);
   }
   const handler = kindHandler(kind);
@@ -183,15 +187,20 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   crashPoint('intake-after-results');
   const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
   let movedTo: string | null = null;
-  if (await exists(req.path)) {
+  if (rec.archive_path && (await exists(rec.archive_path))) {
+    // placed by an earlier run killed before it recorded the end (the target is recorded first)
+    movedTo = rec.archive_path;
+    if (req.mode === 'move') await rm(req.path, { force: true }); // a cross-device move killed before removing the source
+  } else if (await exists(req.path)) {
     // Pick the free name first so a rejected file's `.errors.csv` sits beside the file it describes,
     // even when an earlier file of the same name is already there.
-    const target = await freeName(join(dir, name), fileId);
+    const target = rec.archive_path ?? (await freeName(join(dir, name), fileId));
     if (rec.status === 'rejected') await writeAtomic(`${target}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
+    await files.markPlacing(ports.db, fileId, target);
     movedTo = await place(req, target);
     crashPoint('intake-after-move');
   } // else: already moved by an earlier, interrupted run
-  await files.markFinished(ports.db, fileId, movedTo, ports.clock.now().toISOString());
+  await files.markFinished(ports.db, fileId, movedTo ?? rec.archive_path, ports.clock.now().toISOString());
   return { ...summary, fileId, movedTo, resultPath };
 }
 
@@ -214,18 +223,40 @@ async function freeName(dest: string, fileId: number): Promise<string> {
 /** Move (inbox) or copy (CLI) the file to `target`. */
 async function place(req: ImportRequest, target: string): Promise<string> {
   await mkdir(join(target, '..'), { recursive: true });
+  // a copy appears whole under its name (temp + rename), so "the target exists" means "placed"
+  const copy = async () => {
+    const tmp = tempNameFor(target);
+    await copyFile(req.path, tmp);
+    await rename(tmp, target);
+  };
   if (req.mode === 'copy') {
-    await copyFile(req.path, target);
+    await copy();
     return target;
   }
   try {
     await rename(req.path, target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(req.path, target);
+    await copy();
     await rm(req.path);
   }
   return target;
+}
+
+/**
+ * At start: files whose move (or copy) into archive/ or failed/ completed but whose end was not
+ * recorded before a crash. The inbox no longer holds them, so no scan would finish them.
+ */
+export async function finishInterrupted(ports: Ports): Promise<number> {
+  const open = await files.placedUnfinished(ports.db);
+  let n = 0;
+  for (const rec of open) {
+    if (!(await exists(rec.archive_path!))) continue;
+    await files.markFinished(ports.db, rec.id, rec.archive_path, ports.clock.now().toISOString());
+    ports.log.info({ tenant: rec.tenant_id, file: rec.name, fileId: rec.id }, 'recorded the end of a file placed before a restart');
+    n++;
+  }
+  return n;
 }
 
 export type { FileScan };

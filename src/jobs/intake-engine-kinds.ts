@@ -2,6 +2,7 @@ import { sastDate } from '../domain/dates.js';
 import { INCOME_REQUIRED, readIncomeRow, type IncomeRow } from '../domain/income-row.js';
 import { RESULT_REQUIRED, readResultRow, type ResultRow } from '../domain/result-row.js';
 import { classifyReturn } from '../domain/engine/reason-codes.js';
+import { formatCents } from '../domain/money.js';
 import { openRowFile } from '../intake/policy-file.reader.js';
 import { applyInTransaction } from '../intake/sql-apply.js';
 import { applyResults } from './apply-results.js';
@@ -64,6 +65,14 @@ const results: KindHandler = {
                 ? `no debit was presented with instruction_id "${row.instructionId}"; the result was recorded and ignored`
                 : `instruction "${row.instructionId}" already has a result; this one was recorded and ignored`,
             severity: 'warning',
+          });
+        } else if (outcome === 'excessive') {
+          tally.imported--;
+          tally.add({
+            line,
+            column: 'amount_collected',
+            code: 'RESULT_MORE_THAN_PRESENTED',
+            message: `amount_collected ${formatCents(row.amountCents)} is more than the debit presented as "${row.instructionId}"; the result was recorded and not applied: ask the bank for a corrected result`,
           });
         } else if (outcome === 'late') {
           tally.add({ line, column: 'instruction_id', code: 'RESULT_LATE', message: `the period of "${row.instructionId}" is closed; the result is carried into the next settlement`, severity: 'warning' });

@@ -64,9 +64,9 @@ describe('kasi import', () => {
       failed: 2,
       errors: [
         { line: 1, column: 'notes', code: 'EXTRA_COLUMN_IGNORED', message: 'column "notes" is not used and was ignored' },
-        { line: 4, column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: 'product_code "FUN ERAL" must be 1-32 of A-Z a-z 0-9 _ -' },
-        { line: 4, column: 'collection_amount', code: 'AMOUNT_TOO_MANY_DECIMALS', message: 'collection_amount "99.999" has more than 2 decimals' },
-        { line: 6, column: 'customer_id', code: 'REQUIRED', message: 'customer_id is required' },
+        { line: 4, column: 'product_code', code: 'INVALID_PRODUCT_CODE', message: 'product_code "FUN ERAL" has " " (U+0020); it must be 1-32 of A-Z a-z 0-9 _ -' },
+        { line: 4, column: 'collection_amount', code: 'AMOUNT_TOO_MANY_DECIMALS', message: 'collection_amount "99.999" has more than 2 decimals; write it in rand and cents, e.g. 150.01' },
+        { line: 6, column: 'customer_id', code: 'REQUIRED', message: 'customer_id is empty; every row needs one' },
         { line: 6, column: 'collection_amount', code: 'AMOUNT_NOT_POSITIVE', message: 'collection_amount "-10.00" must be greater than 0' },
         { line: 6, column: 'status', code: 'INVALID_STATUS', message: 'status "lapsed" must be active or cancelled (empty means active)' },
       ],

@@ -153,7 +153,7 @@ describe.each(['sqlite', 'pg'] as const)('intake errors on %s', (dialect) => {
     drop('policies-cols.csv', HEADER + 'C1,E1,P1,FUN,1.00\nC2,E2,P2,FUN,1,500.00\nC3,E3,P3,FUN,3.00\n');
     const out = await take('policies-cols.csv');
     expect(out.errors).toEqual([
-      { line: 3, column: '', code: 'ROW_COLUMN_COUNT', message: 'the row has 6 values but the header has 5; check the delimiter and quotes', severity: 'error' },
+      { line: 3, column: '', code: 'ROW_COLUMN_COUNT', message: 'the row has 6 values but the header has 5; check the delimiter (",") and the quotes: a value containing "," must be quoted', severity: 'error' },
     ]);
   });
 });

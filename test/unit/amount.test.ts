@@ -86,7 +86,7 @@ describe('parseAmount: messages say what to do', () => {
     expect(parseAmount('2500.00', '.', 200_000)).toEqual({
       ok: false,
       code: 'AMOUNT_OVER_CEILING',
-      message: 'collection_amount "2500.00" is above the ceiling of 2000.00',
+      message: 'collection_amount "2500.00" is above the ceiling of 2000.00; check the amount (the ceiling is intake.amount_ceiling)',
     });
     expect(parseAmount('2000.00', '.', 200_000)).toEqual({ ok: true, cents: 200_000 });
   });

@@ -139,7 +139,7 @@ describe('readPolicyRow: product_code (1-32 of A-Z a-z 0-9 _ -)', () => {
 
   it('says which characters are allowed', () => {
     const r = read({ product_code: 'FUN ERAL' });
-    expect(r.ok ? null : r.errors[0]!.message).toBe('product_code "FUN ERAL" must be 1-32 of A-Z a-z 0-9 _ -');
+    expect(r.ok ? null : r.errors[0]!.message).toBe('product_code "FUN ERAL" has " " (U+0020); it must be 1-32 of A-Z a-z 0-9 _ -');
   });
 });
 
