@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../domain/dates.js';
-import { reportCsv, reportFileName, reportJson } from '../outbox/report.renderer.js';
+import { reportCsvPages, reportFileName, reportJsonPages } from '../outbox/report.renderer.js';
 import { chunkLines, csvLine, headerLine, textCell } from '../outbox/csv.js';
-import { closedAt, closePeriod, countFlagged, flaggedQuery, flatten, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../store/report.repository.js';
+import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../store/report.repository.js';
 import { reading, transaction } from '../store/sql.js';
 import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
@@ -52,8 +52,8 @@ async function* flaggedCsv(rows: AsyncIterable<FlaggedRow>): AsyncGenerator<stri
 
 /** Hand the report's chunks (streamed from the store) to `sink`, e.g. writeAtomic or stdout. */
 export function withReportChunks<T>(ports: Ports, tenant: string, period: Period, format: ReportFormat, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
-  return withRowStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), (rows) =>
-    sink(format === 'csv' ? reportCsv(rows) : reportJson(period, rows)),
+  return withPageStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), (pages) =>
+    sink(format === 'csv' ? reportCsvPages(pages) : reportJsonPages(period, pages)),
   );
 }
 
@@ -77,8 +77,8 @@ async function writeReports(ports: Ports, tenant: string, period: Period, paths:
   if (missing.length === 0) return false;
   for (const m of missing) await sweepTemps(m.path);
   await withPageStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), async (pages) => {
-    const branches = tee(pages, missing.length).map((b) => flatten(b));
-    const writes = await Promise.allSettled(missing.map((m, i) => writeAtomic(m.path, m.format === 'csv' ? reportCsv(branches[i]!) : reportJson(period, branches[i]!))));
+    const branches = tee(pages, missing.length);
+    const writes = await Promise.allSettled(missing.map((m, i) => writeAtomic(m.path, m.format === 'csv' ? reportCsvPages(branches[i]!) : reportJsonPages(period, branches[i]!))));
     for (const w of writes) if (w.status === 'rejected') throw w.reason;
   });
   return true;

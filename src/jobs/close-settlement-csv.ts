@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { isPeriod, type Period } from '../domain/dates.js';
 import { allocateSettlementColumns } from '../domain/allocation.js';
-import { settlementCsv, settlementFileName, withFees, type SettlementLine } from '../outbox/settlement.renderer.js';
+import { settlementCsvPages, settlementFileName, type SettlementLine } from '../outbox/settlement.renderer.js';
 import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../store/adjustment.repository.js';
-import { readNumbers, withRowStream, type RawRow } from '../store/report.repository.js';
+import { readNumbers, withPageStream, type RawRow } from '../store/report.repository.js';
 import { collectedAmountsQuery, collectedLinesQuery, findSettlement, type SettlementRecord } from '../store/settlement.repository.js';
 import { reading } from '../store/sql.js';
 import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
@@ -40,7 +40,7 @@ export async function withSettlementCsvChunks<T>(ports: Ports, rec: SettlementRe
     netAmount: rec.net_amount,
   });
   const lines = [collectedLinesQuery(tenant, period), adjustmentLinesQuery(tenant, period)];
-  return withRowStream(ports.db, lines, lineOf, (lines) => sink(settlementCsv(rec.settlement_number, withFees(lines, columns))));
+  return withPageStream(ports.db, lines, lineOf, (pages) => sink(settlementCsvPages(rec.settlement_number, pages, columns)));
 }
 
 export async function writeSettlementCsv(ports: Ports, rec: SettlementRecord): Promise<[string, boolean]> {

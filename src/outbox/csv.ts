@@ -15,6 +15,8 @@ export const CSV_EOL = '\n';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
+/** Either of the two above: most cells match neither and are taken as they are after one test. */
+const SPECIAL = /[",\r\n]|^[=+\-@\t]/;
 
 function quote(s: string): string {
   return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
@@ -23,6 +25,7 @@ function quote(s: string): string {
 /** A text cell: neutralised, then quoted if needed. null/undefined is an empty cell. */
 export function textCell(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '';
+  if (!SPECIAL.test(value)) return value;
   return quote(FORMULA_START.test(value) ? `'${value}` : value);
 }
 
@@ -57,13 +60,36 @@ export async function* chunkLines<T>(
   render: (row: T) => string,
   size = 1000,
 ): AsyncGenerator<string> {
-  let buf: string[] = [];
+  yield* chunkPages(pagesOf(rows, size), render);
+}
+
+/**
+ * Rows grouped into arrays of `size` (the last one shorter), each handed on as soon as it is
+ * full: never more than one group read ahead.
+ */
+export async function* pagesOf<T>(rows: AsyncIterable<T> | Iterable<T>, size = 1000): AsyncGenerator<T[]> {
+  let page: T[] = [];
   for await (const row of rows) {
-    buf.push(render(row));
-    if (buf.length >= size) {
-      yield buf.join('');
-      buf = [];
+    page.push(row);
+    if (page.length >= size) {
+      yield page;
+      page = [];
     }
   }
-  if (buf.length > 0) yield buf.join('');
+  if (page.length > 0) yield page;
+}
+
+/**
+ * One chunk per page of rows, rendered synchronously: the store hands rows over in pages, and a
+ * page costs one await here where row by row a million rows cost a million. Empty pages give nothing.
+ */
+export async function* chunkPages<T>(
+  pages: AsyncIterable<readonly T[]> | Iterable<readonly T[]>,
+  render: (row: T) => string,
+): AsyncGenerator<string> {
+  for await (const page of pages) {
+    let chunk = '';
+    for (let i = 0; i < page.length; i++) chunk += render(page[i]!);
+    if (chunk !== '') yield chunk;
+  }
 }

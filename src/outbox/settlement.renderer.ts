@@ -2,7 +2,7 @@ import { formatCents, type Cents } from '../domain/money.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Adjustment, FeeRates, SettlementAmounts } from '../domain/fees.js';
 import type { RowFees, SettlementColumns } from '../domain/allocation.js';
-import { amountCell, chunkLines, csvLine, headerLine, textCell } from './csv.js';
+import { CSV_EOL, amountCell, chunkLines, headerLine, textCell } from './csv.js';
 
 /**
  * The settlement statement (JSON) and the settlement CSV (SPEC 5.2). Pure: strings out.
@@ -125,6 +125,23 @@ export async function* withFees(
   if (i !== n) throw new Error(`${i} settlement lines for ${n} allocated rows`);
 }
 
+/** One CSV line (csvLine of the 11 cells, built without the intermediate array); `num` is already a cell. */
+function settlementRow(num: string, l: SettlementLine, distributionFee: Cents, collectionsFee: Cents, vat: Cents, netAmount: Cents): string {
+  return (
+    num + ',' +
+    textCell(l.period_month) + ',' +
+    textCell(l.policy_number) + ',' +
+    textCell(l.customer_id) + ',' +
+    textCell(l.external_customer_ref) + ',' +
+    textCell(l.product_code) + ',' +
+    amountCell(l.collection_amount_collected) + ',' +
+    amountCell(distributionFee) + ',' +
+    amountCell(collectionsFee) + ',' +
+    amountCell(vat) + ',' +
+    amountCell(netAmount) + CSV_EOL
+  );
+}
+
 export async function* settlementCsv(
   settlementNumber: string,
   lines: AsyncIterable<SettlementCsvLine> | Iterable<SettlementCsvLine>,
@@ -132,22 +149,31 @@ export async function* settlementCsv(
 ): AsyncGenerator<string> {
   const num = textCell(settlementNumber);
   yield headerLine(SETTLEMENT_CSV_COLUMNS);
-  yield* chunkLines(
-    lines,
-    (l) =>
-      csvLine([
-        num,
-        textCell(l.period_month),
-        textCell(l.policy_number),
-        textCell(l.customer_id),
-        textCell(l.external_customer_ref),
-        textCell(l.product_code),
-        amountCell(l.collection_amount_collected),
-        amountCell(l.fees.distributionFee),
-        amountCell(l.fees.collectionsFee),
-        amountCell(l.fees.vat),
-        amountCell(l.fees.netAmount),
-      ]),
-    chunkRows,
-  );
+  yield* chunkLines(lines, (l) => settlementRow(num, l, l.fees.distributionFee, l.fees.collectionsFee, l.fees.vat, l.fees.netAmount), chunkRows);
+}
+
+/**
+ * `settlementCsv(number, withFees(lines, columns))` for lines that come in pages (as the store
+ * reads them): a chunk per page, the fees taken from the columns by position, the same checks.
+ */
+export async function* settlementCsvPages(
+  settlementNumber: string,
+  pages: AsyncIterable<readonly SettlementLine[]> | Iterable<readonly SettlementLine[]>,
+  columns: SettlementColumns,
+): AsyncGenerator<string> {
+  const num = textCell(settlementNumber);
+  const { distributionFee, collectionsFee, vat, netAmount } = columns;
+  const n = netAmount.length;
+  let i = 0;
+  yield headerLine(SETTLEMENT_CSV_COLUMNS);
+  for await (const page of pages) {
+    if (i + page.length > n) throw new Error(`more settlement lines than allocated rows (${n})`);
+    let chunk = '';
+    for (const line of page) {
+      chunk += settlementRow(num, line, distributionFee[i]!, collectionsFee[i]!, vat[i]!, netAmount[i]!);
+      i++;
+    }
+    if (chunk !== '') yield chunk;
+  }
+  if (i !== n) throw new Error(`${i} settlement lines for ${n} allocated rows`);
 }

@@ -7,6 +7,7 @@ import * as m004 from './migrations/004_sftp.js';
 import * as m005 from './migrations/005_schedule.js';
 import * as m006 from './migrations/006_api.js';
 import * as m007 from './migrations/007_replicas.js';
+import * as m008 from './migrations/008_close_perf.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -25,6 +26,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['005_schedule', m005],
   ['006_api', m006],
   ['007_replicas', m007],
+  ['008_close_perf', m008],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

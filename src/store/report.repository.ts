@@ -130,21 +130,17 @@ export async function closePeriod(sql: Sql, tenant: string, period: Period, peri
   const lock = sql.dialect === 'pg' ? ' FOR UPDATE' : '';
   const [row] = await sql.all<{ closed_at: string | null }>(`SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?${lock}`, [tenant, period]);
   if (row?.closed_at) return false;
-  // A join rather than a per-row subquery, so PostgreSQL can plan it as one hash join whatever
-  // its statistics say; SQLite walks the period's rows and looks each policy up by its key.
+  // Two set-based statements rather than one UPDATE … FROM policies: the cancelled policies are
+  // few and found through the partial index policies_cancelled (migration 008), so the join over
+  // every row of the period (a policy looked up per collection) is not needed; a million-row close
+  // then costs one pass that only rewrites the status.
   await sql.run(
-    `UPDATE collections SET
-       status = CASE
-         WHEN p.status = 'cancelled' AND p.cancelled_at < ? THEN 'CANCELLED'
-         WHEN collections.amount_collected >= collections.amount_due THEN 'PAID_FULL'
-         WHEN collections.amount_collected > 0 THEN 'PAID_PARTIAL'
-         ELSE 'UNPAID' END,
-       updated_at = ?
-     FROM policies p
-     WHERE p.id = collections.policy_id AND collections.tenant_id = ? AND collections.period = ? AND collections.status = 'OPEN'`,
-    [periodEnd, now, tenant, period],
+    `UPDATE collections SET status = 'CANCELLED', updated_at = ?
+     WHERE tenant_id = ? AND period = ? AND status = 'OPEN'
+       AND policy_id IN (SELECT id FROM policies WHERE tenant_id = ? AND status = 'cancelled' AND cancelled_at < ?)`,
+    [now, tenant, period, tenant, periodEnd],
   );
-  // a collection whose policy row is gone (never expected) still gets a final status
+  // every other open collection (a collection whose policy row is gone, never expected, too)
   await sql.run(
     `UPDATE collections SET
        status = CASE WHEN amount_collected >= amount_due THEN 'PAID_FULL' WHEN amount_collected > 0 THEN 'PAID_PARTIAL' ELSE 'UNPAID' END,
