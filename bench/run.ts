@@ -2,6 +2,7 @@ import { benchIntake } from './intake.bench.js';
 import { benchEngine } from './engine.bench.js';
 import { benchClose } from './close.bench.js';
 import { benchSftp } from './sftp.bench.js';
+import { benchApi } from './api.bench.js';
 
 /**
  * `npm run bench [-- --only intake,...]`: every section prints a table and merges its figures
@@ -11,6 +12,7 @@ const sections: Record<string, () => Promise<void>> = {
   intake: () => benchIntake(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
   sftp: () => benchSftp(),
   close: () => benchClose(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  api: () => benchApi(Number(process.env.KASI_BENCH_API_ROWS ?? 100_000)),
   engine: () => benchEngine({ batchRows: Number(process.env.KASI_BENCH_ROWS ?? 1_000_000), simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 
