@@ -222,6 +222,37 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     expect((await call('POST', '/v1/collections/execute', { body: { period_month: '2025-11' } })).json().error.details[0].code).toBe('PERIOD_CLOSED');
   });
 
+  it('POST /policies/import: the inbox rules; a rejected file is 400 with its result; a form without the file is 400', async () => {
+    const send = async (name: string, content: string, field = 'file') => {
+      const form = new FormData();
+      form.set(field, new Blob([content]), name);
+      const req = new Request('http://kasi/v1/policies/import', { method: 'POST', body: form });
+      const r = await app.inject({ method: 'POST', url: '/v1/policies/import', headers: { 'x-api-key': API_KEYS.beta, 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
+      return { status: r.statusCode, body: JSON.parse(r.body) };
+    };
+    const bad = await send('policies-bad.csv', 'customer_id,external_customer_ref,policy_number,product_code\nC1,R1,P1,FUN\n');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('VALIDATION_ERROR');
+    expect(bad.body.error.details).toMatchObject({ file: 'policies-bad.csv', status: 'rejected', imported: 0 });
+    expect(bad.body.error.details.errors.map((e: { code: string }) => e.code)).toContain('HEADER_MISSING_COLUMN');
+    expect(readFileSync(join(env.root, 'failed/beta/policies-bad.csv.errors.csv'), 'utf8')).toContain('HEADER_MISSING_COLUMN');
+    // semicolons and decimal commas, as Excel on a South African locale writes them
+    const ok = await send('../../etc/policies-za.csv', 'customer_id;external_customer_ref;policy_number;product_code;collection_amount\nB7;RB7;PB7;LIFE;R 1 500,50\n');
+    expect(ok).toEqual({ status: 200, body: { file: 'policies-za.csv', status: 'applied', imported: 1, failed: 0, warnings: 0, errors: [] } });
+    expect((await send('policies-x.csv', 'a', 'upload')).body.error.details[0]).toMatchObject({ field: 'file', code: 'REQUIRED' });
+    const notMultipart = await call('POST', '/v1/policies/import', { key: API_KEYS.beta, body: {} });
+    expect(notMultipart.json().error.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('an execution left processing by a stopped process runs at the next start', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    await env.ports.db.knex('executions').insert({ id, tenant_id: 'beta', period: '2025-12', policy_ids: null, status: 'processing', policies_queued: 2, created_at: '2025-12-01T00:00:00.000Z' });
+    const restarted = new ExecutionQueue(env.ports);
+    expect(await restarted.resume()).toBe(1);
+    await restarted.idle();
+    expect((await call('GET', `/v1/collections/executions/${id}`, { key: API_KEYS.beta })).json()).toMatchObject({ status: 'completed', collections_opened: 2 });
+  });
+
   it('rate limits per key and class: the window, 429 with Retry-After, then allowed again', async () => {
     const limited = await buildApp({ ports: { ...env.ports, config: { ...env.ports.config, http: { ...env.ports.config.http, rate_limits: { reads_per_minute: 3, writes_per_minute: 2 } } } }, executions: queue, now: () => ms });
     const hit = async (method: string, url: string, key: string = API_KEYS.acme) => {
