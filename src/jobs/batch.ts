@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { BankGateway, DebitInstruction, DebitResult } from '../bank/gateway.js';
 import { debitFileName } from '../bank/file-gateway.js';
 import { addMonths } from '../domain/calendar.js';
@@ -54,11 +56,14 @@ export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchS
     const why = cal.holidayName(date) ?? (cal.isProcessingDay(date) ? '' : [0, 6].includes(new Date(`${date}T00:00:00Z`).getUTCDay()) ? 'a weekend' : 'a non-processing day');
     return { status: 'skipped', date, reason: `${date} is not a bank processing day (${why}); nothing presented` };
   }
-  const reconciled = await reconcile(ports, opts.gateway);
+  // this day's debit file that a killed run allocated but never wrote: go on filling it, so a
+  // restarted batch still gives the day the one file an undisturbed run gives
+  const resume = opts.gateway.name === 'file' ? await unwrittenFileOf(ports, date) : null;
+  const reconciled = await reconcile(ports, opts.gateway, resume);
   const period = periodOf(date);
   const tenants = opts.tenants ?? Object.keys(ports.config.tenants);
   const out: TenantBatch[] = [];
-  const batch: { file: string | null } = { file: null };
+  const batch: { file: string | null } = { file: resume };
   for (const tenant of tenants) {
     const state = await reading(ports.db, (sql) => repo.periodState(sql, tenant, period));
     if (!state || state.closed_at) continue;
@@ -261,6 +266,15 @@ export function toInstruction(r: InstructionRow): DebitInstruction {
   };
 }
 
+async function unwrittenFileOf(ports: Ports, date: IsoDate): Promise<string | null> {
+  const [row] = await reading(ports.db, (sql) =>
+    sql.all<{ name: string }>('SELECT name FROM debit_files WHERE batch_date = ? AND written_at IS NULL ORDER BY seq DESC LIMIT 1', [date]),
+  );
+  // once its name exists the bank may have taken it: then it is only ever rewritten with the same rows
+  if (!row || existsSync(join(ports.paths.bankOutbox(), row.name))) return null;
+  return row.name;
+}
+
 /** Write the batch file from the store (the same bytes however often) and mark it presented. */
 async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string): Promise<void> {
   const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.batch_file = ? ORDER BY a.instruction_id`, [file]));
@@ -279,7 +293,7 @@ async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string)
  * gateway rewrites (or finds) their batch file; the simulator is asked again with the same
  * instruction ids (it answers each instruction once). Nothing is presented twice.
  */
-export async function reconcile(ports: Ports, gateway: BankGateway): Promise<number> {
+export async function reconcile(ports: Ports, gateway: BankGateway, resumed: string | null = null): Promise<number> {
   // a claimed chunk's presentments are its claimant's to finish (batch-chunks.ts), never presented from here too
   const rows = await reading(ports.db, (sql) =>
     sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.status = 'SUBMITTED' AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`),
@@ -287,7 +301,7 @@ export async function reconcile(ports: Ports, gateway: BankGateway): Promise<num
   if (rows.length === 0) return 0;
   ports.log.warn({ count: rows.length }, 'reconciling presentments stored but not confirmed before a restart');
   const files = new Set(rows.filter((r) => r.batch_file).map((r) => r.batch_file!));
-  for (const f of files) await releaseFile(ports, gateway as FileGatewayLike, f);
+  for (const f of files) if (f !== resumed) await releaseFile(ports, gateway as FileGatewayLike, f);
   const direct = rows.filter((r) => !r.batch_file);
   if (direct.length && gateway.name === 'simulator') {
     const results = await gateway.present(direct[0]!.action_date, direct.map(toInstruction));

@@ -9,6 +9,7 @@ import { reading, transaction } from '../store/sql.js';
 import { ensureFile, providerParty, skipped, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { loadStatement } from './close-settle.js';
 import type { Ports } from './ports.js';
+import { crashPoint } from './crash-point.js';
 
 /**
  * Day 2 (SPEC 5): the tax invoice for a settlement's fees, `INV-<YYYY-MM>-<NNN>` (a serial per
@@ -49,6 +50,7 @@ export async function closeInvoice(ports: Ports, tenant: string, period: Period)
       createdAt: now.toISOString(),
     }),
   );
+  if (created) crashPoint('close-after-commit');
   const inv = await taxInvoiceOf(ports, invoice, rec);
   const dir = ports.paths.outbox(tenant, period);
   const json = join(dir, invoiceFileName(invoice.invoice_number, 'json'));

@@ -7,6 +7,7 @@ import { reading, transaction } from '../store/sql.js';
 import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from './ports.js';
+import { crashPoint } from './crash-point.js';
 
 /**
  * Day 1, step 1 (SPEC 5.1): close the period (final statuses, periods.closed_at) in one
@@ -91,6 +92,7 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   const end = periodEnd(period);
   if (now < end) return skipped(`${tenant} ${period}: the period is still running; it can be closed from ${sastDate(end)}`);
   const closedNow = await transaction(ports.db, (sql) => closePeriod(sql, tenant, period, end.toISOString(), now.toISOString()));
+  if (closedNow) crashPoint('close-after-commit');
   const dir = ports.paths.outbox(tenant, period);
   const files = (['csv', 'json'] as const).map((format) => join(dir, reportFileName(period, format)));
   let wrote = await writeReports(ports, tenant, period, files);

@@ -23,6 +23,7 @@ import { reading, transaction } from '../store/sql.js';
 import { calendarOf, ensureFile, providerParty, ratesForTenant, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { paymentDateFor } from './close-schedule.js';
 import type { Ports } from './ports.js';
+import { crashPoint } from './crash-point.js';
 
 /**
  * Day 1, step 2 (SPEC 5.2): the settlement statement of a closed period. Generated once per
@@ -150,6 +151,7 @@ export async function closeSettle(ports: Ports, tenant: string, period: Period):
     return skipped(`${tenant} ${period}: the period is not closed yet; run the report step first`);
   }
   const { rec, created } = await generate(ports, tenant, period);
+  if (created) crashPoint('close-after-commit');
   const [files, wrote] = await writeStatementFiles(ports, rec);
   const log = ports.log.child({ step: 'close-settle', tenant, period });
   if (created) {

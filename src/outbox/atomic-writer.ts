@@ -1,15 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { injectedWriteFault, writeCrashPoint } from './write-faults.js';
 
 /**
  * Every file kasi writes appears atomically: written under a temporary dot-name in the same
  * folder, fsynced, renamed into place, then its `<name>.sha256` sidecar (sha256sum format) is
  * written the same way. A reader (a person, an SFTP uploader, the bank) never sees a half file.
- * Temp names start with `.` and end in `.tmp` so the inbox and uploaders ignore them.
+ * Temp names start with `.` and end in `.tmp` so the inbox and uploaders ignore them. A temp file
+ * a killed earlier write of the same name left behind is removed before writing again; a failed
+ * write (disk full, folder unwritable) removes its own and throws, so no partial file remains.
  */
 export interface WrittenFile {
   path: string;
@@ -19,6 +22,18 @@ export interface WrittenFile {
 
 export function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Temp files of `path` (and of its sidecar) left by an interrupted earlier write. */
+async function removeStaleTemps(path: string): Promise<void> {
+  const own = new RegExp(`^\\.${basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\.sha256)?\\.[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try {
+    names = await readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const n of names) if (own.test(n)) await rm(join(dirname(path), n), { force: true });
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -40,7 +55,9 @@ export async function writeAtomic(
 ): Promise<WrittenFile> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
+  if (!path.endsWith('.sha256')) await removeStaleTemps(path); // a sidecar's are removed with its file's
   const tmp = tempNameFor(path);
+  const fault = injectedWriteFault(path);
   const hash = createHash('sha256');
   let bytes = 0;
   try {
@@ -55,6 +72,7 @@ export async function writeAtomic(
           hash.update(buf);
           bytes += buf.length;
           yield buf;
+          if (fault) throw fault;
         }
       },
       out,
@@ -65,7 +83,9 @@ export async function writeAtomic(
     } finally {
       await fh.close();
     }
+    writeCrashPoint('write-before-rename');
     await rename(tmp, path);
+    writeCrashPoint('write-after-rename');
   } catch (err) {
     await rm(tmp, { force: true });
     throw new Error(`could not write ${path}`, { cause: err });

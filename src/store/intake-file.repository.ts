@@ -93,6 +93,16 @@ export async function markFinished(db: Db, fileId: number, archivePath: string |
   await db.knex('intake_files').where({ id: fileId }).update({ archive_path: archivePath, finished_at: at });
 }
 
+/** The target a file is about to be moved or copied to (archive/ or failed/), recorded first. */
+export async function markPlacing(db: Db, fileId: number, target: string): Promise<void> {
+  await db.knex('intake_files').where({ id: fileId }).update({ archive_path: target });
+}
+
+/** Files with a recorded target but no recorded end: a crash between the move and markFinished. */
+export async function placedUnfinished(db: Db): Promise<IntakeFileRecord[]> {
+  return (await db.knex('intake_files').whereNull('finished_at').whereNotNull('archive_path').orderBy('id')) as IntakeFileRecord[];
+}
+
 export async function fileErrors(db: Db, fileId: number): Promise<RowError[]> {
   const rows = (await db
     .knex('intake_errors')
