@@ -35,7 +35,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       const ops = { '/healthz': healthz, '/readyz': readyz({ db: ports.db, scheduler }), '/metrics': metricsHandler(registry) };
       // the HTTP API (/v1) and the ops endpoints on http.port; API executions left running by a stop are run again
       const executions = new ExecutionQueue(ports);
-      const http = await startHttpServer({ ports, executions, ops }).catch(async (err: Error) => {
+      const http = await startHttpServer({ ports, executions, ops, onIntake: recordIntake }).catch(async (err: Error) => {
         await ports.db.close();
         throw new CliError(`cannot listen on ${cfg.http.host}:${cfg.http.port} (http.port): ${err.message}`, 1);
       });

@@ -185,7 +185,10 @@ describe('the monthly cycle by API and by files', () => {
     // the ops endpoints are still there, without a key
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${base}/metrics`)).text()).toContain('kasi_intake_files_total');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^kasi_api_requests_total\{route="\/v1\/settlements\/:id",method="GET",status="404",app="kasi"\} 1$/m);
+    const counts = metrics.split('\n').filter((l) => l.startsWith('kasi_api_request_duration_seconds_count{') && l.includes('route="/v1/reports/collections"'));
+    expect(counts.length).toBe(1);
     expect((await fetch(`${base}/v1/docs`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 
@@ -239,6 +242,8 @@ describe('a 60 MB upload', () => {
     console.log(`60 MB upload: daemon RSS before ${Math.round(before / 1024)} MB, peak ${Math.round(peak / 1024)} MB`);
     expect(peak).toBeLessThan(250 * 1024);
     expect(readFileSync(join(root, 'archive/beta/2025-11-01/policies-big.csv')).length).toBe(readFileSync(big).length);
+    // counted like a file taken from the inbox
+    expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^kasi_intake_rows_imported_total\{tenant="beta",app="kasi"\} 15000$/m);
 
     // outbox/beta made a file: intake cannot write its result, an internal fault
     rmSync(join(root, 'outbox/beta'), { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -10,6 +11,7 @@ import type { OpsHandler } from '../health.js';
 import { KeyIndex, type Caller } from './auth.js';
 import { DOCS_HTML } from './docs-page.js';
 import { ApiError, errorHandler, sendError } from './errors.js';
+import { apiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { classOf, registerRoutes, type ApiDeps, type RouteSpec } from './route.js';
@@ -36,6 +38,7 @@ export interface AppOptions {
   ops?: Record<string, OpsHandler>;
   /** the rate limiter's clock in ms (tests); default performance.now */
   now?: () => number;
+  onIntake?: ApiDeps['onIntake'];
 }
 
 function version(): string {
@@ -47,6 +50,26 @@ function version(): string {
 }
 
 const callers = new WeakMap<FastifyRequest, Caller>();
+
+/**
+ * Temp files a killed process left in data/uploads (an upload cut off, an export not sent).
+ * Only those older than an hour: replicas sharing a runtime root may be writing theirs now.
+ */
+async function sweepUploads(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  const cutoff = Date.now() - 3_600_000;
+  for (const n of names) {
+    if (!n.startsWith('.upload-') && !n.startsWith('.export-')) continue;
+    const p = join(dir, n);
+    const s = await stat(p).catch(() => null);
+    if (s && s.mtimeMs < cutoff) await rm(p, { force: true });
+  }
+}
 
 function mountOps(app: FastifyInstance, ops: Record<string, OpsHandler>, log: Log): void {
   for (const [path, handler] of Object.entries(ops)) {
@@ -72,12 +95,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     executions: opts.executions,
     uploadDir: resolve(ports.paths.root, 'data', 'uploads'),
     maxUploadBytes: Math.floor(http.max_upload_mb * 1024 * 1024),
+    onIntake: opts.onIntake,
   };
+  await sweepUploads(deps.uploadDir);
   const keys = new KeyIndex(ports.config);
   const limiter = new RateLimiter(http.rate_limits, opts.now);
   const app = Fastify({ logger: false, genReqId: () => randomUUID(), forceCloseConnections: true, bodyLimit: 1024 * 1024, return503OnClosing: true });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10, parts: 20, fieldSize: 64 * 1024 } });
   app.setErrorHandler(errorHandler(log));
+  const metrics = apiMetrics();
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    if (!path.startsWith('/v1/')) return;
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.seconds.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
   app.setNotFoundHandler((request, reply) => sendError(reply, request, new ApiError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 
   app.addHook('onRequest', async (request, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Ports } from '../../jobs/ports.js';
 import type { ExecutionQueue } from '../../jobs/api-executions.js';
+import type { IntakeOutcome } from '../../jobs/import-file.js';
 import type { Caller } from './auth.js';
 import { fromZod } from './errors.js';
 import type { RequestClass } from './rate-limit.js';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   /** where uploads are streamed before intake takes them (under the runtime root) */
   uploadDir: string;
   maxUploadBytes: number;
+  /** told of every file the API took through intake (the daemon counts them in /metrics) */
+  onIntake?: (outcome: IntakeOutcome) => void;
 }
 
 export interface Ctx<P, Q, B> {

@@ -129,6 +129,7 @@ const importPolicies = route({
     const path = await receive(part, deps, request.id);
     try {
       const out = await importFile(deps.ports, { tenantId: caller.tenant, path, name: uploadName(part.filename), kind: 'policies', mode: 'move' });
+      deps.onIntake?.(out);
       const result = { file: out.file, status: out.status, imported: out.imported, failed: out.failed, warnings: out.warnings, errors: out.errors };
       if (out.status === 'rejected') throw new ApiError('VALIDATION_ERROR', `the file was rejected, nothing applied: ${out.errors[0]?.message ?? ''}`, result);
       return result;
