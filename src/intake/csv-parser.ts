@@ -136,17 +136,13 @@ export class CsvParser {
         break;
       }
       if (incomplete) {
-        if (final || n - start > MAX_RECORD_CHARS) {
+        const tooLong = n - start > MAX_RECORD_CHARS;
+        if (final || tooLong) {
           // never closed, or absurdly long: report it and resume on the line after its start
           out.push(
-            final
-              ? { kind: 'error', line: startLine, code: 'CSV_UNTERMINATED_QUOTE', message: 'a quoted value is never closed; close the quote (the line was skipped)' }
-              : {
-                  kind: 'error',
-                  line: startLine,
-                  code: 'CSV_RECORD_TOO_LONG',
-                  message: `the record is longer than ${MAX_RECORD_CHARS} characters (an unclosed quote or a run-on line); it was skipped`,
-                },
+            tooLong
+              ? tooLongError(startLine)
+              : { kind: 'error', line: startLine, code: 'CSV_UNTERMINATED_QUOTE', message: 'a quoted value is never closed; close the quote (the line was skipped)' },
           );
           line = startLine + 1;
           const end = lineEnd(text, start);
@@ -175,8 +171,23 @@ export class CsvParser {
           return out;
         }
         out.push({ kind: 'error', line: startLine, ...err });
-        i = end < 0 ? n : end;
         line++;
+        if (end < 0 && !final) {
+          // the rest of this over-long line is in the chunks to come: skip it there
+          this.skipping = true;
+          this.carry = '';
+          this.carryLine = line;
+          return out;
+        }
+        i = end < 0 ? n : end;
+        continue;
+      }
+      if (i - start > MAX_RECORD_CHARS) {
+        // complete but over the limit: the same outcome as when it arrives split over read chunks
+        out.push(tooLongError(startLine));
+        line = startLine + 1;
+        const end = lineEnd(text, start);
+        i = end < 0 ? n : end;
         continue;
       }
       out.push({ kind: 'record', line: startLine, cells });
@@ -193,6 +204,15 @@ export class CsvParser {
     this.afterCR = !final && n > 0 && text.charCodeAt(n - 1) === CR;
     return out;
   }
+}
+
+function tooLongError(line: number): CsvItem {
+  return {
+    kind: 'error',
+    line,
+    code: 'CSV_RECORD_TOO_LONG',
+    message: `the record is longer than ${MAX_RECORD_CHARS} characters (a lost line break or an unclosed quote); it was skipped: check the line`,
+  };
 }
 
 /** Index just after the line break at or after `from`, or -1 when the text has none. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PolicyRow } from '../../src/domain/policy-row.js';
+import { CsvParser, MAX_RECORD_CHARS, type CsvItem } from '../../src/intake/csv-parser.js';
 import { scanFile } from '../../src/intake/file-scan.js';
 import { openPolicyFile } from '../../src/intake/policy-file.reader.js';
 import type { RowError } from '../../src/intake/row-error.js';
@@ -187,6 +188,34 @@ describe('CSV intake round trip', () => {
         }
       }),
       { seed: 3104, numRuns: 12 },
+    );
+  }, 60_000);
+});
+
+describe('CSV parser and read chunks', () => {
+  const parse = (chunks: string[]): CsvItem[] => {
+    const p = new CsvParser(',');
+    return chunks.flatMap((c, i) => p.push(c, i === chunks.length - 1));
+  };
+  /** Lines of a file: good records, quoted values over lines, CR/LF/CRLF, and lines over the record limit. */
+  const lineArb = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('a,b,c', '"x,y",2,3', '"two\nlines",5,6', '', 'p,"q""r",s') },
+    { weight: 1, arbitrary: fc.constantFrom('run-on', 'quote-never-closed').map((k) => (k === 'run-on' ? `z,${'x'.repeat(MAX_RECORD_CHARS + 17)},z` : `"${'q'.repeat(MAX_RECORD_CHARS + 5)}`)) },
+  );
+
+  it('any split of the text into chunks gives the same records and errors, on the same lines', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(lineArb, fc.constantFrom('\n', '\r\n', '\r')), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+        (lines, cuts) => {
+          const text = lines.map(([l, eol]) => l + eol).join('');
+          const at = [...new Set(cuts.map((f) => Math.floor(f * text.length)))].sort((a, b) => a - b);
+          const chunks = [0, ...at].map((from, i) => text.slice(from, i < at.length ? at[i] : undefined));
+          expect(parse(chunks)).toEqual(parse([text]));
+        },
+      ),
+      { seed: 1105, numRuns: 150 },
     );
   }, 60_000);
 });
