@@ -12,6 +12,7 @@ import { registerSettlement } from './settlement.command.js';
 import { registerEngine } from './engine.command.js';
 import { registerSimulate } from './simulate.command.js';
 import { registerSftp } from './sftp.command.js';
+import { registerApiKey } from './api-key.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 const program = new Command();
@@ -37,6 +38,7 @@ registerSettlement(program, globals);
 registerEngine(program, globals);
 registerSimulate(program, globals);
 registerSftp(program, globals);
+registerApiKey(program, globals);
 
 try {
   await program.parseAsync(process.argv);

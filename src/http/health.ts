@@ -1,14 +1,11 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../store/db.js';
 import { schemaState } from '../store/migrate.js';
-import type { Log } from '../jobs/ports.js';
 
 /**
  * Liveness and readiness (SPEC 6) as plain async handlers returning `{status, contentType,
- * body}`, so the HTTP API (Fastify, later) can mount the same functions; `startOpsServer` serves
- * them on `http.port` with node:http meanwhile.
+ * body}`; the daemon's HTTP server (src/http/api/app.ts, Fastify) serves them on `http.port`
+ * beside the API, without a key.
  */
 export interface OpsResponse {
   status: number;
@@ -72,45 +69,5 @@ export function readyz(deps: ReadinessDeps): OpsHandler {
     if (deps.scheduler) checks.scheduler = deps.scheduler.running ? 'ok' : 'not running';
     const ready = Object.values(checks).every((v) => v === 'ok');
     return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
-  };
-}
-
-export interface OpsServer {
-  readonly port: number;
-  close(): Promise<void>;
-}
-
-/** Serve GET routes; anything else is 404/405. Handler faults are 500, logged, never a crash. */
-export async function startOpsServer(opts: { port: number; host: string; routes: Record<string, OpsHandler>; log: Log }): Promise<OpsServer> {
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const handler = opts.routes[path];
-    const send = (r: OpsResponse) => res.writeHead(r.status, { 'content-type': r.contentType, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : r.body);
-    if (!handler) return send(json(404, { error: `no route ${path}` }));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(json(405, { error: 'GET only' }));
-    handler().then(send, (err: unknown) => {
-      opts.log.error({ err, path }, 'ops handler failed');
-      send(json(500, { error: 'internal error' }));
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  opts.log.info({ port, host: opts.host, routes: Object.keys(opts.routes) }, `http listening on ${opts.host}:${port}`);
-  let closing: Promise<void> | null = null;
-  return {
-    port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
   };
 }
