@@ -94,7 +94,7 @@ export function tenantAccount(config: KasiConfig, tenant: string): BankAccount |
 }
 
 /** Consumed items are dropped from the shared buffer in batches of this many. */
-const TRIM = 8;
+const TRIM = 2;
 
 /**
  * One pass, several consumers: every branch yields every item of `source`, so two files can be
@@ -103,7 +103,7 @@ const TRIM = 8;
  * the buffer. A branch that stops early stops holding the others back; the source is closed
  * when every branch has stopped.
  */
-export function tee<T>(source: AsyncIterable<T>, n: number, lead = 8): AsyncIterable<T>[] {
+export function tee<T>(source: AsyncIterable<T>, n: number, lead = 2): AsyncIterable<T>[] {
   const it = source[Symbol.asyncIterator]();
   let buf: T[] = [];
   let base = 0; // the index of buf[0] in the source

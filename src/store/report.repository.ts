@@ -22,8 +22,14 @@ function pgText(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Rows per page: big enough that per-page costs vanish, small enough to be nothing in memory. */
-const PAGE = 1000;
+/**
+ * Rows per page: big enough that per-page costs (an await, a chunk write) vanish, small enough
+ * that the pages in flight die young: with 1,000-row pages a million-row report spent a third of
+ * its time copying live rows between V8's young-generation spaces; with 250 it does not.
+ * PostgreSQL fetches FETCH rows per round trip and hands them on in pages of PAGE.
+ */
+const PAGE = 250;
+const FETCH = 2000;
 
 /**
  * Run `fn` with the rows of `queries` (one after the other) in pages, read from one consistent
@@ -73,9 +79,10 @@ export async function withPageStream<R, T>(
         for (const [i, q] of queries.entries()) {
           await conn.query(`DECLARE kasi_stream_${i} NO SCROLL CURSOR FOR ${pgText(q.sql)}`, q.params);
           for (;;) {
-            const page = await conn.query<RawRow>({ text: `FETCH FORWARD ${PAGE} FROM kasi_stream_${i}`, rowMode: 'array' });
-            if (page.rows.length === 0) break;
-            yield page.rows.map(map);
+            const fetched = await conn.query<RawRow>({ text: `FETCH FORWARD ${FETCH} FROM kasi_stream_${i}`, rowMode: 'array' });
+            const rows = fetched.rows;
+            if (rows.length === 0) break;
+            for (let at = 0; at < rows.length; at += PAGE) yield rows.slice(at, at + PAGE).map(map);
           }
           await conn.query(`CLOSE kasi_stream_${i}`);
         }
