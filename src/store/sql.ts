@@ -55,10 +55,21 @@ class SqliteSql implements Sql {
   }
 }
 
+/** Temp tables that exist on a connection (created by a committed transaction: a rollback drops them). */
+const pgTempTables = new WeakMap<pg.PoolClient, Set<string>>();
+
 class PgSql implements Sql {
   readonly dialect = 'pg' as const;
+  /** staged in this transaction: to be emptied before staging again (ON COMMIT empties the rest) */
   private staged = new Set<string>();
+  private created = new Set<string>();
   constructor(private conn: pg.PoolClient) {}
+  /** The transaction committed: its temp tables stay for the connection's next transactions. */
+  committed(): void {
+    let have = pgTempTables.get(this.conn);
+    if (!have) pgTempTables.set(this.conn, (have = new Set()));
+    for (const t of this.created) have.add(t);
+  }
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
     return (await this.conn.query(pgText(sql), params)).rows as T[];
   }
@@ -66,13 +77,16 @@ class PgSql implements Sql {
     return (await this.conn.query(pgText(sql), params)).rowCount ?? 0;
   }
   async stage(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][]): Promise<void> {
-    if (!this.staged.has(name)) {
+    // one round trip less per staging on the hot path: no CREATE once the connection has the
+    // table, no TRUNCATE unless this transaction staged it already (ON COMMIT DELETE ROWS)
+    if (this.staged.has(name)) await this.conn.query(`TRUNCATE ${name}`);
+    else if (!pgTempTables.get(this.conn)?.has(name) && !this.created.has(name)) {
       await this.conn.query(
         `CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns.map(([c, t]) => `${c} ${t === 'int' ? 'bigint' : 'text collate "C"'}`).join(', ')}) ON COMMIT DELETE ROWS`,
       );
-      this.staged.add(name);
+      this.created.add(name);
     }
-    await this.conn.query(`TRUNCATE ${name}`);
+    this.staged.add(name);
     if (rows.length === 0) return;
     await copyInto(
       this.conn,
@@ -111,8 +125,10 @@ export async function transaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): Prom
   return withPgConnection(db, async (conn) => {
     await conn.query('BEGIN');
     try {
-      const out = await fn(new PgSql(conn));
+      const sql = new PgSql(conn);
+      const out = await fn(sql);
       await conn.query('COMMIT');
+      sql.committed();
       return out;
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
