@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,22 @@ async function upload(base: string, path: string, name: string, key: string = AP
 }
 
 afterAll(killAllKasi);
+
+/** `from` with its header row replaced by one that misses collection_amount (streamed, same size class). */
+async function rewriteHeader(from: string, to: string): Promise<void> {
+  const out = createWriteStream(to);
+  let first = true;
+  for await (const chunk of createReadStream(from, { highWaterMark: 1 << 20 })) {
+    let buf = chunk as Buffer;
+    if (first) {
+      first = false;
+      buf = Buffer.concat([Buffer.from('customer_id,external_customer_ref,policy_number,product_code,premium,notes'), buf.subarray(buf.indexOf(10))]);
+    }
+    if (!out.write(buf)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'close');
+}
 
 describe('the monthly cycle by API and by files', () => {
   let files: string;
@@ -235,6 +251,15 @@ describe('a 60 MB upload', () => {
     const status = async () => readFile(`/proc/${proc.child.pid}/status`, 'utf8');
     const kb = (s: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(s)![1]);
     const before = kb(await status(), 'VmRSS');
+    // the upload alone: the same 60 MB under a header without collection_amount is refused after
+    // it is on disk and hashed, before any row is read: the peak must not grow by the file's size
+    const headless = join(root, 'headless.csv');
+    await rewriteHeader(big, headless);
+    const refused = await upload(base, headless, 'policies-headless.csv', API_KEYS.beta);
+    expect([refused.status, refused.json().error.details.status]).toEqual([400, 'rejected']);
+    const uploadPeak = kb(await status(), 'VmHWM');
+    console.log(`60 MB upload refused by its header: daemon peak RSS ${Math.round(uploadPeak / 1024)} MB (${Math.round((uploadPeak - before) / 1024)} MB over the RSS before)`);
+    expect(uploadPeak - before).toBeLessThan(60 * 1024); // a buffered upload alone would add the 60 MB
     const r = await upload(base, big, 'policies-big.csv', API_KEYS.beta);
     expect(r.status).toBe(200);
     expect(r.json()).toMatchObject({ status: 'applied', imported: 15_000, failed: 0, warnings: 1 });
