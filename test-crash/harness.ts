@@ -109,7 +109,7 @@ function timeline(from: IsoDate, to: IsoDate): Phase[] {
 const POINTS: Record<PhaseKind, string[]> = {
   results: ['intake-after-commit', 'intake-after-results', 'intake-after-move', 'write-before-rename', 'write-after-rename'],
   intake: ['intake-after-commit', 'intake-after-results', 'intake-after-move', 'write-before-rename', 'write-after-rename'],
-  schedule: ['after-submit', 'after-present', 'close-after-commit', 'write-before-rename', 'write-after-rename'],
+  schedule: ['after-submit', 'after-present', 'close-after-commit', 'close-after-commit', 'write-before-rename', 'write-after-rename'],
 };
 
 /** One runtime root: config, the simulated bank and insurers, the daemon runs. */
@@ -358,19 +358,25 @@ async function referenceRun(w: World, phases: Phase[], problems: string[], out: 
   return timings;
 }
 
-/** How many kills each phase gets: the close phases a tenth of the budget each, the rest spread evenly. */
-function killPlan(phases: Phase[], kills: number, rnd: () => number): number[] {
+/**
+ * How many kills each phase may take: the close phases a tenth of the budget each (reserved), the
+ * rest spread at random over the other phases twice over, since a phase that completes (there is
+ * little work in it) hands what it did not use on to the next one.
+ */
+function killPlan(phases: Phase[], kills: number, rnd: () => number): { plan: number[]; reserved: number[] } {
   const plan = phases.map(() => 0);
   const closes = phases.map((p, i) => (p.occurrences.some((o) => o.step.startsWith('close_')) ? i : -1)).filter((i) => i >= 0);
   const perClose = Math.round(kills / 10);
   for (const i of closes) plan[i] = perClose;
-  let left = kills - perClose * closes.length;
+  let left = 2 * (kills - perClose * closes.length);
   const others = phases.map((_, i) => i).filter((i) => !closes.includes(i));
-  while (left > 0) {
+  while (left > 0 && others.length) {
     plan[others[Math.floor(rnd() * others.length)]!]!++;
     left--;
   }
-  return plan;
+  // reserved[i]: the close kills of phases after i, which earlier phases must leave alone
+  const reserved = phases.map((_, i) => closes.filter((c) => c > i).length * perClose);
+  return { plan, reserved };
 }
 
 export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopResult> {
@@ -396,7 +402,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
     const timings = await referenceRun(ref, phases, problems, out);
     result.referenceMs = Date.now() - t;
     const rnd = mulberry32(opts.seed);
-    const plan = killPlan(phases, opts.kills, rnd);
+    const { plan, reserved } = killPlan(phases, opts.kills, rnd);
     t = Date.now();
     let carry = 0;
     for (const [i, p] of phases.entries()) {
@@ -406,15 +412,20 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
         carry += plan[i]!;
         continue;
       }
-      let budget = plan[i]! + carry;
-      carry = 0;
+      let budget = Math.max(0, Math.min(plan[i]! + carry, opts.kills - result.kills - reserved[i]!));
+      carry = Math.max(0, plan[i]! + carry - budget);
       const timing = timings[i]!;
       let misses = 0;
+      // the last phase spends what is left of the budget: timed kills only (a crash point may no
+      // longer be reached), most of them of a daemon starting up or sitting idle after its work
+      const last = i === phases.length - 1;
+      let onlyTimed = false;
       for (;;) {
-        const useCrashPoint = budget > 0 && rnd() < 0.65 && misses < 3;
+        const useCrashPoint = budget > 0 && !onlyTimed && rnd() < 0.65 && misses < 3;
         const extra: Record<string, string> = {};
         if (useCrashPoint) {
-          const points = POINTS[p.kind];
+          // the write points twice as likely: every step passes them many times
+          const points = [...POINTS[p.kind], 'write-before-rename', 'write-after-rename'];
           extra.KASI_CRASH_AT = points[Math.floor(rnd() * points.length)]!;
           const r = rnd();
           extra.KASI_CRASH_SKIP = r < 0.6 ? '0' : r < 0.9 ? '1' : '2';
@@ -465,6 +476,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
             result.kills++;
             budget--;
           } else misses++;
+          if (last && budget > 0) {
+            onlyTimed = true;
+            continue;
+          }
         } else await stop(run, problems, `killed run ${p.kind} ${p.day}`);
         carry += budget;
         break;

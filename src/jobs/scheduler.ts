@@ -303,17 +303,32 @@ export class Scheduler {
   }
 
   private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number): Promise<void> {
-    const n = await transaction(this.ports.db, (sql) =>
-      finishRun(sql, {
-        step: occ.step,
-        occurrence: occ.key,
-        owner: this.owner,
-        status,
-        finishedAt: this.ports.clock.now().toISOString(),
-        leaseUntil: new Date(leaseUntilMs).toISOString(),
-        detail,
-      }),
-    );
+    const record = () =>
+      transaction(this.ports.db, (sql) =>
+        finishRun(sql, {
+          step: occ.step,
+          occurrence: occ.key,
+          owner: this.owner,
+          status,
+          finishedAt: this.ports.clock.now().toISOString(),
+          leaseUntil: new Date(leaseUntilMs).toISOString(),
+          detail,
+        }),
+      );
+    // The store may be restarting (the step often failed because of it): recording the outcome is
+    // tried again for a few seconds with fresh connections, or the occurrence would wait for its
+    // lease to run out before its retry.
+    let n = 0;
+    for (let k = 0; ; k++) {
+      try {
+        n = await record();
+        break;
+      } catch (err) {
+        if (k >= 5 || this.stopper.signal.aborted) throw err;
+        this.log.warn({ err, step: occ.step, occurrence: occ.key, attempt: k + 1 }, 'could not record the outcome in the store; trying again');
+        await sleep(Math.min(4000, 250 * 2 ** k));
+      }
+    }
     if (n === 0) this.log.error({ step: occ.step, occurrence: occ.key }, 'the lease was lost while the step ran (another owner took it over); its outcome is theirs');
   }
 

@@ -102,7 +102,8 @@ describe('outbox faults', () => {
     expect(ran.map(short)).toEqual([['batch', 'failed', 1]]);
     expect((ran[0]!.detail as { error: string }).error).toBe(`could not write ${join(bankOutbox, 'debits-20251126-001.csv')}`);
     expect(listing(bankOutbox), fault.how).toEqual([]);
-    const statuses = async () => (await ports.db.knex('attempts').groupBy('status').select('status').count({ n: '*' })).map((r) => [r.status, Number(r.n)]);
+    const statuses = async () =>
+      ((await ports.db.knex('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
     expect(await statuses()).toEqual([['SUBMITTED', 40]]);
 
     fault.heal();
