@@ -88,7 +88,8 @@ export async function writeAtomic(
     writeCrashPoint('write-after-rename');
   } catch (err) {
     await rm(tmp, { force: true });
-    throw new Error(`could not write ${path}`, { cause: err });
+    // the cause in the message too: "no space left on device" is what the operator must read
+    throw new Error(`could not write ${path}: ${(err as Error).message}`, { cause: err });
   }
   const sha256 = hash.digest('hex');
   if (opts.sidecar !== false) {

@@ -10,12 +10,15 @@
  *   src/jobs/crash-point.ts) kills the process right before or right after a file's rename: the
  *   crash loop's moments inside every step that writes.
  */
+/** Node's wording for these codes, so the seam's errors read as the real ones do. */
+const DESCRIPTIONS: Record<string, string> = { ENOSPC: 'no space left on device', EACCES: 'permission denied', EROFS: 'read-only file system', EIO: 'i/o error' };
+
 export function injectedWriteFault(path: string): NodeJS.ErrnoException | null {
   const spec = process.env.KASI_FAULT_WRITE;
   if (!spec) return null;
   const [code, part] = [spec.split(':')[0]!, spec.split(':').slice(1).join(':')];
   if (part && !path.includes(part)) return null;
-  const err: NodeJS.ErrnoException = new Error(`${code}: injected write fault (KASI_FAULT_WRITE), write '${path}'`);
+  const err: NodeJS.ErrnoException = new Error(`${code}: ${DESCRIPTIONS[code] ?? 'injected write fault'}, write`);
   err.code = code;
   return err;
 }

@@ -64,7 +64,7 @@ describe('outbox faults', () => {
     expect((await s.tick()).blockedAt).toBe('2025-12-01T02:00:00+02:00');
     expect(ran.map(short)).toEqual([['close_report', 'failed', 1]]);
     const error = (ran[0]!.detail as { error: string }).error;
-    expect(error).toBe(`could not write ${join(tenantOutbox, '2025-11/collections-2025-11.csv')}`);
+    expect(error).toBe(`could not write ${join(tenantOutbox, '2025-11/collections-2025-11.csv')}: ENOSPC: no space left on device, write`);
     expect(listing(join(tenantOutbox, '2025-11')), fault.how).toEqual([]);
 
     fault.heal();
@@ -100,7 +100,10 @@ describe('outbox faults', () => {
 
     await s.tick();
     expect(ran.map(short)).toEqual([['batch', 'failed', 1]]);
-    expect((ran[0]!.detail as { error: string }).error).toBe(`could not write ${join(bankOutbox, 'debits-20251126-001.csv')}`);
+    // read-only: the temp file cannot even be opened (its name is random)
+    expect((ran[0]!.detail as { error: string }).error).toMatch(
+      new RegExp(`^could not write ${join(bankOutbox, 'debits-20251126-001.csv')}: EROFS: read-only file system, (open '${bankOutbox}/\\.debits-20251126-001\\.csv\\.[0-9a-f]{8}\\.tmp'|write)$`),
+    );
     expect(listing(bankOutbox), fault.how).toEqual([]);
     const statuses = async () =>
       ((await ports.db.knex('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
