@@ -1,4 +1,3 @@
-import Holidays from 'date-holidays';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simulateMonth, simulatedAccounts } from '../../src/bank/simulate-month.js';
@@ -13,38 +12,18 @@ import { naiveStrategy } from '../../src/domain/engine/naive-strategy.js';
 import type { PlanInput } from '../../src/domain/engine/strategy.js';
 import type { Attempt, EngineLimits } from '../../src/domain/engine/types.js';
 import { parseRate } from '../../src/domain/money.js';
+import { isZaProcessingDay } from '../helpers/za-processing-days.js';
 
 /**
  * SPEC 4 invariants of the Smart Collections Engine, for any seed, month, population, limits and
  * configured non-processing days: never more presentments than the limit, never a presentment on a
  * day that is not a bank processing day, never more collected than due. Checked on whole simulated
  * months against the seeded bank (as test/unit/simulator-month.test.ts runs them), and on single
- * decisions from arbitrary collection states. Processing days are checked against an oracle built
- * here from `date-holidays` and the Public Holidays Act, not against the calendar under test.
+ * decisions from arbitrary collection states. Processing days are checked against an oracle
+ * (test/helpers/za-processing-days.ts), not against the calendar under test.
  */
 const priors = { salaryDay: 25, grantBusinessDays: [2, 4] as const, defaultPrior: 'salary' as const };
-const holidayData = new Holidays('ZA');
-const publicHolidays = new Map<number, Set<IsoDate>>();
-
-/** Oracle: Monday–Friday, not a ZA public holiday (a Sunday holiday moves to Monday), not an extra day. */
-function isProcessingDayOracle(d: IsoDate, extra: readonly IsoDate[]): boolean {
-  const year = Number(d.slice(0, 4));
-  let set = publicHolidays.get(year);
-  if (!set) {
-    set = new Set<IsoDate>();
-    for (const y of [year - 1, year]) {
-      for (const h of holidayData.getHolidays(y, 'en')) {
-        if (h.type !== 'public') continue;
-        const day = h.date.slice(0, 10);
-        set.add(day);
-        if (new Date(`${day}T00:00:00Z`).getUTCDay() === 0) set.add(plusDays(day, 1));
-      }
-    }
-    publicHolidays.set(year, set);
-  }
-  const dow = new Date(`${d}T00:00:00Z`).getUTCDay();
-  return dow >= 1 && dow <= 5 && !set.has(d) && !extra.includes(d);
-}
+const isProcessingDayOracle = isZaProcessingDay;
 
 /** The seeded bank, recording every instruction and its answer. */
 class RecordingBank extends SimulatedBank {
