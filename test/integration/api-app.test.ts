@@ -185,6 +185,10 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     expect((await call('GET', '/v1/reports/collections?period_month=2025-11')).json().error).toMatchObject({ code: 'NOT_FOUND', details: [{ field: 'period_month', code: 'PERIOD_RUNNING' }] });
     expect(errorOf(await call('POST', '/v1/settlements', { body: { period_month: '2025-11' } }))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
     expect(errorOf(await call('GET', '/v1/reports/collections?period_month=2025-11&format=xml'))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
+    // a month never executed is not closed by a request (a typo must not close a period for good)
+    expect((await call('GET', '/v1/reports/collections?period_month=2015-11')).json().error).toMatchObject({ code: 'NOT_FOUND', details: [{ code: 'PERIOD_NOT_EXECUTED' }] });
+    expect(errorOf(await call('POST', '/v1/settlements', { body: { period_month: '2015-11' } }))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(await env.ports.db.knex('periods').where({ period: '2015-11' }).first()).toBeUndefined();
     await runBatches(env.ports, (d) => env.setNow(d.toISOString()), '2025-11-03', '2025-11-28');
     env.setNow('2025-12-01T09:00:00+02:00');
 

@@ -6,6 +6,8 @@ import { closeReport, isClosed, periodEnd } from '../../../jobs/close-report.js'
 import { queueForSftp } from '../../../jobs/deliveries.js';
 import type { Ports } from '../../../jobs/ports.js';
 import { reportFileName } from '../../../outbox/report.renderer.js';
+import { periodState } from '../../../store/engine.repository.js';
+import { reading } from '../../../store/sql.js';
 import { ApiError } from '../errors.js';
 import { route } from '../route.js';
 import { ReportJson, ReportQuery } from '../schemas.js';
@@ -15,13 +17,17 @@ import { WITH_404 } from './policies.js';
  * The collection report (SPEC 5.1) by API: the outbox file itself, streamed from disk, so the
  * bytes are the file's and a slow client never holds the store. A period that has ended but is
  * not closed yet is closed first by the day-1 close step (as the daemon would at 02:00 on the
- * 1st); a period still running has no report yet (404).
+ * 1st); a period still running, or never executed, has no report (404).
  */
 export async function ensureClosed(ports: Ports, tenant: string, period: string): Promise<string[]> {
   if (ports.clock.now() < periodEnd(period)) {
     throw new ApiError('NOT_FOUND', `the period ${period} is still running; its report exists from ${sastDate(periodEnd(period))}`, [
       { field: 'period_month', code: 'PERIOD_RUNNING', message: `closes on ${sastDate(periodEnd(period))}` },
     ]);
+  }
+  // a period never executed is not closed on a GET: a mistyped month must not close one for good
+  if (!(await reading(ports.db, (sql) => periodState(sql, tenant, period)))) {
+    throw new ApiError('NOT_FOUND', `no collections were executed for ${period}`, [{ field: 'period_month', code: 'PERIOD_NOT_EXECUTED', message: `execute ${period} first, or check the month` }]);
   }
   const r = await closeReport(ports, tenant, period);
   if (r.status === 'done') await queueForSftp(ports, [tenant], r.files);
