@@ -5,15 +5,23 @@ import { benchSftp } from './sftp.bench.js';
 import { benchApi } from './api.bench.js';
 
 /**
- * `npm run bench [-- --only intake,...]`: every section prints a table and merges its figures
+ * `npm run bench [-- --only intake,...] [--rows N]`: every section prints a table and merges its figures
  * into bench/results.json.
  */
+const rowsArg = process.argv.indexOf('--rows');
+/** `--rows N` (else KASI_BENCH_ROWS, else a million): the rows of the intake, close and engine batch sections. */
+const ROWS = Number(rowsArg > 0 ? process.argv[rowsArg + 1] : (process.env.KASI_BENCH_ROWS ?? 1_000_000));
+if (!Number.isSafeInteger(ROWS) || ROWS < 1) {
+  console.error('--rows (or KASI_BENCH_ROWS) must be a whole number ≥ 1');
+  process.exit(2);
+}
+
 const sections: Record<string, () => Promise<void>> = {
-  intake: () => benchIntake(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  intake: () => benchIntake(ROWS),
   sftp: () => benchSftp(),
-  close: () => benchClose(Number(process.env.KASI_BENCH_ROWS ?? 1_000_000)),
+  close: () => benchClose(ROWS),
   api: () => benchApi(Number(process.env.KASI_BENCH_API_ROWS ?? 100_000)),
-  engine: () => benchEngine({ batchRows: Number(process.env.KASI_BENCH_ROWS ?? 1_000_000), simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
+  engine: () => benchEngine({ batchRows: ROWS, simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 
 const onlyArg = process.argv.indexOf('--only');
