@@ -179,6 +179,8 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
       last_failure_reason: null,
     });
     expect(errorOf(await call('GET', `/v1/collections/${first.id}`, { key: API_KEYS.beta }))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    expect(errorOf(await call('GET', '/v1/collections/2147483648'))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
+    expect(errorOf(await call('GET', '/v1/collections/2147483647'))).toEqual({ status: 404, code: 'NOT_FOUND' });
   });
 
   it('the report of a running period is 404; after the month: the report file\'s bytes, the settlement (201 then 200), its CSV', async () => {

@@ -36,7 +36,9 @@ export const PolicyPatch = z
 
 const Instant = z.string().meta({ description: 'ISO 8601 instant (UTC)', example: '2025-11-01T06:00:00.000Z' });
 const Money = z.string().meta({ description: 'Rand amount with two decimals', example: '150.00' });
-const Id = z.number().int().positive();
+// ids are 32-bit integers in both stores (PostgreSQL `integer`): a larger one is a malformed id, not a missing one
+const MAX_ID = 2_147_483_647;
+const Id = z.number().int().positive().max(MAX_ID);
 
 export const Policy = z
   .object({
@@ -144,7 +146,7 @@ export const Settlement = z
   })
   .meta({ id: 'Settlement', description: 'The settlement statement (SPEC 5.2) with its current status' });
 
-export const IntIdParams = z.strictObject({ id: z.coerce.number().int().positive().meta({ description: 'numeric id' }) });
+export const IntIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(MAX_ID).meta({ description: 'numeric id' }) });
 export const UuidParams = z.strictObject({ id: z.uuid() });
 
 export const ErrorBody = z
