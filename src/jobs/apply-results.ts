@@ -35,7 +35,13 @@ interface Classified {
   amount_requested: number | null;
 }
 
-export async function applyResults(sql: Sql, results: readonly DebitResult[], now: string, intakeFileId: number | null = null): Promise<ResultsSummary> {
+export async function applyResults(
+  sql: Sql,
+  results: readonly DebitResult[],
+  now: string,
+  intakeFileId: number | null = null,
+  prior?: PriorAttempts,
+): Promise<ResultsSummary> {
   const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0 };
   if (results.length === 0) return summary;
   await sql.stage(
@@ -95,9 +101,37 @@ export async function applyResults(sql: Sql, results: readonly DebitResult[], no
      FROM kasi_attempt_results s WHERE attempts.id = s.id`,
     [now, now],
   );
-  await refreshCollections(sql, [...new Set(rows.filter((c, i) => summary.outcomes[i] === 'applied').map((c) => c.collection_id!))], now);
+  await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now);
   return summary;
+}
+
+/** An attempt as the collection's figures see it. */
+export interface FigureAttempt {
+  status: string;
+  amount_collected: number | null;
+  reason_code: string | null;
+}
+
+/**
+ * What the caller knows of the collections of the instructions it presents: by instruction id, the
+ * collection's earlier attempts in presentment order. The batch read them when it planned the
+ * collection with nothing pending, so they all have their results and cannot change before this one
+ * arrives; the figures then come from them and the result, without reading the attempts again.
+ */
+export type PriorAttempts = ReadonlyMap<string, readonly FigureAttempt[]>;
+
+/** The figures of the collections just applied: from `prior` when it covers them all, else from the store. */
+async function refreshApplied(sql: Sql, applied: Classified[], results: readonly DebitResult[], now: string, prior?: PriorAttempts): Promise<void> {
+  const known = new Map<number, FigureAttempt[]>();
+  for (const c of prior ? applied : []) {
+    const before = prior!.get(c.instruction_id);
+    if (!before || known.has(c.collection_id!) || before.some((a) => a.status !== 'PAID' && a.status !== 'UNPAID')) break;
+    const r = results[c.seq]!;
+    known.set(c.collection_id!, [...before, { status: r.result, amount_collected: r.result === 'PAID' ? r.amountCollectedCents : 0, reason_code: r.result === 'UNPAID' ? r.reasonCode : null }]);
+  }
+  if (applied.length > 0 && known.size === applied.length) await writeFigures(sql, known, now);
+  else await refreshCollections(sql, [...new Set(applied.map((c) => c.collection_id!))], now);
 }
 
 /** Recompute the collections' running figures from their attempts (the attempts are the truth). */
@@ -106,46 +140,54 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
     const chunk = ids.slice(i, i + 5000);
     if (!chunk.length) continue;
     await sql.stage('kasi_ids', [['id', 'int']], chunk.map((id) => [id]));
-    const attempts = await sql.all<{ collection_id: number; status: string; amount_collected: number | null; reason_code: string | null }>(
+    const attempts = await sql.all<FigureAttempt & { collection_id: number }>(
       // IN, not a join: the planner then looks each id up instead of walking every attempt
       `SELECT a.collection_id, a.status, a.amount_collected, a.reason_code FROM attempts a WHERE a.collection_id IN (SELECT id FROM kasi_ids)
        ORDER BY a.collection_id, a.presentment`,
     );
-    const rows: Param[][] = [];
-    let k = 0;
-    while (k < attempts.length) {
-      const id = attempts[k]!.collection_id;
-      const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
-      let collected = 0;
-      let pending = 0;
-      let halted: string | null = null;
-      let flag: string | null = null;
-      for (; k < attempts.length && attempts[k]!.collection_id === id; k++) {
-        const a = attempts[k]!;
-        if (a.status === 'PAID') collected += a.amount_collected ?? 0;
-        if (a.status === 'SUBMITTED' || a.status === 'PRESENTED') pending++;
-        const result = a.status === 'PAID' || a.status === 'UNPAID' ? a.status : 'PENDING';
-        mine.push({ result, reasonCode: a.reason_code });
-        if (a.status === 'UNPAID') {
-          const cls = classifyReturn(a.reason_code ?? '');
-          if (cls.kind === 'hard') halted ??= cls.reason;
-          if (cls.flag === 'DECEASED') flag = 'DECEASED';
-        }
-      }
-      rows.push([id, collected, pending, lastFailureReason(mine), halted, flag]);
+    const byCollection = new Map<number, FigureAttempt[]>();
+    for (const a of attempts) {
+      const list = byCollection.get(a.collection_id);
+      if (list) list.push(a);
+      else byCollection.set(a.collection_id, [a]);
     }
-    await sql.stage(
-      'kasi_collection_figures',
-      [['id', 'int'], ['collected', 'int'], ['pending', 'int'], ['last_failure_reason', 'text'], ['halted', 'text'], ['flag', 'text']],
-      rows,
-    );
-    await sql.run(
-      `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
-         halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
-       FROM kasi_collection_figures s WHERE collections.id = s.id`,
-      [now],
-    );
+    await writeFigures(sql, byCollection, now);
   }
+}
+
+/** Store each collection's figures computed from its attempts (in presentment order). */
+async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
+  const rows: Param[][] = [];
+  for (const [id, list] of byCollection) {
+    const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
+    let collected = 0;
+    let pending = 0;
+    let halted: string | null = null;
+    let flag: string | null = null;
+    for (const a of list) {
+      if (a.status === 'PAID') collected += a.amount_collected ?? 0;
+      if (a.status === 'SUBMITTED' || a.status === 'PRESENTED') pending++;
+      const result = a.status === 'PAID' || a.status === 'UNPAID' ? a.status : 'PENDING';
+      mine.push({ result, reasonCode: a.reason_code });
+      if (a.status === 'UNPAID') {
+        const cls = classifyReturn(a.reason_code ?? '');
+        if (cls.kind === 'hard') halted ??= cls.reason;
+        if (cls.flag === 'DECEASED') flag = 'DECEASED';
+      }
+    }
+    rows.push([id, collected, pending, lastFailureReason(mine), halted, flag]);
+  }
+  await sql.stage(
+    'kasi_collection_figures',
+    [['id', 'int'], ['collected', 'int'], ['pending', 'int'], ['last_failure_reason', 'text'], ['halted', 'text'], ['flag', 'text']],
+    rows,
+  );
+  await sql.run(
+    `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
+       halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
+     FROM kasi_collection_figures s WHERE collections.id = s.id`,
+    [now],
+  );
 }
 
 /** A paid result for a closed period: an adjustment for the tenant's next settlement. */

@@ -8,7 +8,7 @@ import { buildIncomeModel, LOOKBACK_MONTHS } from '../domain/engine/income-model
 import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.js';
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
-import { applyResults } from './apply-results.js';
+import { applyResults, type FigureAttempt, type PriorAttempts } from './apply-results.js';
 import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims } from './batch-chunks.js';
 import { crashPoint } from './crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
@@ -114,12 +114,14 @@ export async function runChunk(
   batch: { file: string | null },
   sum: TenantBatch,
 ): Promise<number | null> {
+  let prior: PriorAttempts = new Map(); // the planned collections' attempts, for their figures after the results
   const { date, setup, gateway } = opts;
   const { tenant, period, now, withIncome, windowStart } = ctx;
   const planned = await transaction(ports.db, async (sql) => {
     const rows = (await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000)).filter((r) => r.id <= upTo);
     if (rows.length === 0) return null;
     const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
+    prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
     await repo.insertSubmitted(
       sql,
@@ -137,7 +139,7 @@ export async function runChunk(
   if (gateway.name === 'simulator' && planned.instructions.length) {
     const results = await gateway.present(date, planned.instructions);
     crashPoint('after-present');
-    await transaction(ports.db, (sql) => applyResults(sql, results, now));
+    await transaction(ports.db, (sql) => applyResults(sql, results, now, null, prior));
     countResults(results, sum);
   }
   return planned.last;
@@ -170,7 +172,7 @@ async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext
   const income = ctx.withIncome ? groupBy(await repo.incomeFor(sql, tenant, customers, ctx.windowStart, date), (e) => e.customer_id) : new Map();
   const noIncome = customers.filter((c) => !income.has(c));
   const history = groupBy(await repo.historyFor(sql, tenant, noIncome, addMonths(period, -LOOKBACK_MONTHS), period), (h) => h.customer_id);
-  const instructions: { i: DebitInstruction; collectionId: number }[] = [];
+  const instructions: { i: DebitInstruction; collectionId: number; prior: FigureAttempt[] }[] = [];
   const updates: [number, string | null, string | null][] = [];
   const start = firstDayOf(period);
   for (const row of rows) {
@@ -191,6 +193,7 @@ async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext
       const presentment = row.presentments + 1;
       instructions.push({
         collectionId: row.id,
+        prior: mine,
         i: {
           instructionId: `${tenant}-${period.replace('-', '')}-${row.id}-${presentment}`,
           tenant,
