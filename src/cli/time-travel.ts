@@ -6,7 +6,8 @@ import { CliError, parseNow } from './context.js';
  * date or date-time, SAST when no offset) and `KASI_SPEED` how many simulated seconds pass per
  * real second (e.g. 3600: an hour a second, a month in about 12 minutes; 86400: a day a second).
  * now() = KASI_NOW + real time elapsed since start × KASI_SPEED. Unset KASI_NOW: the real clock
- * (KASI_SPEED then is refused: it would mean nothing). The scheduler divides its sleeps by
+ * (KASI_SPEED then is refused: it would mean nothing). `KASI_NOW_AT` (Unix ms, default: the process start)
+ * is the real instant the clock reads KASI_NOW: replicas given the same three values share one clock. The scheduler divides its sleeps by
  * `speed`, so steps run on their simulated times; leases and HTTP stay on real time.
  */
 export interface TravelClock extends Clock {
@@ -23,9 +24,16 @@ export function travelClock(env: NodeJS.ProcessEnv = process.env, realNow: () =>
     return { now: () => new Date(realNow()), speed: 1, travelling: false };
   }
   const start = parseNow(env.KASI_NOW).getTime();
-  const realStart = realNow();
+  const realStart = env.KASI_NOW_AT ? parseAnchor(env.KASI_NOW_AT) : realNow();
   // wall time, not a monotonic timer: a machine that sleeps wakes up later in simulated time too
   return { now: () => new Date(start + (realNow() - realStart) * speed), speed, travelling: true };
+}
+
+/** KASI_NOW_AT: the real instant (Unix ms) at which the clock reads KASI_NOW, so that replicas started apart share one clock. */
+function parseAnchor(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new CliError(`KASI_NOW_AT="${raw}" must be a Unix time in milliseconds (e.g. $(date +%s%3N))`, 2);
+  return n;
 }
 
 export function parseSpeed(raw: string | undefined): number {

@@ -45,7 +45,7 @@ export async function claimedTenant(ports: Ports, opts: BatchOptions, claims: Ch
     }
     if ((await reading(ports.db, (sql) => chunks.chunksLeft(sql, claims.runKey, tenant))) === 0) break;
     // others hold the rest: wait for them (or for their leases to lapse), stopping for shutdown between looks
-    opts.onChunk?.(tenant, -1);
+    opts.onChunk?.(tenant, (await reading(ports.db, (sql) => chunks.runTotals(sql, claims.runKey, tenant))).planned);
     await new Promise<void>((resolve) => setTimeout(resolve, claims.waitMs ?? 100));
   }
   const t = await reading(ports.db, (sql) => chunks.runTotals(sql, claims.runKey, tenant));
@@ -86,7 +86,8 @@ async function workOneChunk(ports: Ports, opts: BatchOptions, claims: ChunkClaim
     await presentLeftovers(ports, opts, chunk, sum);
     if (chunk.run_key === claims.runKey) {
       const ctx = await tenantContext(ports, chunk.tenant_id, chunk.period);
-      for (let after: number | null = chunk.from_id; (after = await runChunk(ports, opts, ctx, after, chunk.to_id, batch, sum)) !== null; );
+      let after: number | null = chunk.from_id;
+      while (after !== null && after < chunk.to_id) after = await runChunk(ports, opts, ctx, after, chunk.to_id, batch, sum);
     }
     const n = await transaction(ports.db, (sql) => chunks.finishChunk(sql, chunk, claims.owner, sum));
     if (n === 0) log.error({}, 'lost the batch chunk lease while working it (another replica took it over)');

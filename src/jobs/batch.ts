@@ -103,7 +103,8 @@ export async function tenantContext(ports: Ports, tenant: string, period: Period
 /**
  * One keyset chunk: the plannable collections with `after` < id ≤ `upTo` (at most chunkSize),
  * planned and stored SUBMITTED in one transaction, then presented (simulator) and their results
- * applied; counted into `sum`. Returns the last id taken, or null when there was none.
+ * applied; counted into `sum`. Returns the id the next chunk starts after (`upTo` when the range is
+ * exhausted), or null when there was nothing to take.
  */
 export async function runChunk(
   ports: Ports,
@@ -118,7 +119,8 @@ export async function runChunk(
   const { date, setup, gateway } = opts;
   const { tenant, period, now, withIncome, windowStart } = ctx;
   const planned = await transaction(ports.db, async (sql) => {
-    const rows = (await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000)).filter((r) => r.id <= upTo);
+    const fetched = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
+    const rows = fetched.filter((r) => r.id <= upTo);
     if (rows.length === 0) return null;
     const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
     prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
@@ -129,7 +131,8 @@ export async function runChunk(
       now,
     );
     await repo.updatePlans(sql, plans.updates, now);
-    return { n: rows.length, last: rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i) };
+    // a row past `upTo` was seen: nothing plannable is left in the range, say so without another query
+    return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i) };
   });
   if (!planned) return null;
   if (planned.instructions.length) crashPoint('after-submit');
