@@ -5,7 +5,8 @@ import type { KasiConfig } from '../config.js';
 import { validateRemoteName } from '../sftp/remote-name.js';
 import type { Env, TenantSftpSettings } from '../sftp/tenant-sftp.config.js';
 import { SftpUploader } from '../sftp/uploader.js';
-import { insertDelivery, StoreDeliveryLedger } from '../store/delivery.repository.js';
+import { insertDelivery, requeueDelivered, StoreDeliveryLedger } from '../store/delivery.repository.js';
+import type { IntakeOutcome } from './import-file.js';
 import type { Ports } from './ports.js';
 
 /**
@@ -33,6 +34,13 @@ export interface DeliveryOptions {
   env?: Env;
 }
 
+export interface EnqueueOptions {
+  /** a folder under outbound_dir for these files (e.g. `intake`); default: outbound_dir itself */
+  remoteDir?: string;
+  /** the files were rewritten: a file delivered before is queued again (not reported `already`) */
+  again?: boolean;
+}
+
 const SIDECAR = '.sha256';
 
 /** The tenant's SFTP settings when it exchanges files over SFTP (`intake: sftp`), else null. */
@@ -52,7 +60,7 @@ export function sftpTenants(config: KasiConfig): string[] {
  * present, once per (tenant, file). Only files under `outbox/<tenant>/` are accepted: a tenant
  * never receives another tenant's or the bank's files (SPEC 2).
  */
-export async function enqueueDeliveries(ports: Ports, tenant: string, paths: readonly string[]): Promise<EnqueueResult> {
+export async function enqueueDeliveries(ports: Ports, tenant: string, paths: readonly string[], opts: EnqueueOptions = {}): Promise<EnqueueResult> {
   const out: EnqueueResult = { queued: [], already: [], refused: [] };
   const root = ports.paths.root;
   const candidates: string[] = [];
@@ -70,7 +78,10 @@ export async function enqueueDeliveries(ports: Ports, tenant: string, paths: rea
       out.refused.push({ path: rel, reason });
       continue;
     }
-    const added = await insertDelivery(ports.db.knex, { tenantId: tenant, localPath: rel, remoteName: basename(abs) }, createdAt);
+    const remoteName = opts.remoteDir ? `${opts.remoteDir}/${basename(abs)}` : basename(abs);
+    const added =
+      (await insertDelivery(ports.db.knex, { tenantId: tenant, localPath: rel, remoteName }, createdAt)) ||
+      (opts.again === true && (await requeueDelivered(ports.db.knex, tenant, rel, createdAt)));
     (added ? out.queued : out.already).push(rel);
   }
   if (out.queued.length) ports.log.info({ tenant, files: out.queued }, 'queued for SFTP delivery');
@@ -167,4 +178,21 @@ export async function queueForSftp(ports: Ports, tenants: readonly string[], fil
     const mine = files.filter((f) => f.startsWith(ports.paths.outbox(t, '') + sep));
     if (mine.length) await enqueueDeliveries(ports, t, mine);
   }
+}
+
+/** Where an SFTP tenant's intake results go under its outbound_dir (mirrors outbox/<tenant>/intake/). */
+export const INTAKE_RESULTS_REMOTE_DIR = 'intake';
+
+/**
+ * An intake file of an SFTP tenant was processed (applied, rejected or duplicate): queue its
+ * `<name>.result.csv` (and sidecar) for `<outbound_dir>/intake/`, so the insurer sees its row
+ * errors where it sent the file. The `.result.json` stays local (the CSV is the insurer's copy).
+ * Queued again when a later file of the same name rewrote the result, so every outcome is sent
+ * once; the SftpService loop uploads it (now, in the same tick, or on a later poll after a failure).
+ * A tenant not on SFTP (or the bank): nothing. Returns null then.
+ */
+export async function queueIntakeResult(ports: Ports, outcome: Pick<IntakeOutcome, 'tenant' | 'resultPath'>): Promise<EnqueueResult | null> {
+  const t = ports.config.tenants[outcome.tenant];
+  if (!t || t.intake !== 'sftp' || !t.sftp) return null;
+  return enqueueDeliveries(ports, outcome.tenant, [outcome.resultPath], { remoteDir: INTAKE_RESULTS_REMOTE_DIR, again: true });
 }

@@ -1,4 +1,5 @@
 import { InboxWatcher, type InboxFolder } from '../intake/inbox-watcher.js';
+import { queueIntakeResult } from './deliveries.js';
 import { importFile, type IntakeOutcome } from './import-file.js';
 import type { IntakeKind } from '../store/intake-file.repository.js';
 import type { Ports } from './ports.js';
@@ -47,6 +48,10 @@ export class IntakeService {
         log.info(
           { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
           `intake ${out.status}: ${out.file}`,
+        );
+        // an SFTP tenant's file taken from the folder: its result goes back over SFTP too (else nothing)
+        await queueIntakeResult(ports, out).catch((err: unknown) =>
+          log.error({ err, tenant: out.tenant, file: out.file }, 'could not queue the intake result for SFTP delivery'),
         );
         opts.onOutcome?.(out);
       },

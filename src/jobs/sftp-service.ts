@@ -2,7 +2,7 @@ import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type
 import { SftpPoller, type PollReport } from '../sftp/poller.js';
 import { errText } from '../sftp/sftp-session.js';
 import type { Env } from '../sftp/tenant-sftp.config.js';
-import { deliverQueued, exclusiveSftp, sftpTenantSettings, sftpTenants, type DeliveryRun } from './deliveries.js';
+import { deliverQueued, exclusiveSftp, queueIntakeResult, sftpTenantSettings, sftpTenants, type DeliveryRun } from './deliveries.js';
 import { importFile, type IntakeOutcome } from './import-file.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from './ports.js';
@@ -183,6 +183,10 @@ export class SftpService {
       { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
       `sftp intake ${out.status}: ${out.file}`,
     );
+    // Its result CSV goes back to the insurer's outbound folder, delivered later in this same tick.
+    // Queued before the poller moves the remote file: if this fails the file stays in inbound and
+    // the next poll takes it again (intake reports a duplicate, whose result is then queued).
+    await queueIntakeResult(this.ports, out);
     this.opts.onOutcome?.(out);
     return out.status;
   }

@@ -36,3 +36,17 @@ export function validateRemoteName(name: string): RemoteNameVerdict {
   }
   return { ok: true };
 }
+
+/**
+ * A delivery's name under outbound_dir: a plain file name, or `<folder>/<name>` whose every part
+ * is a plain name (intake results go to `intake/`). Never absolute, never `..`, never empty parts.
+ */
+export function validateRemoteRelPath(path: string): RemoteNameVerdict {
+  const parts = path.split('/');
+  if (parts.length > 2) return { ok: false, code: 'NAME_SEPARATOR', message: `${printableName(path)} is nested deeper than one folder` };
+  for (const part of parts) {
+    const v = validateRemoteName(part);
+    if (!v.ok) return parts.length === 1 ? v : { ok: false, code: v.code, message: `${printableName(path)}: ${v.message}` };
+  }
+  return { ok: true };
+}

@@ -161,6 +161,11 @@ export class SftpSession {
     await this.rename(from, to);
   }
 
+  /** Create one folder (its parent must exist). */
+  async mkdir(path: string): Promise<void> {
+    await this.timed('mkdir', () => this.client.mkdir(path, false));
+  }
+
   async delete(path: string): Promise<void> {
     await this.timed('delete', () => this.client.delete(path));
   }

@@ -1,6 +1,7 @@
 import type { DeliveryLedger } from './delivery-ledger.js';
+import { posix } from 'node:path';
 import { remotePath } from './remote-paths.js';
-import { validateRemoteName } from './remote-name.js';
+import { validateRemoteRelPath } from './remote-name.js';
 import { errText, SftpSession } from './sftp-session.js';
 import type { Env, SftpLog, TenantSftpSettings } from './tenant-sftp.config.js';
 
@@ -11,6 +12,7 @@ import type { Env, SftpLog, TenantSftpSettings } from './tenant-sftp.config.js';
  */
 export interface DeliveryFile {
   localPath: string;
+  /** `name`, or `folder/name` (one level, e.g. `intake/x.result.csv`): the folder is created when missing */
   remoteName: string;
 }
 
@@ -67,11 +69,12 @@ export class SftpUploader {
     }
     const out: DeliveryOutcome[] = [];
     const failed = new Set<string>();
+    const folders = new Set<string>();
     try {
       for (const f of files) {
-        const v = validateRemoteName(f.remoteName);
+        const v = validateRemoteRelPath(f.remoteName);
         const refusal = v.ok ? hold(f, failed) : v.message;
-        const o: DeliveryOutcome = refusal !== null ? { remoteName: f.remoteName, ok: false, error: refusal } : await this.deliverOne(session, f);
+        const o: DeliveryOutcome = refusal !== null ? { remoteName: f.remoteName, ok: false, error: refusal } : await this.deliverOne(session, f, folders);
         if (!o.ok) failed.add(f.remoteName);
         out.push(o);
       }
@@ -81,11 +84,18 @@ export class SftpUploader {
     return out;
   }
 
-  private async deliverOne(session: SftpSession, f: DeliveryFile): Promise<DeliveryOutcome> {
+  /** `folders`: subfolders of outbound_dir known to exist in this run. */
+  private async deliverOne(session: SftpSession, f: DeliveryFile, folders: Set<string>): Promise<DeliveryOutcome> {
     const s = this.o.settings;
-    const temp = remotePath(s.outbound_dir, `.${f.remoteName}.part`);
+    const sub = posix.dirname(f.remoteName);
+    const dir = sub === '.' ? s.outbound_dir : remotePath(s.outbound_dir, sub);
+    const temp = remotePath(dir, `.${posix.basename(f.remoteName)}.part`);
     const final = remotePath(s.outbound_dir, f.remoteName);
     try {
+      if (sub !== '.' && !folders.has(sub)) {
+        if (!(await session.exists(dir))) await session.mkdir(dir);
+        folders.add(sub);
+      }
       await session.upload(f.localPath, temp);
       await session.replace(temp, final);
       this.o.log.info({ tenant: this.o.tenant, file: f.remoteName }, 'SFTP file delivered');

@@ -41,6 +41,18 @@ export async function insertDelivery(knex: Knex, d: NewDelivery, createdAt: stri
   return rows.length > 0;
 }
 
+/**
+ * Queue a delivered file again because its content changed (an intake result rewritten for a file
+ * of the same name): true when a delivered row went back to pending. A row still pending or failed
+ * is left alone: it is queued already and will carry the new content.
+ */
+export async function requeueDelivered(knex: Knex, tenant: string, localPath: string, at: string): Promise<boolean> {
+  const n = await knex('deliveries')
+    .where({ tenant_id: tenant, local_path: localPath, status: 'delivered' })
+    .update({ status: 'pending', last_error: null, delivered_at: null, created_at: at });
+  return n > 0;
+}
+
 export async function deliveriesOf(knex: Knex, tenant: string): Promise<DeliveryRecord[]> {
   return (await knex('deliveries').where({ tenant_id: tenant }).orderBy('id')) as DeliveryRecord[];
 }

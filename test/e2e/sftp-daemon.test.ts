@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -125,6 +125,10 @@ describe('kasi daemon with SFTP tenants', () => {
     expect(ls(acme.inbound)).toEqual([]);
     expect(readFileSync(join(acme.processed, 'policies-2025-11.csv'), 'utf8')).toBe(body);
     expect(readFileSync(join(root, 'archive/acme', DAY, 'policies-2025-11.csv'), 'utf8')).toBe(body);
+    // its result CSV goes back to the insurer's outbound folder, under intake/
+    const result = join(acme.outbound, 'intake/policies-2025-11.csv.result.csv');
+    await waitFor('the result CSV in outbound/intake', () => existsSync(`${result}.sha256`), 30_000, 100);
+    expect(readFileSync(result, 'utf8')).toBe('file,line,column,code,severity,message\n');
     // the other tenants' servers were failing all along, loudly and per tenant
     const lines = daemon.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { tenant?: string; msg: string });
     expect(lines.some((l) => l.tenant === 'dead' && l.msg === 'SFTP poll failed; will reconnect')).toBe(true);
@@ -153,8 +157,8 @@ describe('kasi daemon with SFTP tenants', () => {
       const ports: Ports = { config: loadConfig({ root, env: {} }), db, clock: { now: () => new Date(`${DAY}T07:00:00Z`) }, log: silentLog, paths: new Paths(root) };
       expect((await enqueueDeliveries(ports, 'acme', [report])).queued).toEqual(['outbox/acme/2025-11/collections-2025-11.csv', 'outbox/acme/2025-11/collections-2025-11.csv.sha256']);
     });
-    await waitFor('the daemon to deliver', () => ls(acme.outbound).length === 2 && ls(acme.outbound), 30_000, 100);
-    expect(ls(acme.outbound)).toEqual(['collections-2025-11.csv', 'collections-2025-11.csv.sha256']);
+    await waitFor('the daemon to deliver', () => ls(acme.outbound).includes('collections-2025-11.csv.sha256'), 30_000, 100);
+    expect(ls(acme.outbound)).toEqual(['collections-2025-11.csv', 'collections-2025-11.csv.sha256', 'intake']);
     expect(readFileSync(join(acme.outbound, 'collections-2025-11.csv'), 'utf8')).toBe('policy_number,amount\nP1,150.00\n');
     const rows = await waitFor('the ledger', () =>
       withStore(async (db) => {
@@ -163,6 +167,10 @@ describe('kasi daemon with SFTP tenants', () => {
       }),
     );
     expect(rows.map((r) => [r.remote_name, r.status, Number(r.attempts)])).toEqual([
+      ['intake/policies-2025-11.csv.result.csv', 'delivered', 1],
+      ['intake/policies-2025-11.csv.result.csv.sha256', 'delivered', 1],
+      ['intake/policies-2025-11-resent.csv.result.csv', 'delivered', 1],
+      ['intake/policies-2025-11-resent.csv.result.csv.sha256', 'delivered', 1],
       ['collections-2025-11.csv', 'delivered', 1],
       ['collections-2025-11.csv.sha256', 'delivered', 1],
     ]);

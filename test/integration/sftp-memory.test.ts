@@ -10,6 +10,11 @@ import type { SftpLog, TenantSftpSettings } from '../../src/sftp/tenant-sftp.con
 import { SftpUploader } from '../../src/sftp/uploader.js';
 import { checkSftp } from '../../src/sftp/check.js';
 import { recordingIntake, startMemorySftpServer, type MemorySftpServer } from '../helpers/sftp-memory-server.js';
+import { databaseTarget } from '../../src/config.js';
+import { SftpService } from '../../src/jobs/sftp-service.js';
+import { deliveriesOf } from '../../src/store/delivery.repository.js';
+import { openDb } from '../../src/store/db.js';
+import { makeEnv } from '../helpers/env.js';
 
 /** Fast cases against ssh2's in-process server: hostile listings, stalls, failed renames. */
 let srv: MemorySftpServer;
@@ -357,4 +362,101 @@ test('checkSftp reports an unpinned key and writable folders in plain words', as
     ],
   });
   expect(existsSync(srv.local(dirs.outbound))).toBe(true);
+});
+
+describe('intake results of an SFTP tenant go back to its outbound folder', () => {
+  const HEADER = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
+  const FILE_A = `${HEADER}C1,E1,P1,FUN,150.00\nC2,E2,P2,FUN,-5.00\nC3,E3,P3,FUN,99.999\nC4,E4,P4,FUN,80.00\nC5,E5,P5,FUN,60.00\n`;
+  const RESULT_A =
+    'file,line,column,code,severity,message\n' +
+    'policies-2025-11.csv,3,collection_amount,AMOUNT_NOT_POSITIVE,error,"collection_amount ""-5.00"" must be greater than 0"\n' +
+    'policies-2025-11.csv,4,collection_amount,AMOUNT_TOO_MANY_DECIMALS,error,"collection_amount ""99.999"" has more than 2 decimals; write it in rand and cents, e.g. 150.01"\n';
+  const FILE_B = `${HEADER}C6,E6,P6,FUN,70.00\nC7,E7,P7,FUN,abc\nC8,E8,P8,FUN,90.00\n`;
+  const RESULT_B =
+    'file,line,column,code,severity,message\n' +
+    'policies-b.csv,3,collection_amount,AMOUNT_NOT_A_NUMBER,error,"collection_amount ""abc"" is not an amount; write digits with ""."" before the cents, e.g. 150.00"\n';
+  const DUP_A =
+    'file,line,column,code,severity,message\n' +
+    'policies-2025-11.csv,0,,DUPLICATE_FILE,warning,"the same bytes were already applied as ""policies-2025-11.csv"" on 2025-11-01; nothing was applied again"\n';
+  const REMOTE_A = 'policies-2025-11.csv.result.csv';
+  const REMOTE_B = 'policies-b.csv.result.csv';
+  const remote = (name: string): string => readFileSync(srv.local(`${dirs.outbound}/intake/${name}`), 'utf8');
+  const uploads = (): string[] => srv.ops.filter((o) => o.startsWith(`open w ${dirs.outbound}/`));
+
+  test('a file with bad rows pulled over SFTP: its result CSV is uploaded once to intake/; a failed upload is retried on the next tick, after a restart too', async () => {
+    const env = await makeEnv('sqlite', { tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'sftp', sftp: { ...settings, settle_seconds: 0 } } } });
+    let service = new SftpService(env.ports, { env: {} });
+    let db2: ReturnType<typeof openDb> | null = null;
+    try {
+      put(`${dirs.inbound}/policies-2025-11.csv`, FILE_A);
+      const r1 = await service.tick('acme');
+      expect(r1.poll!.taken).toEqual([{ name: 'policies-2025-11.csv', outcome: 'applied', movedTo: 'policies-2025-11.csv' }]);
+      expect(r1.delivery).toEqual({ delivered: 2, failed: 0 });
+      // the CSV and its sidecar, no temp names left, no .result.json
+      expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`]);
+      expect(ls(dirs.outbound)).toEqual(['intake']);
+      expect(remote(REMOTE_A)).toBe(RESULT_A);
+      expect(readFileSync(join(env.root, 'outbox/acme/intake', REMOTE_A), 'utf8')).toBe(RESULT_A);
+      expect(remote(`${REMOTE_A}.sha256`)).toBe(`${sha(RESULT_A)}  ${REMOTE_A}\n`);
+      expect(uploads()).toEqual([`open w ${dirs.outbound}/intake/.${REMOTE_A}.part`, `open w ${dirs.outbound}/intake/.${REMOTE_A}.sha256.part`]);
+
+      // once: the next tick uploads nothing
+      const r2 = await service.tick('acme');
+      expect(r2.poll!.taken).toEqual([]);
+      expect(r2.delivery).toEqual({ delivered: 0, failed: 0 });
+      expect(uploads()).toHaveLength(2);
+
+      // a failing upload (the server refuses the temp file): queued with its error, nothing final on the server
+      put(`${dirs.inbound}/policies-b.csv`, FILE_B);
+      let refuse = 1;
+      srv.beforeOpen = (path, mode) => {
+        if (path === `${dirs.outbound}/intake/.${REMOTE_B}.part` && mode === 'w' && refuse-- > 0) throw Object.assign(new Error('disk full'), { code: 'ENOSPC' });
+      };
+      const r3 = await service.tick('acme');
+      expect(r3.poll!.taken).toEqual([{ name: 'policies-b.csv', outcome: 'applied', movedTo: 'policies-b.csv' }]);
+      expect(r3.delivery).toEqual({ delivered: 0, failed: 2 });
+      expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`]);
+      const failed = (await deliveriesOf(env.ports.db.knex, 'acme')).slice(2);
+      expect(failed.map((r) => [r.local_path, r.remote_name, r.status, Number(r.attempts)])).toEqual([
+        [`outbox/acme/intake/${REMOTE_B}`, `intake/${REMOTE_B}`, 'failed', 1],
+        [`outbox/acme/intake/${REMOTE_B}.sha256`, `intake/${REMOTE_B}.sha256`, 'failed', 1],
+      ]);
+      expect(failed[1]!.last_error).toBe(`not delivered: its data file intake/${REMOTE_B} failed`);
+
+      // a restart: a new service on a new connection to the same database delivers what is queued
+      await service.stop();
+      db2 = openDb(databaseTarget(env.ports.config));
+      service = new SftpService({ ...env.ports, db: db2 }, { env: {} });
+      const r4 = await service.tick('acme');
+      expect(r4.poll!.taken).toEqual([]);
+      expect(r4.delivery).toEqual({ delivered: 2, failed: 0 });
+      expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`, REMOTE_B, `${REMOTE_B}.sha256`]);
+      expect(remote(REMOTE_B)).toBe(RESULT_B);
+      expect(remote(`${REMOTE_B}.sha256`)).toBe(`${sha(RESULT_B)}  ${REMOTE_B}\n`);
+      expect((await service.tick('acme')).delivery).toEqual({ delivered: 0, failed: 0 });
+
+      // the same name sent again: its new result (a duplicate here) replaces the insurer's copy, once
+      put(`${dirs.inbound}/policies-2025-11.csv`, FILE_A);
+      const r5 = await service.tick('acme');
+      expect(r5.poll!.taken).toEqual([{ name: 'policies-2025-11.csv', outcome: 'duplicate', movedTo: 'policies-2025-11-1.csv' }]);
+      expect(r5.delivery).toEqual({ delivered: 2, failed: 0 });
+      expect(remote(REMOTE_A)).toBe(DUP_A);
+      expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`, REMOTE_B, `${REMOTE_B}.sha256`]);
+      expect((await service.tick('acme')).delivery).toEqual({ delivered: 0, failed: 0 });
+      const rows = await deliveriesOf(db2.knex, 'acme');
+      expect(rows.map((r) => [r.remote_name, r.status, Number(r.attempts), r.last_error])).toEqual([
+        [`intake/${REMOTE_A}`, 'delivered', 2, null],
+        [`intake/${REMOTE_A}.sha256`, 'delivered', 2, null],
+        [`intake/${REMOTE_B}`, 'delivered', 2, null],
+        [`intake/${REMOTE_B}.sha256`, 'delivered', 2, null],
+      ]);
+      // A, B's refused attempt (its sidecar held back, never opened), B, A again
+      const [a, aSum, b, bSum] = [REMOTE_A, `${REMOTE_A}.sha256`, REMOTE_B, `${REMOTE_B}.sha256`].map((f) => `open w ${dirs.outbound}/intake/.${f}.part`);
+      expect(uploads()).toEqual([a, aSum, b, b, bSum, a, aSum]);
+    } finally {
+      await service.stop();
+      await db2?.close();
+      await env.cleanup();
+    }
+  });
 });

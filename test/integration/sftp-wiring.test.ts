@@ -114,7 +114,14 @@ describe('SftpService', () => {
         { name: 'policies-a-again.csv', outcome: 'duplicate', movedTo: 'policies-a-again.csv' },
         { name: 'policies-empty.csv', outcome: 'rejected', movedTo: 'policies-empty.csv' },
       ]);
-      expect(r.delivery).toEqual({ delivered: 0, failed: 0 });
+      // each file's result CSV (and its sidecar) went back to outbound/intake/ in the same tick
+      expect(r.delivery).toEqual({ delivered: 6, failed: 0 });
+      expect(ls(join(remote.outbound, 'intake'))).toEqual(
+        ['policies-a-again.csv', 'policies-a.csv', 'policies-empty.csv'].flatMap((f) => [`${f}.result.csv`, `${f}.result.csv.sha256`]),
+      );
+      expect(readFileSync(join(remote.outbound, 'intake/policies-empty.csv.result.csv'), 'utf8')).toBe(
+        readFileSync(join(env.root, 'outbox/acme/intake/policies-empty.csv.result.csv'), 'utf8'),
+      );
       expect(ls(remote.inbound)).toEqual([]);
       expect(ls(remote.processed)).toEqual(['policies-a-again.csv', 'policies-a.csv', 'policies-empty.csv']);
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { validateRemoteName } from '../../src/sftp/remote-name.js';
+import { validateRemoteName, validateRemoteRelPath } from '../../src/sftp/remote-name.js';
 import { RemoteSettleTracker, selectInbound, DEFAULT_INBOUND_PATTERNS, RESULTS_PATTERN } from '../../src/sftp/inbound-selection.js';
 import type { RemoteEntry } from '../../src/sftp/sftp-session.js';
 
@@ -36,6 +36,17 @@ describe('validateRemoteName', () => {
     ['é'.repeat(128), 'NAME_TOO_LONG', 'file name is 256 bytes, over the 255-byte limit'],
   ])('refuses %j as %s', (name, code, message) => {
     expect(validateRemoteName(name)).toEqual({ ok: false, code, message });
+  });
+});
+
+describe('validateRemoteRelPath (a delivery name under outbound_dir)', () => {
+  test('a plain name or one folder level of plain names; nothing else', () => {
+    expect(validateRemoteRelPath('collections-2025-11.csv')).toEqual({ ok: true });
+    expect(validateRemoteRelPath('intake/policies.csv.result.csv')).toEqual({ ok: true });
+    expect(validateRemoteRelPath('a/b/c.csv')).toEqual({ ok: false, code: 'NAME_SEPARATOR', message: '"a/b/c.csv" is nested deeper than one folder' });
+    expect(validateRemoteRelPath('../x.csv')).toEqual({ ok: false, code: 'NAME_DOT', message: '"../x.csv": ".." is a directory reference, not a file name' });
+    expect(validateRemoteRelPath('/x.csv')).toEqual({ ok: false, code: 'NAME_EMPTY', message: '"/x.csv": empty file name' });
+    expect(validateRemoteRelPath('intake\\x.csv')).toEqual({ ok: false, code: 'NAME_SEPARATOR', message: '"intake\\\\x.csv" contains a path separator' });
   });
 });
 
