@@ -364,7 +364,7 @@ test('checkSftp reports an unpinned key and writable folders in plain words', as
   expect(existsSync(srv.local(dirs.outbound))).toBe(true);
 });
 
-describe('intake results of an SFTP tenant go back to its outbound folder', () => {
+describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go back to its outbound folder (%s)', (dialect) => {
   const HEADER = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
   const FILE_A = `${HEADER}C1,E1,P1,FUN,150.00\nC2,E2,P2,FUN,-5.00\nC3,E3,P3,FUN,99.999\nC4,E4,P4,FUN,80.00\nC5,E5,P5,FUN,60.00\n`;
   const RESULT_A =
@@ -384,7 +384,7 @@ describe('intake results of an SFTP tenant go back to its outbound folder', () =
   const uploads = (): string[] => srv.ops.filter((o) => o.startsWith(`open w ${dirs.outbound}/`));
 
   test('a file with bad rows pulled over SFTP: its result CSV is uploaded once to intake/; a failed upload is retried on the next tick, after a restart too', async () => {
-    const env = await makeEnv('sqlite', { tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'sftp', sftp: { ...settings, settle_seconds: 0 } } } });
+    const env = await makeEnv(dialect, { tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'sftp', sftp: { ...settings, settle_seconds: 0 } } } });
     let service = new SftpService(env.ports, { env: {} });
     let db2: ReturnType<typeof openDb> | null = null;
     try {

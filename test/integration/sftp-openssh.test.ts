@@ -230,6 +230,16 @@ describe('delivering to OpenSSH', () => {
     expect(await up.deliver([files[0]!])).toEqual([{ remoteName: 'settlement-2025-11.csv', ok: true }]);
     expect(readFileSync(join(remote.outbound, 'settlement-2025-11.csv'), 'utf8')).toBe('corrected\n');
     expect(ls(remote.outbound)).toEqual(['settlement-2025-11.csv', 'settlement-2025-11.csv.sha256']);
+
+    // intake results go to a folder of outbound_dir: made on first use, found on the next run
+    writeFileSync(join(local, 'r.csv'), 'file,line,column,code,severity,message\n');
+    const result = { localPath: join(local, 'r.csv'), remoteName: 'intake/policies.csv.result.csv' };
+    expect([...(await up.deliver([result])), ...(await up.deliver([result]))]).toEqual([
+      { remoteName: result.remoteName, ok: true },
+      { remoteName: result.remoteName, ok: true },
+    ]);
+    expect(ls(join(remote.outbound, 'intake'))).toEqual(['policies.csv.result.csv']);
+    expect(readFileSync(join(remote.outbound, 'intake/policies.csv.result.csv'), 'utf8')).toBe('file,line,column,code,severity,message\n');
     rmSync(local, { recursive: true, force: true });
   });
 
