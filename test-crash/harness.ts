@@ -318,6 +318,9 @@ async function untilComplete(w: World, p: Phase, firstDropped: number, run: Run,
 
 /** SIGTERM and wait: a completed phase's daemon must stop cleanly (exit 0). */
 async function stop(run: Run, problems: string[], what: string): Promise<void> {
+  // a SIGTERM before the daemon installed its handlers would end it the default way (no drain):
+  // the phase may be complete the moment a restarted daemon opens the store
+  for (let k = 0; k < 1200 && !run.started() && !run.exitedNow(); k++) await sleep(25);
   run.child.kill('SIGTERM');
   const t = setTimeout(() => run.child.kill('SIGKILL'), 30_000);
   const r = await run.exited;
