@@ -42,15 +42,20 @@ export async function insertDelivery(knex: Knex, d: NewDelivery, createdAt: stri
 }
 
 /**
- * Queue a delivered file again because its content changed (an intake result rewritten for a file
- * of the same name): true when a delivered row went back to pending. A row still pending or failed
- * is left alone: it is queued already and will carry the new content.
+ * Queue a file again because its content changed (an intake result rewritten for a file of the
+ * same name). True when a delivered row went back to pending; a row still pending or failed stays
+ * queued (it will carry the new content) but gets the new queue time, so an upload of the old
+ * content running right now does not mark it delivered (StoreDeliveryLedger.markDelivered).
  */
 export async function requeueDelivered(knex: Knex, tenant: string, localPath: string, at: string): Promise<boolean> {
-  const n = await knex('deliveries')
-    .where({ tenant_id: tenant, local_path: localPath, status: 'delivered' })
-    .update({ status: 'pending', last_error: null, delivered_at: null, created_at: at });
-  return n > 0;
+  return knex.transaction(async (trx) => {
+    const row = (await trx('deliveries').where({ tenant_id: tenant, local_path: localPath }).first('status')) as { status: DeliveryStatus } | undefined;
+    if (!row) return false;
+    await trx('deliveries')
+      .where({ tenant_id: tenant, local_path: localPath })
+      .update({ status: row.status === 'delivered' ? 'pending' : row.status, delivered_at: null, created_at: at });
+    return row.status === 'delivered';
+  });
 }
 
 export async function deliveriesOf(knex: Knex, tenant: string): Promise<DeliveryRecord[]> {
@@ -71,24 +76,33 @@ export class StoreDeliveryLedger {
 
   async pending(tenant: string): Promise<{ id: string; localPath: string; remoteName: string }[]> {
     const rows = await undelivered(this.db.knex, tenant);
+    // The id carries when the row was queued: a row queued again (requeueDelivered) while this
+    // upload ran is not marked delivered by it, so the newer content still goes.
     return rows.map((r) => ({
-      id: String(r.id),
+      id: `${r.id}@${r.created_at}`,
       localPath: isAbsolute(r.local_path) ? r.local_path : join(this.root, r.local_path),
       remoteName: r.remote_name,
     }));
   }
 
   async markDelivered(id: string, at: Date): Promise<void> {
+    const [row, queuedAt] = splitId(id);
     await this.db
       .knex('deliveries')
-      .where({ id: Number(id) })
+      .where({ id: row, created_at: queuedAt })
       .update({ status: 'delivered', attempts: this.db.knex.raw('attempts + 1'), last_error: null, delivered_at: at.toISOString() });
   }
 
   async markFailed(id: string, error: string): Promise<void> {
     await this.db
       .knex('deliveries')
-      .where({ id: Number(id) })
+      .where({ id: splitId(id)[0] })
       .update({ status: 'failed', attempts: this.db.knex.raw('attempts + 1'), last_error: error.slice(0, MAX_ERROR_CHARS) });
   }
+}
+
+/** `<row id>@<created_at>` → [row id, created_at] */
+function splitId(id: string): [number, string] {
+  const at = id.indexOf('@');
+  return [Number(id.slice(0, at)), id.slice(at + 1)];
 }

@@ -12,7 +12,9 @@ import { checkSftp } from '../../src/sftp/check.js';
 import { recordingIntake, startMemorySftpServer, type MemorySftpServer } from '../helpers/sftp-memory-server.js';
 import { databaseTarget } from '../../src/config.js';
 import { SftpService } from '../../src/jobs/sftp-service.js';
-import { deliveriesOf } from '../../src/store/delivery.repository.js';
+import { queueIntakeResult } from '../../src/jobs/deliveries.js';
+import { writeAtomic } from '../../src/outbox/atomic-writer.js';
+import { deliveriesOf, StoreDeliveryLedger } from '../../src/store/delivery.repository.js';
 import { openDb } from '../../src/store/db.js';
 import { makeEnv } from '../helpers/env.js';
 
@@ -456,6 +458,35 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
     } finally {
       await service.stop();
       await db2?.close();
+      await env.cleanup();
+    }
+  });
+
+  test('a result rewritten while its old copy is being uploaded stays queued: the newer content still goes', async () => {
+    const env = await makeEnv(dialect, { tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'sftp', sftp: settings } } });
+    try {
+      const resultPath = join(env.root, 'outbox/acme/intake/policies.csv.result.csv');
+      await writeAtomic(resultPath, 'old\n');
+      expect(await queueIntakeResult(env.ports, { tenant: 'acme', resultPath })).toEqual({
+        queued: ['outbox/acme/intake/policies.csv.result.csv', 'outbox/acme/intake/policies.csv.result.csv.sha256'],
+        already: [],
+        refused: [],
+      });
+      const ledger = new StoreDeliveryLedger(env.ports.db, env.root);
+      const inFlight = await ledger.pending('acme'); // an upload of 'old' starts
+      env.setNow('2025-11-01T08:00:05+02:00');
+      await writeAtomic(resultPath, 'new\n');
+      const again = await queueIntakeResult(env.ports, { tenant: 'acme', resultPath });
+      expect(again!.queued).toEqual([]); // still queued: not delivered yet
+      for (const d of inFlight) await ledger.markDelivered(d.id, new Date()); // the old upload ends
+      const rows = await deliveriesOf(env.ports.db.knex, 'acme');
+      expect(rows.map((r) => [r.remote_name, r.status, r.created_at])).toEqual([
+        ['intake/policies.csv.result.csv', 'pending', '2025-11-01T06:00:05.000Z'],
+        ['intake/policies.csv.result.csv.sha256', 'pending', '2025-11-01T06:00:05.000Z'],
+      ]);
+      // not an SFTP tenant (the bank): nothing
+      expect(await queueIntakeResult(env.ports, { tenant: 'bank', resultPath })).toBeNull();
+    } finally {
       await env.cleanup();
     }
   });
