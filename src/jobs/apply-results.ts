@@ -80,26 +80,34 @@ export async function applyResults(
     }
     if (outcome === 'late') late.push({ r, c });
   }
-  await sql.stage(
+  await sql.applyRows(
     'kasi_ledger',
     [['instruction_id', 'text'], ['result', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['processed_date', 'text'], ['intake_file_id', 'int'], ['outcome', 'text'], ['received_at', 'text']],
     ledger,
-  );
-  await sql.run(
-    `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
-     SELECT instruction_id, result, amount, reason_code, processed_date, intake_file_id, outcome, received_at FROM kasi_ledger`,
+    [
+      {
+        set: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
+         SELECT instruction_id, result, amount, reason_code, processed_date, intake_file_id, outcome, received_at FROM kasi_ledger`,
+        perRow: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+      },
+    ],
   );
   if (updates.length === 0) return summary;
-  await sql.stage(
+  await sql.applyRows(
     'kasi_attempt_results',
     [['id', 'int'], ['status', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['reason', 'text'], ['processed_date', 'text']],
     updates,
-  );
-  await sql.run(
-    `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
-       processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
-     FROM kasi_attempt_results s WHERE attempts.id = s.id`,
-    [now, now],
+    [
+      {
+        set: `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
+           processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
+         FROM kasi_attempt_results s WHERE attempts.id = s.id`,
+        perRow: `UPDATE attempts SET status = ?2, amount_collected = ?3, reason_code = ?4, reason = ?5,
+           processed_date = ?6, resulted_at = ?7, presented_at = COALESCE(presented_at, ?8) WHERE id = ?1`,
+        params: [now, now],
+      },
+    ],
   );
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now);
@@ -177,16 +185,20 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
     }
     rows.push([id, collected, pending, lastFailureReason(mine), halted, flag]);
   }
-  await sql.stage(
+  await sql.applyRows(
     'kasi_collection_figures',
     [['id', 'int'], ['collected', 'int'], ['pending', 'int'], ['last_failure_reason', 'text'], ['halted', 'text'], ['flag', 'text']],
     rows,
-  );
-  await sql.run(
-    `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
-       halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
-     FROM kasi_collection_figures s WHERE collections.id = s.id`,
-    [now],
+    [
+      {
+        set: `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
+           halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
+         FROM kasi_collection_figures s WHERE collections.id = s.id`,
+        perRow: `UPDATE collections SET amount_collected = ?2, pending = ?3, last_failure_reason = ?4,
+           halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag), next_check = NULL, updated_at = ?7 WHERE id = ?1`,
+        params: [now],
+      },
+    ],
   );
 }
 

@@ -132,28 +132,35 @@ export const NEW_ATTEMPT_COLUMNS = [
 /** Store the day's presentments as SUBMITTED, and the collections' counters, in the caller's transaction. */
 export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): Promise<void> {
   if (rows.length === 0) return;
-  await sql.stage('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows);
-  await sql.run(
-    `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
-     SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,
-    [now],
-  );
-  await sql.run(
-    `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
-       first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
-       next_check = NULL, updated_at = ?
-     FROM kasi_new_attempts s WHERE collections.id = s.collection_id`,
-    [now],
-  );
+  await sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, [
+    {
+      set: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
+       SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,
+      perRow: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'SUBMITTED', ?8, ?9)`,
+      params: [now],
+    },
+    {
+      set: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
+         first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
+         next_check = NULL, updated_at = ?
+       FROM kasi_new_attempts s WHERE collections.id = s.collection_id`,
+      perRow: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
+         first_attempt_date = COALESCE(first_attempt_date, ?6), last_attempt_date = ?6, next_check = NULL, updated_at = ?9
+       WHERE id = ?2`,
+      params: [now],
+    },
+  ]);
 }
 
 /** Plans that present nothing today: remember when to ask again, or why the engine stopped. */
 export async function updatePlans(sql: Sql, rows: [number, string | null, string | null][], now: string): Promise<void> {
   if (rows.length === 0) return;
-  await sql.stage('kasi_plans', [['id', 'int'], ['next_check', 'text'], ['halted_reason', 'text']], rows);
-  await sql.run(
-    `UPDATE collections SET next_check = s.next_check, halted_reason = s.halted_reason, updated_at = ?
-     FROM kasi_plans s WHERE collections.id = s.id`,
-    [now],
-  );
+  await sql.applyRows('kasi_plans', [['id', 'int'], ['next_check', 'text'], ['halted_reason', 'text']], rows, [
+    {
+      set: `UPDATE collections SET next_check = s.next_check, halted_reason = s.halted_reason, updated_at = ? FROM kasi_plans s WHERE collections.id = s.id`,
+      perRow: 'UPDATE collections SET next_check = ?2, halted_reason = ?3, updated_at = ?4 WHERE id = ?1',
+      params: [now],
+    },
+  ]);
 }

@@ -18,6 +18,19 @@ export interface Sql {
   run(sql: string, params?: Param[]): Promise<number>;
   /** Replace the contents of temp table `name` with `rows`. */
   stage(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][]): Promise<void>;
+  /**
+   * Write `rows` with each statement in turn. PostgreSQL stages them in temp table `name` (one COPY)
+   * and runs each `set` statement once; SQLite runs each `perRow` statement once per row, prepared,
+   * with the row's columns as ?1…?n and `params` after them: in-process, a prepared statement per
+   * row is cheaper than filling a temp table and joining it.
+   */
+  applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<void>;
+}
+
+export interface RowStatement {
+  set: string;
+  perRow: string;
+  params?: Param[];
 }
 
 function pgText(sql: string): string {
@@ -52,6 +65,16 @@ class SqliteSql implements Sql {
     this.conn.exec(`DELETE FROM ${name}`);
     const ins = this.prep(`INSERT INTO ${name} VALUES (${columns.map(() => '?').join(', ')})`);
     for (const r of rows) ins.run(...r);
+  }
+  async applyRows(_name: string, columns: readonly unknown[], rows: Param[][], statements: readonly RowStatement[]): Promise<void> {
+    const n = columns.length;
+    for (const st of statements) {
+      // better-sqlite3 binds positionally: ?N becomes ? and the values are picked in that order
+      const picks: number[] = [];
+      const stmt = this.prep(st.perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?')));
+      const extra = st.params ?? [];
+      for (const r of rows) stmt.run(...picks.map((i) => (i < n ? r[i] : extra[i - n]) ?? null));
+    }
   }
 }
 
@@ -104,6 +127,11 @@ class PgSql implements Sql {
       })(),
     );
     await this.conn.query(`ANALYZE ${name}`);
+  }
+  async applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.stage(name, columns, rows);
+    for (const st of statements) await this.run(st.set, st.params ?? []);
   }
 }
 
