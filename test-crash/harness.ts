@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,22 @@ export interface CrashLoopResult {
 
 const TENANTS = ['alpha', 'beta'] as const;
 const REPO = findRepo();
-const KASI_BIN = join(REPO, 'bin/kasi.js');
+
+/**
+ * The built CLI, copied when the loop starts: a run takes minutes, and a rebuild of `dist/`
+ * meanwhile (half-emitted files) must not change the program under test. The copy lives under
+ * node_modules/.cache so that it still resolves the repository's node_modules.
+ */
+function snapshotCli(): { bin: string; remove(): void } {
+  const snap = mkdtempSync(join(REPO, 'node_modules/.cache/kasi-crashloop-'));
+  cpSync(join(REPO, 'dist/src'), join(snap, 'dist/src'), { recursive: true });
+  cpSync(join(REPO, 'config/default.yaml'), join(snap, 'config/default.yaml'));
+  cpSync(join(REPO, 'package.json'), join(snap, 'package.json'));
+  cpSync(join(REPO, 'bin/kasi.js'), join(snap, 'bin/kasi.js'));
+  return { bin: join(snap, 'bin/kasi.js'), remove: () => rmSync(snap, { recursive: true, force: true }) };
+}
+
+let KASI_BIN = join(REPO, 'bin/kasi.js');
 
 function findRepo(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -386,6 +401,9 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
   const out = opts.out ?? (() => {});
   const problems: string[] = [];
   const phases = timeline(opts.from, opts.to);
+  mkdirSync(join(REPO, 'node_modules/.cache'), { recursive: true });
+  const cli = snapshotCli();
+  KASI_BIN = cli.bin;
   const ref = new World('reference', opts);
   const hit = new World('killed', opts);
   const result: CrashLoopResult = {
@@ -495,6 +513,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
     hit.close();
     if (problems.length === 0) problems.push(...compare(ref, hit));
   } finally {
+    cli.remove();
     ref.close();
     hit.close();
     if (!opts.keep && problems.length === 0) {
