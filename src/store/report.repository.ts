@@ -110,6 +110,13 @@ export function withRowStream<R, T>(db: Db, queries: readonly StreamQuery[], map
 /** The first column of every row of `queries`, as numbers (e.g. the amounts of a settlement's lines). */
 export async function readNumbers(db: Db, queries: readonly StreamQuery[]): Promise<number[]> {
   const out: number[] = [];
+  if (db.dialect === 'sqlite') {
+    // the whole column in one native call (`pluck().all()`): a third of the time of iterating rows
+    await withSqliteConnection(db, (conn: BetterSqlite3.Database) => {
+      for (const q of queries) for (const v of conn.prepare(q.sql).pluck(true).all(...q.params)) out.push(Number(v));
+    });
+    return out;
+  }
   await withPageStream(
     db,
     queries,
