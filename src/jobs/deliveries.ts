@@ -186,7 +186,7 @@ export const INTAKE_RESULTS_REMOTE_DIR = 'intake';
 /**
  * An intake file of an SFTP tenant was processed (applied, rejected or duplicate): queue its
  * `<name>.result.csv` (and sidecar) for `<outbound_dir>/intake/`, so the insurer sees its row
- * errors where it sent the file. The `.result.json` stays local (the CSV is the insurer's copy).
+ * errors on its own server. The `.result.json` stays local (the CSV is the insurer's copy).
  * Queued again when a later file of the same name rewrote the result, so every outcome is sent
  * once; the SftpService loop uploads it (now, in the same tick, or on a later poll after a failure).
  * A tenant not on SFTP (or the bank): nothing. Returns null then.

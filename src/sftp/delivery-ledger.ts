@@ -6,7 +6,7 @@
 export interface PendingDelivery {
   id: string;
   localPath: string;
-  /** Final name in outbound_dir; must be a plain file name. */
+  /** Final name in outbound_dir: a plain file name, or `folder/name` one level down (intake results). */
   remoteName: string;
 }
 
