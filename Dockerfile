@@ -6,8 +6,8 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY bench ./bench
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
+# the image needs src only (bench/ and test-crash/ are development tools that import test helpers)
+RUN printf '{"extends":"./tsconfig.build.json","include":["src"]}' > tsconfig.image.json && npx tsc -p tsconfig.image.json && npm prune --omit=dev
 
 FROM node:20-slim
 ENV NODE_ENV=production KASI_ROOT=/var/lib/kasi TZ=Africa/Johannesburg
