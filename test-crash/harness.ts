@@ -58,6 +58,8 @@ export interface CrashLoopResult {
   /** crash-point kills by point */
   byPoint: Record<string, number>;
   restarts: number;
+  /** daemons stopped by a signal the loop did not send (restarted, not counted) */
+  outsideStops: number;
   phases: number;
   referenceMs: number;
   killedMs: number;
@@ -361,13 +363,17 @@ async function referenceRun(w: World, phases: Phase[], problems: string[], out: 
       continue;
     }
     const t0 = Date.now();
-    const run = daemon(w.root, p.now);
+    let run = daemon(w.root, p.now);
     let startedMs = 0;
     void (async () => {
       while (!run.exitedNow() && !run.started()) await sleep(5);
       startedMs = Date.now() - t0;
     })();
-    await untilComplete(w, p, first, run, 120_000);
+    while (!(await untilComplete(w, p, first, run, 120_000))) {
+      const r = await run.exited;
+      if (r.signal !== 'SIGTERM' && r.signal !== 'SIGINT') throw new Error(`reference ${p.kind} ${p.day}: the daemon exited with ${r.code ?? r.signal}; log tail:\n${run.stderr().slice(-2000)}`);
+      run = daemon(w.root, p.now); // stopped from outside: start it again
+    }
     const doneMs = Date.now() - t0;
     await stop(run, problems, `reference ${p.kind} ${p.day}`);
     timings.push({ startedMs: startedMs || doneMs, doneMs });
@@ -412,6 +418,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
     byMoment: {},
     byPoint: {},
     restarts: 0,
+    outsideStops: 0,
     phases: phases.length,
     referenceMs: 0,
     killedMs: 0,
@@ -452,7 +459,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
           extra.KASI_CRASH_SKIP = r < 0.6 ? '0' : r < 0.9 ? '1' : '2';
         }
         // a timed kill: between just before the daemon was up and when the undisturbed run was done
-        const delay = Math.max(1, Math.round(timing.startedMs * 0.9 + rnd() * (timing.doneMs - timing.startedMs * 0.9)));
+        const delay = Math.max(1, Math.round(timing.startedMs * 0.9 + rnd() * (timing.doneMs - timing.startedMs * 0.9) * 0.9));
         hit.close();
         const run = daemon(hit.root, p.now, extra);
         result.restarts++;
@@ -481,6 +488,11 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
             result.kills++;
             budget--;
             misses = 0;
+            continue;
+          }
+          if (r.signal === 'SIGTERM' || r.signal === 'SIGINT') {
+            // stopped from outside (another tool on a shared machine): a graceful stop, restart
+            result.outsideStops++;
             continue;
           }
           problems.push(`killed run ${p.kind} ${p.day}: the daemon exited with ${r.code ?? r.signal} before the phase completed; log tail:\n${run.stderr().slice(-2000)}`);
@@ -628,7 +640,7 @@ export function summarize(r: CrashLoopResult): string {
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
   return [
-    `seed ${r.seed}: ${r.kills} kills over ${r.phases} phases (${r.restarts} daemon starts), reference ${(r.referenceMs / 1000).toFixed(1)} s, killed run ${(r.killedMs / 1000).toFixed(1)} s`,
+    `seed ${r.seed}: ${r.kills} kills over ${r.phases} phases (${r.restarts} daemon starts${r.outsideStops ? `, ${r.outsideStops} stopped by someone else and restarted` : ''}), reference ${(r.referenceMs / 1000).toFixed(1)} s, killed run ${(r.killedMs / 1000).toFixed(1)} s`,
     `  moments: ${fmt(r.byMoment)}`,
     `  crash points: ${fmt(r.byPoint)}`,
     r.problems.length ? `  FAILED: ${r.problems.length} problems\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n  roots kept: ${r.roots.reference} ${r.roots.killed}` : '  invariants hold: same policies, attempts, reports, settlements, invoices, settlement CSVs, EFT files, archive; no instruction twice; no temp file',
