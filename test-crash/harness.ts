@@ -449,14 +449,17 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
       const last = i === phases.length - 1;
       let onlyTimed = false;
       for (;;) {
-        const useCrashPoint = budget > 0 && !onlyTimed && rnd() < 0.65 && misses < 3;
+        const useCrashPoint = budget > 0 && !onlyTimed && rnd() < (p.occurrences.some((o) => o.step.startsWith('close_')) ? 0.85 : 0.65) && misses < 3;
         const extra: Record<string, string> = {};
         if (useCrashPoint) {
-          // the write points twice as likely: every step passes them many times
-          const points = [...POINTS[p.kind], 'write-before-rename', 'write-after-rename'];
+          // the write points twice as likely: every step passes them many times. In a close phase
+          // mostly the next rename: each kill there lets the restart get one file further, so the
+          // close is killed file by file (a point already passed would let the phase complete)
+          const close = p.occurrences.some((o) => o.step.startsWith('close_'));
+          const points = close && rnd() < 0.85 ? ['write-before-rename', 'write-after-rename'] : [...POINTS[p.kind], 'write-before-rename', 'write-after-rename'];
           extra.KASI_CRASH_AT = points[Math.floor(rnd() * points.length)]!;
           const r = rnd();
-          extra.KASI_CRASH_SKIP = r < 0.6 ? '0' : r < 0.9 ? '1' : '2';
+          extra.KASI_CRASH_SKIP = close || r < 0.6 ? '0' : r < 0.9 ? '1' : '2';
         }
         // a timed kill: between just before the daemon was up and when the undisturbed run was done
         const delay = Math.max(1, Math.round(timing.startedMs * 0.9 + rnd() * (timing.doneMs - timing.startedMs * 0.9) * 0.9));
