@@ -40,6 +40,13 @@ async function* withoutBlankRecords(batches: AsyncGenerator<CsvItem[]>): AsyncGe
   }
 }
 
+/** `cell`, without a BOM and surrounding spaces, is the lower-case column name `name` in any case. */
+function isColumnName(cell: string, name: string): boolean {
+  if (cell.length < name.length) return false;
+  const bare = cell.length === name.length ? cell : cell.replace(/^\ufeff/, '').trim();
+  return bare.length === name.length && bare.toLowerCase() === name;
+}
+
 /** Read the header of a scanned file and map it; shared by every file kind. */
 export async function openHeadered(
   path: string,
@@ -80,10 +87,10 @@ export async function openHeadered(
     await batches.return(undefined);
     return { ok: false, errors: mapped.problems.map((p) => ({ line: head.line, column: p.column, code: p.code, message: p.message })) };
   }
-  const headerKey = names.join('\u0000');
   /** The header row again further down (two exports pasted together): a warning, and skipped. */
+  // runs on every row: a data row is told apart by its first differing cell, without allocating
   const repeatedHeader = (item: CsvItem): RowError | null =>
-    item.kind === 'record' && item.cells.length === names.length && item.cells.map((c) => c.replace(/^\ufeff/, '').trim().toLowerCase()).join('\u0000') === headerKey
+    item.kind === 'record' && item.cells.length === names.length && item.cells.every((c, i) => isColumnName(c, names[i]!))
       ? {
           line: item.line,
           column: '',
