@@ -28,6 +28,19 @@ export class CsvParser {
   }
 
   /** Feed the next chunk; `final` on the last one. Returns the items completed by this chunk. */
+  /** The record from `start` goes on in the next chunk: keep it for then. */
+  private hold(text: string, start: number, line: number): void {
+    this.carry = text.slice(start);
+    this.carryLine = line;
+  }
+
+  /** The rest of an over-long physical line is in the chunks to come: skip it there; the line after it is `line`. */
+  private skipLineFrom(line: number): void {
+    this.skipping = true;
+    this.carry = '';
+    this.carryLine = line;
+  }
+
   push(chunk: string, final: boolean): CsvItem[] {
     let text = this.carry + chunk;
     // The previous chunk ended in a CR already counted as a line break: its LF is not another one.
@@ -149,16 +162,13 @@ export class CsvParser {
           if (end < 0 && !final) {
             // a run-on line longer than a chunk: skip to its end in the chunks to come, so the
             // line after it keeps its number and no piece of it is read as a record
-            this.skipping = true;
-            this.carry = '';
-            this.carryLine = line;
+            this.skipLineFrom(line);
             return out;
           }
           i = end < 0 ? n : end;
           continue;
         }
-        this.carry = text.slice(start);
-        this.carryLine = startLine;
+        this.hold(text, start, startLine);
         return out;
       }
       if (err) {
@@ -166,17 +176,14 @@ export class CsvParser {
         // the next chunk, wait for it (else its tail would be read as a record of its own)
         const end = lineEnd(text, i);
         if (end < 0 && !final && n - start <= MAX_RECORD_CHARS) {
-          this.carry = text.slice(start);
-          this.carryLine = startLine;
+          this.hold(text, start, startLine);
           return out;
         }
         out.push({ kind: 'error', line: startLine, ...err });
         line++;
         if (end < 0 && !final) {
           // the rest of this over-long line is in the chunks to come: skip it there
-          this.skipping = true;
-          this.carry = '';
-          this.carryLine = line;
+          this.skipLineFrom(line);
           return out;
         }
         i = end < 0 ? n : end;

@@ -6,6 +6,7 @@ import { addMonths } from '../domain/calendar.js';
 import { firstDayOf, periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import { buildIncomeModel, LOOKBACK_MONTHS } from '../domain/engine/income-model.js';
 import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.js';
+import type { ChunkCounts } from '../store/batch-chunk.repository.js';
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
 import { applyResults, type FigureAttempt, type PriorAttempts } from './apply-results.js';
@@ -32,15 +33,10 @@ export interface BatchOptions {
   claims?: ChunkClaims;
 }
 
-export interface TenantBatch {
+/** What one tenant's batch did: the counts a claimed chunk records too (batch-chunk.repository.ts). */
+export interface TenantBatch extends ChunkCounts {
   tenant: string;
   period: Period;
-  planned: number;
-  presented: number;
-  presentedCents: number;
-  paid: number;
-  unpaid: number;
-  collectedCents: number;
 }
 
 export type BatchSummary =
