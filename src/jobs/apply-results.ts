@@ -41,21 +41,11 @@ export async function applyResults(
   now: string,
   intakeFileId: number | null = null,
   prior?: PriorAttempts,
+  known?: KnownAttempts,
 ): Promise<ResultsSummary> {
   const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0 };
   if (results.length === 0) return summary;
-  await sql.stage(
-    'kasi_results',
-    [['seq', 'int'], ['instruction_id', 'text']],
-    results.map((r, i) => [i, r.instructionId]),
-  );
-  const rows = await sql.all<Classified>(
-    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested
-     FROM kasi_results s
-     LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
-     LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
-     ORDER BY s.seq`,
-  );
+  const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
   const seen = new Set<string>();
   const updates: Param[][] = [];
   const late: { r: DebitResult; c: Classified }[] = [];
@@ -112,6 +102,79 @@ export async function applyResults(
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now);
   return summary;
+}
+
+/** Each result matched to its attempt in the store (by instruction id), with the attempt's state and its period's. */
+async function classifyStored(sql: Sql, results: readonly DebitResult[]): Promise<Classified[]> {
+  await sql.stage(
+    'kasi_results',
+    [['seq', 'int'], ['instruction_id', 'text']],
+    results.map((r, i) => [i, r.instructionId]),
+  );
+  return sql.all<Classified>(
+    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested
+     FROM kasi_results s
+     LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
+     LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
+     ORDER BY s.seq`,
+  );
+}
+
+/**
+ * The attempts the caller has just stored (the batch: it presents what it stored, and knows each
+ * attempt's id), by instruction id. Results are then matched in memory instead of looked up one by
+ * one by instruction id; their status and period are still read from the store, so a result that
+ * another replica applied meanwhile is `repeated` and one for a closed period `late`, as always.
+ */
+export interface KnownAttempt {
+  attemptId: number;
+  collectionId: number;
+  tenant: string;
+  period: string;
+  amountRequested: number;
+}
+export type KnownAttempts = ReadonlyMap<string, KnownAttempt>;
+
+/** Classify against `known`; null (the caller then reads the store) unless it covers every result once. */
+async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: KnownAttempts): Promise<Classified[] | null> {
+  const mine: KnownAttempt[] = [];
+  const ids = new Set<string>();
+  let lo = Number.MAX_SAFE_INTEGER;
+  let hi = 0;
+  for (const r of results) {
+    const k = known.get(r.instructionId);
+    if (!k || ids.has(r.instructionId)) return null;
+    ids.add(r.instructionId);
+    mine.push(k);
+    lo = Math.min(lo, k.attemptId);
+    hi = Math.max(hi, k.attemptId);
+  }
+  const periods = new Map<string, string | null>();
+  for (const k of mine) {
+    const key = `${k.tenant}\u0000${k.period}`;
+    if (periods.has(key)) continue;
+    const [p] = await sql.all<{ closed_at: string | null }>('SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?', [k.tenant, k.period]);
+    periods.set(key, p?.closed_at ?? null);
+  }
+  // those with a result already (their ids lie in the range of the ones just stored): one range read
+  const resulted = new Map<number, string>();
+  for (const a of await sql.all<{ id: number; status: string }>(`SELECT id, status FROM attempts WHERE id BETWEEN ? AND ? AND status IN ('PAID', 'UNPAID')`, [lo, hi])) {
+    resulted.set(Number(a.id), a.status);
+  }
+  return results.map((r, seq) => {
+    const k = mine[seq]!;
+    return {
+      seq,
+      instruction_id: r.instructionId,
+      attempt_id: k.attemptId,
+      status: resulted.get(k.attemptId) ?? 'SUBMITTED',
+      collection_id: k.collectionId,
+      period: k.period,
+      tenant_id: k.tenant,
+      closed_at: periods.get(`${k.tenant}\u0000${k.period}`) ?? null,
+      amount_requested: k.amountRequested,
+    };
+  });
 }
 
 /** An attempt as the collection's figures see it. */

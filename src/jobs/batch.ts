@@ -9,7 +9,7 @@ import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.j
 import type { ChunkCounts } from '../store/batch-chunk.repository.js';
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
-import { applyResults, type FigureAttempt, type PriorAttempts } from './apply-results.js';
+import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
 import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims } from './batch-chunks.js';
 import { crashPoint } from './crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
@@ -112,6 +112,7 @@ export async function runChunk(
   sum: TenantBatch,
 ): Promise<number | null> {
   let prior: PriorAttempts = new Map(); // the planned collections' attempts, for their figures after the results
+  const known = new Map<string, KnownAttempt>(); // the attempts stored, for matching their results without a lookup
   const { date, setup, gateway } = opts;
   const { tenant, period, now, withIncome, windowStart } = ctx;
   const planned = await transaction(ports.db, async (sql) => {
@@ -127,6 +128,15 @@ export async function runChunk(
       now,
     );
     await repo.updatePlans(sql, plans.updates, now);
+    if (gateway.name === 'simulator' && plans.instructions.length) {
+      const byInstruction = new Map(plans.instructions.map((p) => [p.i.instructionId, p]));
+      const first = plans.instructions[0]!.collectionId;
+      const last = plans.instructions[plans.instructions.length - 1]!.collectionId;
+      for (const a of await repo.attemptIdsOn(sql, tenant, period, first, last, date)) {
+        const p = byInstruction.get(a.instruction_id);
+        if (p) known.set(a.instruction_id, { attemptId: Number(a.id), collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents });
+      }
+    }
     // a row past `upTo` was seen: nothing plannable is left in the range, say so without another query
     return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i) };
   });
@@ -138,7 +148,7 @@ export async function runChunk(
   if (gateway.name === 'simulator' && planned.instructions.length) {
     const results = await gateway.present(date, planned.instructions);
     crashPoint('after-present');
-    await transaction(ports.db, (sql) => applyResults(sql, results, now, null, prior));
+    await transaction(ports.db, (sql) => applyResults(sql, results, now, null, prior, known));
     countResults(results, sum);
   }
   return planned.last;

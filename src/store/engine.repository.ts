@@ -153,6 +153,14 @@ export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): P
   ]);
 }
 
+/** The ids of the attempts of collections `fromId`…`toId` presented on `date` (just stored by the batch's chunk). */
+export async function attemptIdsOn(sql: Sql, tenant: string, period: Period, fromId: number, toId: number, date: IsoDate): Promise<{ id: number; instruction_id: string }[]> {
+  return sql.all(
+    'SELECT id, instruction_id FROM attempts WHERE tenant_id = ? AND period = ? AND collection_id BETWEEN ? AND ? AND action_date = ?',
+    [tenant, period, fromId, toId, date],
+  );
+}
+
 /** Plans that present nothing today: remember when to ask again, or why the engine stopped. */
 export async function updatePlans(sql: Sql, rows: [number, string | null, string | null][], now: string): Promise<void> {
   if (rows.length === 0) return;

@@ -9,6 +9,7 @@ import * as m006 from './migrations/006_api.js';
 import * as m007 from './migrations/007_replicas.js';
 import * as m008 from './migrations/008_close_perf.js';
 import * as m009 from './migrations/009_engine_perf.js';
+import * as m010 from './migrations/010_engine_results.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -29,6 +30,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['007_replicas', m007],
   ['008_close_perf', m008],
   ['009_engine_perf', m009],
+  ['010_engine_results', m010],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
