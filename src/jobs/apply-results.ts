@@ -1,7 +1,7 @@
 import type { DebitResult } from '../bank/gateway.js';
 import { lastFailureReason } from '../domain/engine/collection-state.js';
 import { classifyReturn } from '../domain/engine/reason-codes.js';
-import type { Sql, Param } from '../store/sql.js';
+import { idRange, type Sql, type Param } from '../store/sql.js';
 
 /**
  * Applies bank results (from the simulator at once, or from result files) inside the caller's
@@ -92,10 +92,10 @@ export async function applyResults(
       {
         set: `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
            processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
-         FROM kasi_attempt_results s WHERE attempts.id = s.id`,
+         FROM kasi_attempt_results s WHERE attempts.id = s.id AND attempts.id BETWEEN ? AND ?`,
         perRow: `UPDATE attempts SET status = ?2, amount_collected = ?3, reason_code = ?4, reason = ?5,
            processed_date = ?6, resulted_at = ?7, presented_at = COALESCE(presented_at, ?8) WHERE id = ?1`,
-        params: [now, now],
+        params: [now, now, ...idRange(updates, 0)],
       },
     ],
   );
@@ -256,10 +256,10 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
       {
         set: `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
            halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
-         FROM kasi_collection_figures s WHERE collections.id = s.id`,
+         FROM kasi_collection_figures s WHERE collections.id = s.id AND collections.id BETWEEN ? AND ?`,
         perRow: `UPDATE collections SET amount_collected = ?2, pending = ?3, last_failure_reason = ?4,
            halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag), next_check = NULL, updated_at = ?7 WHERE id = ?1`,
-        params: [now],
+        params: [now, ...idRange(rows, 0)],
       },
     ],
   );

@@ -1,4 +1,4 @@
-import type { Sql, Param } from './sql.js';
+import { idRange, type Sql, type Param } from './sql.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 
 /**
@@ -144,11 +144,11 @@ export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): P
       set: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
          first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
          next_check = NULL, updated_at = ?
-       FROM kasi_new_attempts s WHERE collections.id = s.collection_id`,
+       FROM kasi_new_attempts s WHERE collections.id = s.collection_id AND collections.id BETWEEN ? AND ?`,
       perRow: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
          first_attempt_date = COALESCE(first_attempt_date, ?6), last_attempt_date = ?6, next_check = NULL, updated_at = ?9
        WHERE id = ?2`,
-      params: [now],
+      params: [now, ...idRange(rows, 1)],
     },
   ]);
 }
@@ -166,9 +166,10 @@ export async function updatePlans(sql: Sql, rows: [number, string | null, string
   if (rows.length === 0) return;
   await sql.applyRows('kasi_plans', [['id', 'int'], ['next_check', 'text'], ['halted_reason', 'text']], rows, [
     {
-      set: `UPDATE collections SET next_check = s.next_check, halted_reason = s.halted_reason, updated_at = ? FROM kasi_plans s WHERE collections.id = s.id`,
+      set: `UPDATE collections SET next_check = s.next_check, halted_reason = s.halted_reason, updated_at = ?
+        FROM kasi_plans s WHERE collections.id = s.id AND collections.id BETWEEN ? AND ?`,
       perRow: 'UPDATE collections SET next_check = ?2, halted_reason = ?3, updated_at = ?4 WHERE id = ?1',
-      params: [now],
+      params: [now, ...idRange(rows, 0)],
     },
   ]);
 }

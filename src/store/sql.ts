@@ -33,6 +33,22 @@ export interface RowStatement {
   params?: Param[];
 }
 
+/**
+ * The smallest and largest id in column `col` of `rows`: a set-based UPDATE … FROM a staged table
+ * bounds the target by them (`AND t.id BETWEEN ? AND ?`), so PostgreSQL reads only that key range of
+ * the table instead of joining against all of it (a batch's ids are clustered by its keyset chunk).
+ */
+export function idRange(rows: readonly (readonly Param[])[], col: number): [number, number] {
+  let lo = Number.MAX_SAFE_INTEGER;
+  let hi = Number.MIN_SAFE_INTEGER;
+  for (const r of rows) {
+    const v = Number(r[col]);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 function pgText(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
