@@ -122,13 +122,15 @@ export async function runChunk(
     const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
     prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
-    await repo.insertSubmitted(
+    const ids = await repo.insertSubmitted(
       sql,
       plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
       now,
     );
     await repo.updatePlans(sql, plans.updates, now);
-    if (gateway.name === 'simulator' && plans.instructions.length) {
+    if (gateway.name === 'simulator' && ids && ids.length === plans.instructions.length) {
+      plans.instructions.forEach((p, k) => known.set(p.i.instructionId, { attemptId: ids[k]!, collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents }));
+    } else if (gateway.name === 'simulator' && plans.instructions.length) {
       const byInstruction = new Map(plans.instructions.map((p) => [p.i.instructionId, p]));
       const first = plans.instructions[0]!.collectionId;
       const last = plans.instructions[plans.instructions.length - 1]!.collectionId;

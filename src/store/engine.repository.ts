@@ -129,10 +129,14 @@ export const NEW_ATTEMPT_COLUMNS = [
   ['batch_file', 'text'],
 ] as const;
 
-/** Store the day's presentments as SUBMITTED, and the collections' counters, in the caller's transaction. */
-export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): Promise<void> {
-  if (rows.length === 0) return;
-  await sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, [
+/**
+ * Store the day's presentments as SUBMITTED, and the collections' counters, in the caller's
+ * transaction. Returns the new attempts' ids in the order of `rows` where the store tells them
+ * (SQLite), else null (read them with `attemptIdsOn`).
+ */
+export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): Promise<number[] | null> {
+  if (rows.length === 0) return null;
+  return sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, [
     {
       set: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
        SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,

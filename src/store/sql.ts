@@ -22,9 +22,11 @@ export interface Sql {
    * Write `rows` with each statement in turn. PostgreSQL stages them in temp table `name` (one COPY)
    * and runs each `set` statement once; SQLite runs each `perRow` statement once per row, prepared,
    * with the row's columns as ?1…?n and `params` after them: in-process, a prepared statement per
-   * row is cheaper than filling a temp table and joining it.
+   * row is cheaper than filling a temp table and joining it. On SQLite it returns the rowid each row's
+   * first statement inserted (in the order of `rows`: the caller needs no lookup to find them); null on
+   * PostgreSQL.
    */
-  applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<void>;
+  applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<number[] | null>;
 }
 
 export interface RowStatement {
@@ -54,6 +56,9 @@ function pgText(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Rows an INSERT on SQLite writes a statement (× columns stays far below its 32,766 variables). */
+const INSERT_BATCH = 200;
+
 class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
   private cache = new Map<string, BetterSqlite3.Statement>();
@@ -82,15 +87,36 @@ class SqliteSql implements Sql {
     const ins = this.prep(`INSERT INTO ${name} VALUES (${columns.map(() => '?').join(', ')})`);
     for (const r of rows) ins.run(...r);
   }
-  async applyRows(_name: string, columns: readonly unknown[], rows: Param[][], statements: readonly RowStatement[]): Promise<void> {
+  async applyRows(_name: string, columns: readonly unknown[], rows: Param[][], statements: readonly RowStatement[]): Promise<number[]> {
     const n = columns.length;
+    const ids: number[] = [];
     for (const st of statements) {
       // better-sqlite3 binds positionally: ?N becomes ? and the values are picked in that order
       const picks: number[] = [];
-      const stmt = this.prep(st.perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?')));
+      const text = st.perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
       const extra = st.params ?? [];
-      for (const r of rows) stmt.run(...picks.map((i) => (i < n ? r[i] : extra[i - n]) ?? null));
+      const k = picks.length;
+      // an INSERT … VALUES (…) goes INSERT_BATCH rows a statement (one call into SQLite instead of one a row)
+      const tuple = /^([\s\S]*\bVALUES\s*)(\([^()]*\))\s*$/.exec(text);
+      const batch = tuple ? INSERT_BATCH : 1;
+      let args: Param[] = [];
+      for (let at = 0; at < rows.length; at += batch) {
+        const m = Math.min(batch, rows.length - at);
+        const stmt = this.prep(m === 1 || !tuple ? text : tuple[1]! + Array<string>(m).fill(tuple[2]!).join(', '));
+        if (args.length !== m * k) args = new Array<Param>(m * k).fill(null);
+        for (let r = 0; r < m; r++) {
+          const row = rows[at + r]!;
+          for (let j = 0; j < k; j++) {
+            const i = picks[j]!;
+            args[r * k + j] = (i < n ? row[i] : extra[i - n]) ?? null;
+          }
+        }
+        const info = stmt.run(args);
+        // one statement's rows get consecutive rowids (no triggers insert between them)
+        if (st === statements[0]) for (let r = m - 1; r >= 0; r--) ids.push(Number(info.lastInsertRowid) - r);
+      }
     }
+    return ids;
   }
 }
 
@@ -144,10 +170,11 @@ class PgSql implements Sql {
     );
     await this.conn.query(`ANALYZE ${name}`);
   }
-  async applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<void> {
-    if (rows.length === 0) return;
+  async applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<null> {
+    if (rows.length === 0) return null;
     await this.stage(name, columns, rows);
     for (const st of statements) await this.run(st.set, st.params ?? []);
+    return null;
   }
 }
 
