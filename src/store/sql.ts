@@ -56,8 +56,56 @@ function pgText(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Rows an INSERT on SQLite writes a statement (× columns stays far below its 32,766 variables). */
-const INSERT_BATCH = 200;
+/** Rows a statement on SQLite writes (× columns stays far below its 32,766 variables). */
+const ROW_BATCH = 200;
+
+interface Batched {
+  /** the statement for `m` rows, values bound row after row in the order of `picks` */
+  text(m: number): string;
+  picks: number[];
+  /** an UPDATE's key (index into a row's values): the rows of one statement must differ in it */
+  key: number | null;
+}
+
+const batchedCache = new Map<string, Batched | null>();
+
+/**
+ * A per-row statement rewritten for many rows in one call into SQLite: `INSERT … VALUES (…)` gets
+ * one tuple a row; `UPDATE t SET … WHERE id = ?N` becomes `UPDATE t SET … FROM (VALUES …) AS s
+ * WHERE t.id = s.column1` (each row's id looked up by rowid). Anything else: null, a row a call.
+ */
+function batched(perRow: string): Batched | null {
+  if (batchedCache.has(perRow)) return batchedCache.get(perRow)!;
+  let out: Batched | null = null;
+  const ins = /^([\s\S]*\bVALUES\s*)(\([^()]*\))\s*$/.exec(perRow);
+  const upd = /^\s*UPDATE\s+(\w+)\s+SET\s+([\s\S]*?)\s+WHERE\s+id\s*=\s*\?(\d+)\s*$/.exec(perRow);
+  if (ins && /^\s*INSERT\b/.test(perRow)) {
+    const picks: number[] = [];
+    const tuple = ins[2]!.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
+    out = { picks, key: null, text: (m) => ins[1]!.replace(/\?(\d+)/g, '?') + Array<string>(m).fill(tuple).join(', ') };
+  } else if (upd) {
+    const picks = [Number(upd[3]) - 1];
+    const col = (i: number) => {
+      if (!picks.includes(i)) picks.push(i);
+      return `s.column${picks.indexOf(i) + 1}`;
+    };
+    const sets = upd[2]!.replace(/\?(\d+)/g, (_, n: string) => col(Number(n) - 1));
+    const tuple = `(${picks.map(() => '?').join(', ')})`;
+    out = { picks, key: picks[0]!, text: (m) => `UPDATE ${upd[1]} SET ${sets} FROM (VALUES ${Array<string>(m).fill(tuple).join(', ')}) AS s WHERE ${upd[1]}.id = s.column1` };
+  }
+  batchedCache.set(perRow, out);
+  return out;
+}
+
+function distinct(rows: Param[][], at: number, m: number, key: number, n: number, extra: Param[]): boolean {
+  const seen = new Set<Param>();
+  for (let r = at; r < at + m; r++) {
+    const v = key < n ? rows[r]![key] : extra[key - n];
+    if (seen.has(v ?? null)) return false;
+    seen.add(v ?? null);
+  }
+  return true;
+}
 
 class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
@@ -94,26 +142,30 @@ class SqliteSql implements Sql {
       // better-sqlite3 binds positionally: ?N becomes ? and the values are picked in that order
       const picks: number[] = [];
       const text = st.perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
+      const many = batched(st.perRow);
       const extra = st.params ?? [];
-      const k = picks.length;
-      // an INSERT … VALUES (…) goes INSERT_BATCH rows a statement (one call into SQLite instead of one a row)
-      const tuple = /^([\s\S]*\bVALUES\s*)(\([^()]*\))\s*$/.exec(text);
-      const batch = tuple ? INSERT_BATCH : 1;
       let args: Param[] = [];
-      for (let at = 0; at < rows.length; at += batch) {
-        const m = Math.min(batch, rows.length - at);
-        const stmt = this.prep(m === 1 || !tuple ? text : tuple[1]! + Array<string>(m).fill(tuple[2]!).join(', '));
-        if (args.length !== m * k) args = new Array<Param>(m * k).fill(null);
-        for (let r = 0; r < m; r++) {
-          const row = rows[at + r]!;
-          for (let j = 0; j < k; j++) {
-            const i = picks[j]!;
-            args[r * k + j] = (i < n ? row[i] : extra[i - n]) ?? null;
+      for (let at = 0; at < rows.length; at += many ? ROW_BATCH : 1) {
+        const m = many ? Math.min(ROW_BATCH, rows.length - at) : 1;
+        // an UPDATE of the same row twice in one statement would apply once: those go a row at a time
+        const one = m === 1 || (many!.key !== null && !distinct(rows, at, m, many!.key, n, extra));
+        const use = one ? picks : many!.picks;
+        const stmt = this.prep(one ? text : many!.text(m));
+        const k = use.length;
+        const rowsNow = one ? 1 : m;
+        for (let r0 = 0; r0 < m; r0 += rowsNow) {
+          if (args.length !== rowsNow * k) args = new Array<Param>(rowsNow * k).fill(null);
+          for (let r = 0; r < rowsNow; r++) {
+            const row = rows[at + r0 + r]!;
+            for (let j = 0; j < k; j++) {
+              const i = use[j]!;
+              args[r * k + j] = (i < n ? row[i] : extra[i - n]) ?? null;
+            }
           }
+          const info = stmt.run(args);
+          // one statement's rows get consecutive rowids (no triggers insert between them)
+          if (st === statements[0]) for (let r = rowsNow - 1; r >= 0; r--) ids.push(Number(info.lastInsertRowid) - r);
         }
-        const info = stmt.run(args);
-        // one statement's rows get consecutive rowids (no triggers insert between them)
-        if (st === statements[0]) for (let r = m - 1; r >= 0; r--) ids.push(Number(info.lastInsertRowid) - r);
       }
     }
     return ids;
