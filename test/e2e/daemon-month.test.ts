@@ -1,10 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
 
 /**
  * The built daemon across a month end on a simulated clock (KASI_NOW + KASI_SPEED), as a demo
@@ -58,20 +56,15 @@ function until<T>(what: string, d: KasiProcess, check: () => T | undefined | fal
 
 beforeAll(async () => {
   requireBuilt();
-  root = mkdtempSync(join(tmpdir(), 'kasi-e2e-month-'));
-  expect((await runKasi(['init', '--root', root, '--tenant', 'acme'])).code).toBe(0);
-  writeFileSync(
-    join(root, 'config/local.yaml'),
-    stringify({
-      database: 'sqlite:data/kasi.sqlite',
-      gateway: 'simulator',
-      http: { port: 0, host: '127.0.0.1' },
-      intake: { settle_seconds: 0.1 },
-      schedules: { inbox_rescan_seconds: 0.2 },
-      daemon: { catch_up_days: 0 },
-      tenants: { acme: { name: 'Acme Funeral Insurance Ltd', vat_number: '4100000000', intake: 'folder', bank_account: ACCOUNT } },
-    }),
-  );
+  root = await initRoot('kasi-e2e-month-', 'acme', {
+    database: 'sqlite:data/kasi.sqlite',
+    gateway: 'simulator',
+    http: { port: 0, host: '127.0.0.1' },
+    intake: { settle_seconds: 0.1 },
+    schedules: { inbox_rescan_seconds: 0.2 },
+    daemon: { catch_up_days: 0 },
+    tenants: { acme: { name: 'Acme Funeral Insurance Ltd', vat_number: '4100000000', intake: 'folder', bank_account: ACCOUNT } },
+  });
 });
 
 afterAll(async () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
 import { parseProm } from '../helpers/prom.js';
 
 /**
@@ -30,34 +27,29 @@ const failures = () => daemon.stderr().split('\n').filter((l) => l.includes('"ms
 
 beforeAll(async () => {
   requireBuilt();
-  root = mkdtempSync(join(tmpdir(), 'kasi-e2e-sftp-metrics-'));
-  expect((await runKasi(['init', '--root', root, '--tenant', 'beta'])).code).toBe(0);
-  writeFileSync(
-    join(root, 'config/local.yaml'),
-    stringify({
-      database: 'sqlite:data/kasi.sqlite',
-      http: { port: 0, host: '127.0.0.1' },
-      daemon: { catch_up_days: 0 },
-      tenants: {
-        acme: {
-          name: 'Acme Funeral Insurance Ltd',
-          intake: 'sftp',
-          sftp: {
-            host: '127.0.0.1',
-            port: await deadPort(),
-            username: 'kasi',
-            password_env: 'ACME_SFTP_PASSWORD',
-            insecure_accept_any_host_key: true,
-            inbound_dir: '/outgoing',
-            processed_dir: '/outgoing/processed',
-            outbound_dir: '/incoming',
-            timeout_seconds: 5,
-          },
+  root = await initRoot('kasi-e2e-sftp-metrics-', 'beta', {
+    database: 'sqlite:data/kasi.sqlite',
+    http: { port: 0, host: '127.0.0.1' },
+    daemon: { catch_up_days: 0 },
+    tenants: {
+      acme: {
+        name: 'Acme Funeral Insurance Ltd',
+        intake: 'sftp',
+        sftp: {
+          host: '127.0.0.1',
+          port: await deadPort(),
+          username: 'kasi',
+          password_env: 'ACME_SFTP_PASSWORD',
+          insecure_accept_any_host_key: true,
+          inbound_dir: '/outgoing',
+          processed_dir: '/outgoing/processed',
+          outbound_dir: '/incoming',
+          timeout_seconds: 5,
         },
-        beta: { name: 'Beta Life Ltd', intake: 'folder' },
       },
-    }),
-  );
+      beta: { name: 'Beta Life Ltd', intake: 'folder' },
+    },
+  });
   daemon = spawnKasi(['daemon'], { env: { KASI_ROOT: root, KASI_LOG_LEVEL: 'info', ACME_SFTP_PASSWORD: SECRET } });
   await waitFor('the daemon to start', () => daemon.stderr().includes('kasi daemon started') || daemon.child.exitCode !== null, 30_000);
   expect(daemon.child.exitCode, daemon.stderr()).toBeNull();

@@ -2,9 +2,8 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
 
 /**
  * Shutdown (SPEC 6; STYLE habit 6) with the built daemon in the middle of a real batch: 30 000
@@ -22,18 +21,13 @@ const roots: string[] = [];
 
 beforeAll(async () => {
   requireBuilt();
-  base = mkdtempSync(join(tmpdir(), 'kasi-e2e-shutdown-'));
-  expect((await runKasi(['init', '--root', base, '--tenant', 'acme'])).code).toBe(0);
-  writeFileSync(
-    join(base, 'config/local.yaml'),
-    stringify({
-      database: 'sqlite:data/kasi.sqlite',
-      gateway: 'simulator',
-      http: { port: 0, host: '127.0.0.1' },
-      daemon: { catch_up_days: 0, shutdown_seconds: 30 },
-      tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
-    }),
-  );
+  base = await initRoot('kasi-e2e-shutdown-', 'acme', {
+    database: 'sqlite:data/kasi.sqlite',
+    gateway: 'simulator',
+    http: { port: 0, host: '127.0.0.1' },
+    daemon: { catch_up_days: 0, shutdown_seconds: 30 },
+    tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
+  });
   let csv = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
   for (let i = 1; i <= POLICIES; i++) csv += `C${i},R${i},P${String(i).padStart(6, '0')},FUN,${50 + (i % 300)}.00\n`;
   writeFileSync(join(base, 'policies-big.csv'), csv);

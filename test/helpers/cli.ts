@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
 
 /**
  * The built CLI (`node bin/kasi.js`) as a child process, as a user or a script runs it.
@@ -92,4 +94,13 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/** A fresh runtime root under the temp folder, made by `kasi init` for `tenant`, with `config` as its config/local.yaml. */
+export async function initRoot(prefix: string, tenant: string, config: Record<string, unknown>): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const init = await runKasi(['init', '--root', root, '--tenant', tenant]);
+  if (init.code !== 0) throw new Error(`kasi init exited ${init.code}: ${init.stderr}`);
+  writeFileSync(join(root, 'config/local.yaml'), stringify(config));
+  return root;
 }
