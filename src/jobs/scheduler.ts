@@ -82,6 +82,8 @@ export class Scheduler {
   private stopping: Promise<'drained' | 'timeout'> | null = null;
   private current: { step: string; occurrence: string } | null = null;
   private watchingFrom: number | null = null;
+  /** the clock reading the last plan() took occurrences up to */
+  private plannedUpTo: Date | null = null;
   private readonly log: Log;
   private readonly wallNow: () => number;
 
@@ -173,12 +175,18 @@ export class Scheduler {
     }
   }
 
-  /** Real ms until the next occurrence of any step, within [20 ms, maxSleepMs]. */
+  /**
+   * Real ms until the next occurrence of any step, within [20 ms, maxSleepMs]. "Next" is after the
+   * instant the last plan looked up to, not after now: an occurrence that fell due between that
+   * plan and now (a timer that fired a hair early; a fast simulated clock) is still ahead of it,
+   * and the loop wakes for it at once instead of sleeping past it.
+   */
   private untilNext(): number {
     const now = this.ports.clock.now();
+    const from = this.plannedUpTo ?? now;
     let best = Infinity;
     for (const s of this.opts.steps) {
-      const next = nextOccurrence(s.cron, now);
+      const next = nextOccurrence(s.cron, from);
       if (next) best = Math.min(best, next.getTime() - now.getTime());
     }
     const real = best / (this.opts.speed ?? 1);
@@ -188,6 +196,7 @@ export class Scheduler {
   /** The occurrences due now, in time order (then registry order). */
   async plan(): Promise<Occurrence[]> {
     const now = this.ports.clock.now();
+    this.plannedUpTo = now;
     const out: Occurrence[] = [];
     let cutoff = Infinity;
     // A step with nothing recorded yet (e.g. a monthly close after a first start mid-month) is

@@ -12,6 +12,7 @@ import { scheduledSteps, StepInterrupted, type ScheduledStep } from '../../src/j
 import { Scheduler, type SchedulerOptions, type UnitReport } from '../../src/jobs/scheduler.js';
 import type { Ports } from '../../src/jobs/ports.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
+import { waitFor } from '../helpers/cli.js';
 
 /**
  * The scheduler against a real store, SQLite file and PostgreSQL: catch-up after an outage over a
@@ -213,6 +214,24 @@ describe('scheduler without anything recorded yet', () => {
     expect((await s.tick()).ran).toEqual([]);
     env.setNow('2025-12-01T06:00:00.020+02:00');
     expect((await s.tick()).ran.map(brief)).toEqual(['batch 2025-12-01T06:00:00+02:00 done']);
+  });
+
+  it('an occurrence that falls due between a plan and the sleep that follows it is run at once, not a long sleep later', async () => {
+    env = await makeEnv('sqlite', {}, '2025-12-01T05:00:00+02:00');
+    // the loop's first plan reads 05:59:59.999; every later reading is 06:00 (a timer that fired a
+    // hair early, or a fast simulated clock that moved while the plan ran)
+    let reads = 0;
+    const clock = { now: () => new Date(reads++ === 0 ? '2025-12-01T05:59:59.999+02:00' : '2025-12-01T06:00:00.000+02:00') };
+    const log: string[] = [];
+    const s = new Scheduler({ ...env.ports, clock }, options([recorder('batch', '0 6 * * *', log, 'S')], { horizonMs: 0, maxSleepMs: 3_600_000 }));
+    s.start();
+    try {
+      // sleeping until the next occurrence after "now" would be an hour here (maxSleepMs)
+      await waitFor('the 06:00 batch', () => log.length > 0, 10_000, 10);
+      expect(log).toEqual(['batch 2025-12-01T06:00:00+02:00 S']);
+    } finally {
+      await s.stop(1000);
+    }
   });
 
   it('stop() keeps its bound: a step that outlives it is released for the next start', async () => {
