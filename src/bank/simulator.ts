@@ -129,7 +129,7 @@ export class SimulatedBank implements BankGateway {
     if (hard !== null) {
       result = { instructionId: i.instructionId, result: 'UNPAID', amountCollectedCents: 0, reasonCode: hard, processedDate };
     } else {
-      const { cleared, uncleared } = this.balances(i.customerId, processedDate);
+      const { cleared, uncleared } = this.balances(i.customerId, processedDate, acc);
       if (cleared >= i.amountCents) {
         acc.paid.push({ date: processedDate, cents: i.amountCents });
         result = { instructionId: i.instructionId, result: 'PAID', amountCollectedCents: i.amountCents, reasonCode: null, processedDate };
@@ -142,13 +142,12 @@ export class SimulatedBank implements BankGateway {
     return result;
   }
 
-  private balances(customerId: string, date: IsoDate): { cleared: Cents; uncleared: Cents } {
-    const acc = this.account(customerId);
+  private balances(customerId: string, date: IsoDate, acc = this.account(customerId)): { cleared: Cents; uncleared: Cents } {
     const p = acc.profile;
-    const from = plusDays(date, -WINDOW_DAYS);
+    const { from, months } = this.windowOf(date);
     let cleared = p.baseCents;
     let uncleared = 0;
-    for (let m = periodOf(from), last = addMonths(periodOf(date), 1); m <= last; m = addMonths(m, 1)) {
+    for (const m of months) {
       for (const e of this.monthOf(customerId, acc, m)) {
         if (e.date < from || e.date > date) continue;
         const left = leftOf(e.amountCents, daysFrom(e.date, date), p);
@@ -158,6 +157,18 @@ export class SimulatedBank implements BankGateway {
     }
     for (const d of acc.paid) if (d.date >= from && d.date <= date) cleared -= d.cents;
     return { cleared, uncleared };
+  }
+
+  /** The window a debit on `date` looks back over, and the months whose deposits can fall in it (the last one computed: a batch presents on one date). */
+  private window: { date: IsoDate; from: IsoDate; months: readonly Period[] } | null = null;
+  private windowOf(date: IsoDate): { from: IsoDate; months: readonly Period[] } {
+    if (this.window?.date !== date) {
+      const from = plusDays(date, -WINDOW_DAYS);
+      const months: Period[] = [];
+      for (let m = periodOf(from), last = addMonths(periodOf(date), 1); m <= last; m = addMonths(m, 1)) months.push(m);
+      this.window = { date, from, months };
+    }
+    return this.window;
   }
 
   private account(customerId: string): Account {

@@ -33,6 +33,7 @@ interface Classified {
   tenant_id: string | null;
   closed_at: string | null;
   amount_requested: number | null;
+  action_date: string | null;
 }
 
 export async function applyResults(
@@ -48,7 +49,7 @@ export async function applyResults(
   const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
   const seen = new Set<string>();
   const updates: Param[][] = [];
-  const late: { r: DebitResult; c: Classified }[] = [];
+  const late: { r: DebitResult; c: Classified; ledgerRow: number }[] = [];
   const ledger: Param[][] = [];
   for (const c of rows) {
     const r = results[c.seq]!;
@@ -68,9 +69,9 @@ export async function applyResults(
       updates.push([c.attempt_id, r.result, amount, r.result === 'UNPAID' ? r.reasonCode : null, reason, r.processedDate]);
       if (r.result === 'PAID') summary.paidCents += amount;
     }
-    if (outcome === 'late') late.push({ r, c });
+    if (outcome === 'late') late.push({ r, c, ledgerRow: ledger.length - 1 });
   }
-  await sql.applyRows(
+  const ledgerIds = await sql.applyRows(
     'kasi_ledger',
     [['instruction_id', 'text'], ['result', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['processed_date', 'text'], ['intake_file_id', 'int'], ['outcome', 'text'], ['received_at', 'text']],
     ledger,
@@ -100,7 +101,7 @@ export async function applyResults(
     ],
   );
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
-  if (late.length) await recordLate(sql, late, now);
+  if (late.length) await recordLate(sql, late, now, ledgerIds);
   return summary;
 }
 
@@ -112,7 +113,7 @@ async function classifyStored(sql: Sql, results: readonly DebitResult[]): Promis
     results.map((r, i) => [i, r.instructionId]),
   );
   return sql.all<Classified>(
-    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested
+    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested, a.action_date
      FROM kasi_results s
      LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
      LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
@@ -132,6 +133,7 @@ export interface KnownAttempt {
   tenant: string;
   period: string;
   amountRequested: number;
+  actionDate: string;
 }
 export type KnownAttempts = ReadonlyMap<string, KnownAttempt>;
 
@@ -173,12 +175,14 @@ async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: K
       tenant_id: k.tenant,
       closed_at: periods.get(`${k.tenant}\u0000${k.period}`) ?? null,
       amount_requested: k.amountRequested,
+      action_date: k.actionDate,
     };
   });
 }
 
 /** An attempt as the collection's figures see it. */
 export interface FigureAttempt {
+  action_date: string;
   status: string;
   amount_collected: number | null;
   reason_code: string | null;
@@ -199,7 +203,7 @@ async function refreshApplied(sql: Sql, applied: Classified[], results: readonly
     const before = prior!.get(c.instruction_id);
     if (!before || known.has(c.collection_id!) || before.some((a) => a.status !== 'PAID' && a.status !== 'UNPAID')) break;
     const r = results[c.seq]!;
-    known.set(c.collection_id!, [...before, { status: r.result, amount_collected: r.result === 'PAID' ? r.amountCollectedCents : 0, reason_code: r.result === 'UNPAID' ? r.reasonCode : null }]);
+    known.set(c.collection_id!, [...before, { action_date: c.action_date!, status: r.result, amount_collected: r.result === 'PAID' ? r.amountCollectedCents : 0, reason_code: r.result === 'UNPAID' ? r.reasonCode : null }]);
   }
   if (applied.length > 0 && known.size === applied.length) await writeFigures(sql, known, now);
   else await refreshCollections(sql, [...new Set(applied.map((c) => c.collection_id!))], now);
@@ -213,7 +217,7 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
     await sql.stage('kasi_ids', [['id', 'int']], chunk.map((id) => [id]));
     const attempts = await sql.all<FigureAttempt & { collection_id: number }>(
       // IN, not a join: the planner then looks each id up instead of walking every attempt
-      `SELECT a.collection_id, a.status, a.amount_collected, a.reason_code FROM attempts a WHERE a.collection_id IN (SELECT id FROM kasi_ids)
+      `SELECT a.collection_id, a.action_date, a.status, a.amount_collected, a.reason_code FROM attempts a WHERE a.collection_id IN (SELECT id FROM kasi_ids)
        ORDER BY a.collection_id, a.presentment`,
     );
     const byCollection = new Map<number, FigureAttempt[]>();
@@ -226,7 +230,11 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
   }
 }
 
-/** Store each collection's figures computed from its attempts (in presentment order). */
+/**
+ * Store each collection's figures computed from its attempts (in presentment order): collected,
+ * pending, last failure, halt and flag, and the counters (presentments, first and last attempt
+ * date), which the batch leaves to this write when the simulator answers at once.
+ */
 async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
   const rows: Param[][] = [];
   for (const [id, list] of byCollection) {
@@ -246,35 +254,52 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
         if (cls.flag === 'DECEASED') flag = 'DECEASED';
       }
     }
-    rows.push([id, collected, pending, lastFailureReason(mine), halted, flag]);
+    rows.push([id, collected, pending, lastFailureReason(mine), halted, flag, list.length, list[0]!.action_date, list[list.length - 1]!.action_date]);
   }
   await sql.applyRows(
     'kasi_collection_figures',
-    [['id', 'int'], ['collected', 'int'], ['pending', 'int'], ['last_failure_reason', 'text'], ['halted', 'text'], ['flag', 'text']],
+    [
+      ['id', 'int'],
+      ['collected', 'int'],
+      ['pending', 'int'],
+      ['last_failure_reason', 'text'],
+      ['halted', 'text'],
+      ['flag', 'text'],
+      ['presentments', 'int'],
+      ['first_attempt_date', 'text'],
+      ['last_attempt_date', 'text'],
+    ],
     rows,
     [
       {
         set: `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
-           halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag), next_check = NULL, updated_at = ?
+           halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag),
+           presentments = s.presentments, first_attempt_date = s.first_attempt_date, last_attempt_date = s.last_attempt_date, next_check = NULL, updated_at = ?
          FROM kasi_collection_figures s WHERE collections.id = s.id AND collections.id BETWEEN ? AND ?`,
         perRow: `UPDATE collections SET amount_collected = ?2, pending = ?3, last_failure_reason = ?4,
-           halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag), next_check = NULL, updated_at = ?7 WHERE id = ?1`,
+           halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag),
+           presentments = ?7, first_attempt_date = ?8, last_attempt_date = ?9, next_check = NULL, updated_at = ?10 WHERE id = ?1`,
         params: [now, ...idRange(rows, 0)],
       },
     ],
   );
 }
 
-/** A paid result for a closed period: an adjustment for the tenant's next settlement. */
-async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified }[], now: string): Promise<void> {
-  for (const { r, c } of late) {
+/**
+ * A paid result for a closed period: an adjustment for the tenant's next settlement, pointing at its
+ * ledger row (by the id the insert gave where the store tells it, SQLite; else looked up by
+ * instruction id, PostgreSQL, where bank_results keeps that index).
+ */
+async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified; ledgerRow: number }[], now: string, ledgerIds: number[] | null): Promise<void> {
+  for (const { r, c, ledgerRow } of late) {
     if (r.result !== 'PAID' || r.amountCollectedCents === 0) continue;
+    const ledgerId = ledgerIds?.[ledgerRow];
     await sql.run(
       `INSERT INTO adjustments (tenant_id, origin_period, policy_number, customer_id, external_customer_ref, product_code, amount, bank_result_id, reason, created_at)
        SELECT col.tenant_id, col.period, col.policy_number, col.customer_id, col.external_customer_ref, col.product_code, ?,
-         (SELECT MAX(id) FROM bank_results WHERE instruction_id = ?), ?, ?
+         ${ledgerId === undefined ? '(SELECT MAX(id) FROM bank_results WHERE instruction_id = ?)' : '?'}, ?, ?
        FROM collections col WHERE col.id = ?`,
-      [r.amountCollectedCents, r.instructionId, `late result for ${r.instructionId} processed ${r.processedDate}`, now, c.collection_id],
+      [r.amountCollectedCents, ledgerId ?? r.instructionId, `late result for ${r.instructionId} processed ${r.processedDate}`, now, c.collection_id],
     );
   }
 }

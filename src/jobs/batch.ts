@@ -88,12 +88,16 @@ export interface TenantContext {
   period: Period;
   now: string;
   withIncome: boolean;
+  withHistory: boolean;
   windowStart: IsoDate;
 }
 
 export async function tenantContext(ports: Ports, tenant: string, period: Period): Promise<TenantContext> {
-  const withIncome = await reading(ports.db, (sql) => repo.hasIncome(sql, tenant));
-  return { tenant, period, now: ports.clock.now().toISOString(), withIncome, windowStart: firstDayOf(addMonths(period, -LOOKBACK_MONTHS)) };
+  const [withIncome, withHistory] = await reading(ports.db, async (sql) => [
+    await repo.hasIncome(sql, tenant),
+    await repo.hasHistory(sql, tenant, addMonths(period, -LOOKBACK_MONTHS), period),
+  ]);
+  return { tenant, period, now: ports.clock.now().toISOString(), withIncome, withHistory, windowStart: firstDayOf(addMonths(period, -LOOKBACK_MONTHS)) };
 }
 
 /**
@@ -114,29 +118,31 @@ export async function runChunk(
   let prior: PriorAttempts = new Map(); // the planned collections' attempts, for their figures after the results
   const known = new Map<string, KnownAttempt>(); // the attempts stored, for matching their results without a lookup
   const { date, setup, gateway } = opts;
-  const { tenant, period, now, withIncome, windowStart } = ctx;
+  const { tenant, period, now, withIncome, withHistory, windowStart } = ctx;
   const planned = await transaction(ports.db, async (sql) => {
     const fetched = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
     const rows = fetched.filter((r) => r.id <= upTo);
     if (rows.length === 0) return null;
-    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, setup });
+    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup });
     prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
     const ids = await repo.insertSubmitted(
       sql,
       plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
       now,
+      // the simulator answers at once: the counters are written with the results' figures
+      { counters: gateway.name !== 'simulator' },
     );
     await repo.updatePlans(sql, plans.updates, now);
     if (gateway.name === 'simulator' && ids && ids.length === plans.instructions.length) {
-      plans.instructions.forEach((p, k) => known.set(p.i.instructionId, { attemptId: ids[k]!, collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents }));
+      plans.instructions.forEach((p, k) => known.set(p.i.instructionId, { attemptId: ids[k]!, collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents, actionDate: p.i.actionDate }));
     } else if (gateway.name === 'simulator' && plans.instructions.length) {
       const byInstruction = new Map(plans.instructions.map((p) => [p.i.instructionId, p]));
       const first = plans.instructions[0]!.collectionId;
       const last = plans.instructions[plans.instructions.length - 1]!.collectionId;
       for (const a of await repo.attemptIdsOn(sql, tenant, period, first, last, date)) {
         const p = byInstruction.get(a.instruction_id);
-        if (p) known.set(a.instruction_id, { attemptId: Number(a.id), collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents });
+        if (p) known.set(a.instruction_id, { attemptId: Number(a.id), collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents, actionDate: p.i.actionDate });
       }
     }
     // a row past `upTo` was seen: nothing plannable is left in the range, say so without another query
@@ -171,6 +177,7 @@ interface ChunkContext {
   date: IsoDate;
   windowStart: IsoDate;
   withIncome: boolean;
+  withHistory: boolean;
   setup: EngineSetup;
 }
 
@@ -182,7 +189,8 @@ async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext
   const customers = [...new Set(rows.map((r) => r.customer_id))];
   const income = ctx.withIncome ? groupBy(await repo.incomeFor(sql, tenant, customers, ctx.windowStart, date), (e) => e.customer_id) : new Map();
   const noIncome = customers.filter((c) => !income.has(c));
-  const history = groupBy(await repo.historyFor(sql, tenant, noIncome, addMonths(period, -LOOKBACK_MONTHS), period), (h) => h.customer_id);
+  const past = ctx.withHistory ? await repo.historyFor(sql, tenant, noIncome, addMonths(period, -LOOKBACK_MONTHS), period) : [];
+  const history = groupBy(past, (h) => h.customer_id);
   const instructions: { i: DebitInstruction; collectionId: number; prior: FigureAttempt[] }[] = [];
   const updates: [number, string | null, string | null][] = [];
   const start = firstDayOf(period);

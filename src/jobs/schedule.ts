@@ -81,7 +81,7 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
     for (const t of tenants) await executeCollections(ports, t, period);
   }
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
-  const since = ports.clock.now().toISOString();
+  const lastBefore = await reading(ports.db, async (sql) => Number((await sql.all<{ id: number | null }>('SELECT MAX(id) AS id FROM attempts'))[0]?.id ?? 0));
   const summary = await runBatch(ports, {
     date: occ.date,
     gateway,
@@ -92,7 +92,7 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
       if (ctx.signal.aborted) throw new StepInterrupted('the batch stopped between chunks for shutdown');
     },
   });
-  await countPresentments(ports, occ.date, since);
+  await countPresentments(ports, occ.date, lastBefore);
   if (summary.status === 'skipped') return skippedWith(summary.reason);
   return {
     status: 'done',
@@ -140,12 +140,12 @@ function yieldingEachChunk(gateway: BankGateway): BankGateway {
   return y as BankGateway;
 }
 
-/** The batch's presentments by result and reason: the attempts it created (a re-run creates none). */
-async function countPresentments(ports: Ports, date: IsoDate, since: string): Promise<void> {
+/** The batch's presentments by result and reason: the attempts it created, with ids after `afterId` (a re-run creates none). */
+async function countPresentments(ports: Ports, date: IsoDate, afterId: number): Promise<void> {
   const rows = await reading(ports.db, (sql) =>
     sql.all<{ tenant_id: string; status: string; reason: string | null; n: number }>(
-      `SELECT tenant_id, status, reason, COUNT(*) AS n FROM attempts WHERE action_date = ? AND created_at >= ? GROUP BY tenant_id, status, reason`,
-      [date, since],
+      `SELECT tenant_id, status, reason, COUNT(*) AS n FROM attempts WHERE id > ? AND action_date = ? GROUP BY tenant_id, status, reason`,
+      [afterId, date],
     ),
   );
   for (const r of rows) metrics.presentments.inc({ tenant: r.tenant_id, result: r.status, reason: r.reason ?? '' }, Number(r.n));

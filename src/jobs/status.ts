@@ -75,13 +75,14 @@ async function periodStatus(ports: Ports, tenant: string, period: Period): Promi
     )) as { status: string; n: Count; due: Count; collected: Count; full_n: Count; part_n: Count }[];
   const row = (s: string) => byStatus.find((r) => r.status === s);
   const open = row('OPEN');
-  const attempts = (await knex('attempts').where({ tenant_id: tenant, period }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
+  // a period's attempts are found through its collections (attempts are indexed by collection)
+  const ofPeriod = () => knex('attempts as a').join('collections as c', 'c.id', 'a.collection_id').where({ 'c.tenant_id': tenant, 'c.period': period });
+  const attempts = (await ofPeriod().groupBy('a.status').select('a.status as status').count({ n: '*' })) as { status: string; n: Count }[];
   const attemptsOf = (s: string) => num(attempts.find((r) => r.status === s)?.n);
-  const failures = (await knex('attempts')
-    .where({ tenant_id: tenant, period, status: 'UNPAID' })
-    .groupBy('reason')
-    .select('reason')
-    .count({ n: '*' })) as { reason: string | null; n: Count }[];
+  const failures = (await ofPeriod().where('a.status', 'UNPAID').groupBy('a.reason').select('a.reason as reason').count({ n: '*' })) as {
+    reason: string | null;
+    n: Count;
+  }[];
   const claims = (await knex('collections')
     .where({ tenant_id: tenant, period, flag: 'DECEASED' })
     .orderBy('policy_number')

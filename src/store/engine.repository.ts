@@ -1,4 +1,4 @@
-import { idRange, type Sql, type Param } from './sql.js';
+import { idRange, type RowStatement, type Sql, type Param } from './sql.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 
 /**
@@ -76,8 +76,8 @@ export async function plannableChunk(sql: Sql, tenant: string, period: Period, t
 export async function attemptsBetween(sql: Sql, tenant: string, period: Period, fromId: number, toId: number): Promise<AttemptRow[]> {
   return sql.all<AttemptRow>(
     `SELECT id, collection_id, instruction_id, presentment, action_date, amount_requested, amount_collected, status, reason_code
-     FROM attempts WHERE tenant_id = ? AND period = ? AND collection_id BETWEEN ? AND ? ORDER BY collection_id, presentment`,
-    [tenant, period, fromId, toId],
+     FROM attempts WHERE collection_id BETWEEN ? AND ? AND tenant_id = ? AND period = ? ORDER BY collection_id, presentment`,
+    [fromId, toId, tenant, period],
   );
 }
 
@@ -97,6 +97,20 @@ export async function hasIncome(sql: Sql, tenant: string): Promise<boolean> {
   return rows.length > 0;
 }
 
+/**
+ * Has this tenant made any presentment in periods `fromPeriod` ≤ p < `beforePeriod`? A tenant's first
+ * months have no history at all: asked once a batch, it spares every chunk the per-customer lookups.
+ * (A collection counts its presentments once they have results, which is all history is made of.)
+ */
+export async function hasHistory(sql: Sql, tenant: string, fromPeriod: Period, beforePeriod: Period): Promise<boolean> {
+  const rows = await sql.all('SELECT 1 AS x FROM collections WHERE tenant_id = ? AND period >= ? AND period < ? AND presentments > 0 LIMIT 1', [
+    tenant,
+    fromPeriod,
+    beforePeriod,
+  ]);
+  return rows.length > 0;
+}
+
 export async function historyFor(
   sql: Sql,
   tenant: string,
@@ -105,9 +119,6 @@ export async function historyFor(
   beforePeriod: Period,
 ): Promise<{ customer_id: string; action_date: string; status: 'PAID' | 'UNPAID'; reason_code: string | null }[]> {
   if (customers.length === 0) return [];
-  // a tenant's first months have no history at all: one indexed probe spares the per-customer lookups
-  const any = await sql.all('SELECT 1 AS x FROM attempts WHERE tenant_id = ? AND period >= ? AND period < ? LIMIT 1', [tenant, fromPeriod, beforePeriod]);
-  if (any.length === 0) return [];
   return sql.all(
     `SELECT c.customer_id, a.action_date, a.status, a.reason_code
      FROM collections c JOIN attempts a ON a.collection_id = c.id
@@ -130,38 +141,40 @@ export const NEW_ATTEMPT_COLUMNS = [
 ] as const;
 
 /**
- * Store the day's presentments as SUBMITTED, and the collections' counters, in the caller's
- * transaction. Returns the new attempts' ids in the order of `rows` where the store tells them
- * (SQLite), else null (read them with `attemptIdsOn`).
+ * Store the day's presentments as SUBMITTED in the caller's transaction, and with `counters` (the
+ * default) the collections' counters too: presentments, pending, first and last attempt date. A
+ * caller that applies the results at once (the simulator) leaves them to the results: the figures
+ * written then include them (apply-results.ts), and a crash in between leaves SUBMITTED attempts
+ * that the next run presents and counts before it plans. Returns the new attempts' ids in the order
+ * of `rows` where the store tells them (SQLite), else null (read them with `attemptIdsOn`).
  */
-export async function insertSubmitted(sql: Sql, rows: Param[][], now: string): Promise<number[] | null> {
+export async function insertSubmitted(sql: Sql, rows: Param[][], now: string, opts: { counters: boolean } = { counters: true }): Promise<number[] | null> {
   if (rows.length === 0) return null;
-  return sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, [
-    {
-      set: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
-       SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,
-      perRow: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'SUBMITTED', ?8, ?9)`,
-      params: [now],
-    },
-    {
-      set: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
-         first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
-         next_check = NULL, updated_at = ?
-       FROM kasi_new_attempts s WHERE collections.id = s.collection_id AND collections.id BETWEEN ? AND ?`,
-      perRow: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
-         first_attempt_date = COALESCE(first_attempt_date, ?6), last_attempt_date = ?6, next_check = NULL, updated_at = ?9
-       WHERE id = ?2`,
-      params: [now, ...idRange(rows, 1)],
-    },
-  ]);
+  const attempts: RowStatement = {
+    set: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
+     SELECT instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, 'SUBMITTED', batch_file, ? FROM kasi_new_attempts`,
+    perRow: `INSERT INTO attempts (instruction_id, collection_id, tenant_id, period, presentment, action_date, amount_requested, status, batch_file, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'SUBMITTED', ?8, ?9)`,
+    params: [now],
+  };
+  const counters: RowStatement = {
+    set: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
+       first_attempt_date = COALESCE(first_attempt_date, s.action_date), last_attempt_date = s.action_date,
+       next_check = NULL, updated_at = ?
+     FROM kasi_new_attempts s WHERE collections.id = s.collection_id AND collections.id BETWEEN ? AND ?`,
+    perRow: `UPDATE collections SET presentments = presentments + 1, pending = pending + 1,
+       first_attempt_date = COALESCE(first_attempt_date, ?6), last_attempt_date = ?6, next_check = NULL, updated_at = ?9
+     WHERE id = ?2`,
+    params: [now, ...idRange(rows, 1)],
+  };
+  return sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, opts.counters ? [attempts, counters] : [attempts]);
 }
 
 /** The ids of the attempts of collections `fromId`…`toId` presented on `date` (just stored by the batch's chunk). */
 export async function attemptIdsOn(sql: Sql, tenant: string, period: Period, fromId: number, toId: number, date: IsoDate): Promise<{ id: number; instruction_id: string }[]> {
   return sql.all(
-    'SELECT id, instruction_id FROM attempts WHERE tenant_id = ? AND period = ? AND collection_id BETWEEN ? AND ? AND action_date = ?',
-    [tenant, period, fromId, toId, date],
+    'SELECT id, instruction_id FROM attempts WHERE collection_id BETWEEN ? AND ? AND tenant_id = ? AND period = ? AND action_date = ?',
+    [fromId, toId, tenant, period, date],
   );
 }
 

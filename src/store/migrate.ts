@@ -10,6 +10,7 @@ import * as m007 from './migrations/007_replicas.js';
 import * as m008 from './migrations/008_close_perf.js';
 import * as m009 from './migrations/009_engine_perf.js';
 import * as m010 from './migrations/010_engine_results.js';
+import * as m011 from './migrations/011_attempt_indexes.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -31,6 +32,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['008_close_perf', m008],
   ['009_engine_perf', m009],
   ['010_engine_results', m010],
+  ['011_attempt_indexes', m011],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -69,6 +69,12 @@ interface Batched {
 
 const batchedCache = new Map<string, Batched | null>();
 
+/** `make(m)` built once per m: the same string each call is also a cheap key for the statement cache. */
+function textsOf(make: (m: number) => string): (m: number) => string {
+  const texts: string[] = [];
+  return (m) => (texts[m] ??= make(m));
+}
+
 /**
  * A per-row statement rewritten for many rows in one call into SQLite: `INSERT … VALUES (…)` gets
  * one tuple a row; `UPDATE t SET … WHERE id = ?N` becomes `UPDATE t SET … FROM (VALUES …) AS s
@@ -82,7 +88,7 @@ function batched(perRow: string): Batched | null {
   if (ins && /^\s*INSERT\b/.test(perRow)) {
     const picks: number[] = [];
     const tuple = ins[2]!.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
-    out = { picks, key: null, text: (m) => ins[1]!.replace(/\?(\d+)/g, '?') + Array<string>(m).fill(tuple).join(', ') };
+    out = { picks, key: null, text: textsOf((m) => ins[1]!.replace(/\?(\d+)/g, '?') + Array<string>(m).fill(tuple).join(', ')) };
   } else if (upd) {
     const picks = [Number(upd[3]) - 1];
     const col = (i: number) => {
@@ -91,7 +97,7 @@ function batched(perRow: string): Batched | null {
     };
     const sets = upd[2]!.replace(/\?(\d+)/g, (_, n: string) => col(Number(n) - 1));
     const tuple = `(${picks.map(() => '?').join(', ')})`;
-    out = { picks, key: picks[0]!, text: (m) => `UPDATE ${upd[1]} SET ${sets} FROM (VALUES ${Array<string>(m).fill(tuple).join(', ')}) AS s WHERE ${upd[1]}.id = s.column1` };
+    out = { picks, key: picks[0]!, text: textsOf((m) => `UPDATE ${upd[1]} SET ${sets} FROM (VALUES ${Array<string>(m).fill(tuple).join(', ')}) AS s WHERE ${upd[1]}.id = s.column1`) };
   }
   batchedCache.set(perRow, out);
   return out;
@@ -107,15 +113,27 @@ function distinct(rows: Param[][], at: number, m: number, key: number, n: number
   return true;
 }
 
+/**
+ * Prepared statements by connection, kept across transactions (a batch prepares its 200-row
+ * statements once, not once a chunk); the oldest go past STATEMENTS_KEPT (IN lists of every length).
+ */
+const statementCache = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+const STATEMENTS_KEPT = 400;
+
 class SqliteSql implements Sql {
   readonly dialect = 'sqlite' as const;
-  private cache = new Map<string, BetterSqlite3.Statement>();
+  private cache: Map<string, BetterSqlite3.Statement>;
   private staged = new Set<string>();
-  constructor(private conn: BetterSqlite3.Database) {}
+  constructor(private conn: BetterSqlite3.Database) {
+    let cache = statementCache.get(conn);
+    if (!cache) statementCache.set(conn, (cache = new Map()));
+    this.cache = cache;
+  }
   private prep(sql: string): BetterSqlite3.Statement {
     let s = this.cache.get(sql);
     if (!s) {
       s = this.conn.prepare(sql);
+      if (this.cache.size >= STATEMENTS_KEPT) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(sql, s);
     }
     return s;
@@ -174,18 +192,24 @@ class SqliteSql implements Sql {
 
 /** Temp tables that exist on a connection (created by a committed transaction: a rollback drops them). */
 const pgTempTables = new WeakMap<pg.PoolClient, Set<string>>();
+/** The rows each of them held when last analysed (statistics committed with it). */
+const pgAnalysed = new WeakMap<pg.PoolClient, Map<string, number>>();
 
 class PgSql implements Sql {
   readonly dialect = 'pg' as const;
   /** staged in this transaction: to be emptied before staging again (ON COMMIT empties the rest) */
   private staged = new Set<string>();
   private created = new Set<string>();
+  private analysed = new Map<string, number>();
   constructor(private conn: pg.PoolClient) {}
-  /** The transaction committed: its temp tables stay for the connection's next transactions. */
+  /** The transaction committed: its temp tables, and their statistics, stay for the connection's next transactions. */
   committed(): void {
     let have = pgTempTables.get(this.conn);
     if (!have) pgTempTables.set(this.conn, (have = new Set()));
     for (const t of this.created) have.add(t);
+    let stats = pgAnalysed.get(this.conn);
+    if (!stats) pgAnalysed.set(this.conn, (stats = new Map()));
+    for (const [t, n] of this.analysed) stats.set(t, n);
   }
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
     return (await this.conn.query(pgText(sql), params)).rows as T[];
@@ -220,7 +244,14 @@ class PgSql implements Sql {
         if (buf) yield buf;
       })(),
     );
-    await this.conn.query(`ANALYZE ${name}`);
+    // the planner needs the table's statistics to pick index probes over a hash join of the whole
+    // target; they outlive the rows (it scales them by the table's current size), so they are
+    // gathered again only when the rows staged differ a lot in number (a batch stages alike chunks)
+    const before = this.analysed.get(name) ?? pgAnalysed.get(this.conn)?.get(name);
+    if (before === undefined || rows.length > before * 4 || rows.length * 4 < before) {
+      await this.conn.query(`ANALYZE ${name}`);
+      this.analysed.set(name, rows.length);
+    }
   }
   async applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<null> {
     if (rows.length === 0) return null;
