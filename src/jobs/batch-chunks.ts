@@ -111,7 +111,13 @@ async function presentLeftovers(ports: Ports, opts: BatchOptions, chunk: chunks.
   ports.log.warn({ tenant: chunk.tenant_id, chunk: chunk.seq, count: rows.length }, 'presenting what a dead replica stored but did not confirm');
   const results = await opts.gateway.present(rows[0]!.action_date, rows.map(toInstruction));
   const now = ports.clock.now().toISOString();
-  await transaction(ports.db, (sql) => applyResults(sql, results, now));
+  await transaction(ports.db, async (sql) => {
+    await applyResults(sql, results, now);
+    await sql.run(
+      `DELETE FROM attempts_in_flight WHERE tenant_id = ? AND period = ? AND batch_file IS NULL AND from_collection_id > ? AND to_collection_id <= ?`,
+      [chunk.tenant_id, chunk.period, chunk.from_id, chunk.to_id],
+    );
+  });
   sum.presented += rows.length;
   for (const r of rows) sum.presentedCents += r.amount_requested;
   countResults(results, sum);

@@ -134,6 +134,10 @@ export async function runChunk(
       { counters: gateway.name !== 'simulator' },
     );
     await repo.updatePlans(sql, plans.updates, now);
+    const flight: repo.InFlight | null = plans.instructions.length
+      ? { tenant, period, from: plans.instructions[0]!.collectionId, to: plans.instructions[plans.instructions.length - 1]!.collectionId, date }
+      : null;
+    if (flight) await repo.recordInFlight(sql, flight, batch.file, now);
     if (gateway.name === 'simulator' && ids && ids.length === plans.instructions.length) {
       plans.instructions.forEach((p, k) => known.set(p.i.instructionId, { attemptId: ids[k]!, collectionId: p.collectionId, tenant, period, amountRequested: p.i.amountCents, actionDate: p.i.actionDate }));
     } else if (gateway.name === 'simulator' && plans.instructions.length) {
@@ -146,17 +150,21 @@ export async function runChunk(
       }
     }
     // a row past `upTo` was seen: nothing plannable is left in the range, say so without another query
-    return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i) };
+    return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i), flight };
   });
   if (!planned) return null;
   if (planned.instructions.length) crashPoint('after-submit');
   sum.planned += planned.n;
   sum.presented += planned.instructions.length;
   for (const i of planned.instructions) sum.presentedCents += i.amountCents;
-  if (gateway.name === 'simulator' && planned.instructions.length) {
+  if (gateway.name === 'simulator' && planned.flight) {
     const results = await gateway.present(date, planned.instructions);
     crashPoint('after-present');
-    await transaction(ports.db, (sql) => applyResults(sql, results, now, null, prior, known));
+    const flight = planned.flight;
+    await transaction(ports.db, async (sql) => {
+      await applyResults(sql, results, now, null, prior, known);
+      await repo.clearInFlight(sql, flight);
+    });
     countResults(results, sum);
   }
   return planned.last;
@@ -306,20 +314,33 @@ async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string)
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
     await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, file]);
+    await sql.run('DELETE FROM attempts_in_flight WHERE batch_file = ?', [file]);
     await sql.run('UPDATE debit_files SET instructions = ?, written_at = COALESCE(written_at, ?) WHERE name = ?', [rows.length, now, file]);
   });
 }
 
 /**
- * After a crash: attempts stored as SUBMITTED whose presentation did not complete. The file
- * gateway rewrites (or finds) their batch file; the simulator is asked again with the same
- * instruction ids (it answers each instruction once). Nothing is presented twice.
+ * After a crash: attempts stored as SUBMITTED whose presentation did not complete, found through
+ * the chunks recorded in flight (attempts_in_flight). The file gateway rewrites (or finds) their
+ * batch file; the simulator is asked again with the same instruction ids (it answers each
+ * instruction once). Nothing is presented twice.
  */
 export async function reconcile(ports: Ports, gateway: BankGateway, resumed: string | null = null): Promise<number> {
   // a claimed chunk's presentments are its claimant's to finish (batch-chunks.ts), never presented from here too
-  const rows = await reading(ports.db, (sql) =>
-    sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.status = 'SUBMITTED' AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`),
+  const found = await reading(ports.db, (sql) =>
+    sql.all<InstructionRow & { flight_id: number }>(
+      `SELECT f.id AS flight_id, a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+         a.amount_requested, a.action_date, a.presentment, a.batch_file
+       FROM attempts_in_flight f
+       JOIN attempts a ON a.collection_id BETWEEN f.from_collection_id AND f.to_collection_id AND a.tenant_id = f.tenant_id AND a.period = f.period
+       JOIN collections c ON c.id = a.collection_id
+       WHERE a.status = 'SUBMITTED' AND (a.batch_file = f.batch_file OR (a.batch_file IS NULL AND f.batch_file IS NULL))
+         AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK})
+       ORDER BY a.instruction_id`,
+    ),
   );
+  // ranges of one tenant's chunks never overlap; this only guards against reading an attempt twice
+  const rows = found.filter((r, i) => i === 0 || r.instruction_id !== found[i - 1]!.instruction_id);
   if (rows.length === 0) return 0;
   ports.log.warn({ count: rows.length }, 'reconciling presentments stored but not confirmed before a restart');
   const files = new Set(rows.filter((r) => r.batch_file).map((r) => r.batch_file!));
@@ -328,7 +349,11 @@ export async function reconcile(ports: Ports, gateway: BankGateway, resumed: str
   if (direct.length && gateway.name === 'simulator') {
     const results = await gateway.present(direct[0]!.action_date, direct.map(toInstruction));
     const now = ports.clock.now().toISOString();
-    await transaction(ports.db, (sql) => applyResults(sql, results, now));
+    const flights = [...new Set(direct.map((r) => Number(r.flight_id)))];
+    await transaction(ports.db, async (sql) => {
+      await applyResults(sql, results, now);
+      for (const id of flights) await sql.run('DELETE FROM attempts_in_flight WHERE id = ?', [id]);
+    });
   }
   return rows.length;
 }

@@ -170,6 +170,32 @@ export async function insertSubmitted(sql: Sql, rows: Param[][], now: string, op
   return sql.applyRows('kasi_new_attempts', NEW_ATTEMPT_COLUMNS, rows, opts.counters ? [attempts, counters] : [attempts]);
 }
 
+/** A chunk's presentments stored SUBMITTED: its tenant, period, collection-id range and day (migration 012). */
+export interface InFlight {
+  tenant: string;
+  period: Period;
+  from: number;
+  to: number;
+  date: IsoDate;
+}
+
+/** Record a chunk's presentments as in flight, in the transaction that stores them. */
+export async function recordInFlight(sql: Sql, f: InFlight, batchFile: string | null, now: string): Promise<void> {
+  await sql.run(
+    `INSERT INTO attempts_in_flight (tenant_id, period, from_collection_id, to_collection_id, action_date, batch_file, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    [f.tenant, f.period, f.from, f.to, f.date, batchFile, now],
+  );
+}
+
+/** The chunk's presentments have their results: no longer in flight (in the transaction that records them). */
+export async function clearInFlight(sql: Sql, f: InFlight): Promise<void> {
+  await sql.run(
+    `DELETE FROM attempts_in_flight WHERE tenant_id = ? AND period = ? AND from_collection_id = ? AND to_collection_id = ? AND action_date = ? AND batch_file IS NULL`,
+    [f.tenant, f.period, f.from, f.to, f.date],
+  );
+}
+
 /** The ids of the attempts of collections `fromId`…`toId` presented on `date` (just stored by the batch's chunk). */
 export async function attemptIdsOn(sql: Sql, tenant: string, period: Period, fromId: number, toId: number, date: IsoDate): Promise<{ id: number; instruction_id: string }[]> {
   return sql.all(
