@@ -191,8 +191,8 @@ export const INTAKE_RESULTS_REMOTE_DIR = 'intake';
  * once; the SftpService loop uploads it (now, in the same tick, or on a later poll after a failure).
  * A tenant not on SFTP (or the bank): nothing. Returns null then.
  */
-export async function queueIntakeResult(ports: Ports, outcome: Pick<IntakeOutcome, 'tenant' | 'resultPath'>): Promise<EnqueueResult | null> {
+export async function queueIntakeResult(ports: Ports, outcome: Pick<IntakeOutcome, 'tenant' | 'resultPath'>, opts: { again: boolean } = { again: true }): Promise<EnqueueResult | null> {
   const t = ports.config.tenants[outcome.tenant];
   if (!t || t.intake !== 'sftp' || !t.sftp) return null;
-  return enqueueDeliveries(ports, outcome.tenant, [outcome.resultPath], { remoteDir: INTAKE_RESULTS_REMOTE_DIR, again: true });
+  return enqueueDeliveries(ports, outcome.tenant, [outcome.resultPath], { remoteDir: INTAKE_RESULTS_REMOTE_DIR, again: opts.again });
 }

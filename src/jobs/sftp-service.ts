@@ -7,6 +7,9 @@ import { importFile, type IntakeOutcome } from './import-file.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from './ports.js';
 import { withPgConnection } from '../store/db.js';
+import { scanFile } from '../intake/file-scan.js';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * SFTP exchange for every `intake: sftp` tenant (SPEC 7): one loop per tenant that polls the
@@ -178,6 +181,16 @@ export class SftpService {
   }
 
   private async intake(tenant: string, stagedPath: string, name: string): Promise<IntakeOutcome['status']> {
+    const before = await this.processedBefore(tenant, stagedPath, name);
+    if (before) {
+      this.log.warn(
+        { tenant, file: name, status: before.status },
+        'SFTP file already processed before a restart (the move to processed was not done): moved now, not imported again',
+      );
+      // its result was queued then, unless the restart came first: queued now in that case only
+      await queueIntakeResult(this.ports, { tenant, resultPath: join(this.ports.paths.intakeResults(tenant), `${name}.result.csv`) }, { again: false });
+      return before.status;
+    }
     const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move' });
     this.log.info(
       { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
@@ -185,9 +198,27 @@ export class SftpService {
     );
     // Its result CSV goes back to the insurer's outbound folder, delivered later in this same tick.
     // Queued before the poller moves the remote file: if this fails the file stays in inbound and
-    // the next poll takes it again (intake reports a duplicate, whose result is then queued).
+    // the next poll takes it again, finds it processed (processedBefore) and queues the result then.
     await queueIntakeResult(this.ports, out);
     this.opts.onOutcome?.(out);
     return out.status;
+  }
+
+  /**
+   * The same remote file — name, bytes and remote modification time (the poller gives the staged
+   * copy the remote mtime, which intake records as received_at) — processed to the end before: the
+   * daemon stopped after its intake but before the remote move. Its outcome stands and its local
+   * result is still the latest under that name; the insurer is not sent a "duplicate" for it. The
+   * same bytes uploaded again get a new mtime and go through intake (a duplicate, reported).
+   */
+  private async processedBefore(tenant: string, stagedPath: string, name: string): Promise<{ status: IntakeOutcome['status'] } | null> {
+    const last = (await this.ports.db
+      .knex('intake_files')
+      .where({ tenant_id: tenant, name })
+      .orderBy('id', 'desc')
+      .first('sha256', 'received_at', 'finished_at', 'status')) as { sha256: string; received_at: string; finished_at: string | null; status: IntakeOutcome['status'] } | undefined;
+    if (!last?.finished_at) return null;
+    const [scan, st] = await Promise.all([scanFile(stagedPath), stat(stagedPath)]);
+    return last.sha256 === scan.sha256 && last.received_at === st.mtime.toISOString() ? { status: last.status } : null;
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type Sleep } from './backoff.js';
 import { DEFAULT_INBOUND_PATTERNS, RemoteSettleTracker, selectInbound, type RefusedName } from './inbound-selection.js';
@@ -10,8 +10,9 @@ import type { Env, SftpLog, TenantSftpSettings } from './tenant-sftp.config.js';
 /**
  * Pulls one tenant's files from its SFTP inbound folder (SPEC 7). The remote file is moved to
  * processed only after intake has committed it, so a crash anywhere leaves it in inbound; the
- * next poll downloads it again and intake's sha256 idempotency reports a duplicate. Nothing is
- * lost, nothing is applied twice.
+ * next poll downloads it again and intake knows it (kasi's SftpService: the same name, bytes and
+ * remote mtime already processed; any intake: sha256 idempotency, a duplicate). Nothing is lost,
+ * nothing is applied twice.
  */
 export type IntakeOutcome = 'applied' | 'duplicate' | 'rejected';
 export type IntakeFn = (tenant: string, stagedPath: string, originalName: string) => Promise<IntakeOutcome>;
@@ -165,6 +166,9 @@ export class SftpPoller {
       return { name, error: problem };
     }
     await rename(part, staged);
+    // the remote modification time goes with the bytes: intake records it as when the file was
+    // received, and it tells the same remote file taken again after a restart from a re-upload
+    await utimes(staged, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
     let outcome: IntakeOutcome;
     try {
       outcome = await this.o.intake(tenant, staged, name);

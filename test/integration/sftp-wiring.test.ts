@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { afterCloseStep, deliverPendingFor, enqueueDeliveries } from '../../src/jobs/deliveries.js';
@@ -144,6 +144,47 @@ describe('SftpService', () => {
     } finally {
       await service.stop();
       await service.stop(); // idempotent
+      await env.cleanup();
+    }
+  });
+
+  test('a file processed but not moved (the move failed, as after a crash) is only moved on the next poll; the same bytes uploaded again are a duplicate', async () => {
+    const { env, remote } = await sftpEnv('sqlite', { settle_seconds: 0 });
+    const service = new SftpService(env.ports, { env: {} });
+    try {
+      const body = `${HEADER}C1,E1,P1,FUN,150.00\n`;
+      writeFileSync(join(remote.inbound, 'policies-a.csv'), body);
+      utimesSync(join(remote.inbound, 'policies-a.csv'), 1_700_000_000, 1_700_000_000);
+      // the processed folder is away: intake commits, the remote move fails
+      renameSync(remote.processed, `${remote.processed}.away`);
+      const r1 = await service.tick('acme');
+      expect(r1.poll!.taken).toEqual([{ name: 'policies-a.csv', outcome: 'applied', movedTo: null }]);
+      expect(ls(remote.inbound)).toEqual(['policies-a.csv']);
+      renameSync(`${remote.processed}.away`, remote.processed);
+
+      const r2 = await service.tick('acme');
+      expect(r2.poll!.taken).toEqual([{ name: 'policies-a.csv', outcome: 'applied', movedTo: 'policies-a.csv' }]);
+      expect(ls(remote.inbound)).toEqual([]);
+      expect(ls(remote.processed)).toEqual(['policies-a.csv']);
+      // one intake, recorded as received at the remote modification time; its result sent once
+      const files = async () => env.ports.db.knex('intake_files').orderBy('id').select('name', 'status', 'received_at');
+      expect(await files()).toEqual([{ name: 'policies-a.csv', status: 'applied', received_at: '2023-11-14T22:13:20.000Z' }]);
+      expect(ls(join(remote.outbound, 'intake'))).toEqual(['policies-a.csv.result.csv', 'policies-a.csv.result.csv.sha256']);
+      const sent = async () => (await deliveriesOf(env.ports.db.knex, 'acme')).map((d) => [d.remote_name, d.status]);
+      expect(await sent()).toEqual([
+        ['intake/policies-a.csv.result.csv', 'delivered'],
+        ['intake/policies-a.csv.result.csv.sha256', 'delivered'],
+      ]);
+
+      // the insurer uploads the same bytes again: a new modification time, through intake
+      writeFileSync(join(remote.inbound, 'policies-a.csv'), body);
+      utimesSync(join(remote.inbound, 'policies-a.csv'), 1_700_000_600, 1_700_000_600);
+      const r3 = await service.tick('acme');
+      expect(r3.poll!.taken).toEqual([{ name: 'policies-a.csv', outcome: 'duplicate', movedTo: 'policies-a-1.csv' }]);
+      expect((await files()).map((f) => f.status)).toEqual(['applied', 'duplicate']);
+      expect(readFileSync(join(remote.outbound, 'intake/policies-a.csv.result.csv'), 'utf8')).toContain('DUPLICATE_FILE');
+    } finally {
+      await service.stop();
       await env.cleanup();
     }
   });
