@@ -27,6 +27,12 @@ export async function up(knex: Knex): Promise<void> {
     t.string('batch_file', 64).nullable();
     t.string('created_at', 30).notNullable();
   });
+  // attempts a stopped kasi left SUBMITTED (the restart reconciles them): in flight from now on
+  await knex.raw(
+    `INSERT INTO attempts_in_flight (tenant_id, period, from_collection_id, to_collection_id, action_date, batch_file, created_at)
+     SELECT tenant_id, period, MIN(collection_id), MAX(collection_id), action_date, batch_file, MIN(created_at)
+     FROM attempts WHERE status = 'SUBMITTED' GROUP BY tenant_id, period, action_date, batch_file`,
+  );
   await knex.raw('DROP INDEX IF EXISTS attempts_submitted_index');
   await knex.raw('CREATE INDEX attempts_batch_file_index ON attempts (batch_file) WHERE batch_file IS NOT NULL');
   if (knex.client.config.client !== 'better-sqlite3') await knex.raw('ALTER TABLE attempts SET (fillfactor = 50)');
