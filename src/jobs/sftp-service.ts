@@ -89,6 +89,7 @@ export class SftpService {
         settings,
         stagingDir: ports.paths.staging(),
         intake: (t, stagedPath, name) => this.intake(t, stagedPath, name),
+        onMoved: (name, target) => this.moved(tenant, name, target),
         log: this.log,
         now: () => performance.now(),
         env: opts.env,
@@ -206,19 +207,30 @@ export class SftpService {
 
   /**
    * The same remote file — name, bytes and remote modification time (the poller gives the staged
-   * copy the remote mtime, which intake records as received_at) — processed to the end before: the
-   * daemon stopped after its intake but before the remote move. Its outcome stands and its local
-   * result is still the latest under that name; the insurer is not sent a "duplicate" for it. The
-   * same bytes uploaded again get a new mtime and go through intake (a duplicate, reported).
+   * copy the remote mtime, which intake records as received_at) — processed to the end before and
+   * never moved to processed: the daemon stopped (or the move failed) after its intake. Its outcome
+   * stands and its local result is still the latest under that name; the insurer is not sent a
+   * "duplicate" for it. Once a file was moved, whatever arrives under its name is a new upload and
+   * goes through intake (the same bytes again: a duplicate, reported).
    */
   private async processedBefore(tenant: string, stagedPath: string, name: string): Promise<{ status: IntakeOutcome['status'] } | null> {
     const last = (await this.ports.db
       .knex('intake_files')
       .where({ tenant_id: tenant, name })
       .orderBy('id', 'desc')
-      .first('sha256', 'received_at', 'finished_at', 'status')) as { sha256: string; received_at: string; finished_at: string | null; status: IntakeOutcome['status'] } | undefined;
-    if (!last?.finished_at) return null;
+      .first('sha256', 'received_at', 'finished_at', 'status', 'remote_moved_to')) as
+      | { sha256: string; received_at: string; finished_at: string | null; status: IntakeOutcome['status']; remote_moved_to: string | null }
+      | undefined;
+    if (!last?.finished_at || last.remote_moved_to !== null) return null;
     const [scan, st] = await Promise.all([scanFile(stagedPath), stat(stagedPath)]);
     return last.sha256 === scan.sha256 && last.received_at === st.mtime.toISOString() ? { status: last.status } : null;
+  }
+
+  /** The remote file was moved to processed: recorded on the latest intake of its name. */
+  private async moved(tenant: string, name: string, target: string): Promise<void> {
+    const { knex } = this.ports.db;
+    await knex('intake_files')
+      .where('id', knex('intake_files').max('id').where({ tenant_id: tenant, name }))
+      .update({ remote_moved_to: target });
   }
 }

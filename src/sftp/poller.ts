@@ -33,6 +33,8 @@ export interface SftpPollerOptions {
   patterns?: readonly RegExp[];
   backoff?: Partial<BackoffPolicy>;
   random?: () => number;
+  /** Told of each file moved to processed, once the move is done (kasi records it with the file's intake). */
+  onMoved?: (name: string, target: string) => Promise<void>;
 }
 
 export interface TakenFile {
@@ -180,6 +182,7 @@ export class SftpPoller {
     }
     this.tracker.forget(name);
     const movedTo = await this.moveToProcessed(session, name);
+    if (movedTo !== null) await this.o.onMoved?.(name, movedTo);
     log.info({ ...this.where, file: name, outcome, moved_to: movedTo }, 'SFTP file taken');
     return { name, outcome, movedTo };
   }

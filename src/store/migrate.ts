@@ -12,6 +12,7 @@ import * as m009 from './migrations/009_engine_perf.js';
 import * as m010 from './migrations/010_engine_results.js';
 import * as m011 from './migrations/011_attempt_indexes.js';
 import * as m012 from './migrations/012_in_flight.js';
+import * as m013 from './migrations/013_sftp_moved.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -35,6 +36,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['010_engine_results', m010],
   ['011_attempt_indexes', m011],
   ['012_in_flight', m012],
+  ['013_sftp_moved', m013],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
