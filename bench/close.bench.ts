@@ -8,32 +8,26 @@ import { stringify } from 'yaml';
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { closeReport, closeSettle, closeSettlementCsv } from '../src/jobs/close.js';
 import { Paths, silentLog, type Ports } from '../src/jobs/ports.js';
-import { openDb, withSqliteConnection } from '../src/store/db.js';
+import { openDb, withPgConnection, withSqliteConnection, type Db } from '../src/store/db.js';
+import { copyLine } from '../src/store/copy-text.js';
+import { copyInto } from '../src/store/policy-import.pg.js';
 import { migrate } from '../src/store/migrate.js';
-import { measure, round, saveSection, table } from './harness.js';
+import { createPgDatabase, dropPgDatabase, measure, round, saveSection, table } from './harness.js';
 
 /**
- * The month close of one tenant with `rows` collections on SQLite: close + collection report
- * (CSV and JSON), settlement (statement JSON + PDF), settlement CSV. Seeded with raw prepared
- * inserts (policies and collections as the engine leaves them; the close reads no attempts).
- * Targets: all steps ≤ 15 s together, peak RSS ≤ 400 MB.
+ * The month close of one tenant with `rows` collections, on SQLite and on PostgreSQL: close +
+ * collection report (CSV and JSON), settlement (statement JSON + PDF), settlement CSV. Seeded with
+ * raw inserts (SQLite: prepared statements; PostgreSQL: COPY) of policies and collections as the
+ * engine leaves them; the close reads no attempts. Each close runs in a process of its own (its
+ * peak RSS). Targets: all steps ≤ 15 s together, peak RSS ≤ 400 MB.
  */
 const PERIOD = '2025-11';
 const NOW = '2025-11-01T04:00:00.000Z';
 
-function seed(conn: BetterSqlite3.Database, rows: number): void {
-  const pol = conn.prepare(
-    `INSERT INTO policies (id, tenant_id, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at, created_at, updated_at)
-     VALUES (?, 'bench', ?, ?, ?, 'FUNERAL_BASIC', ?, ?, ?, ?, ?)`,
-  );
-  const col = conn.prepare(
-    `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
-       status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at)
-     VALUES ('bench', '${PERIOD}', ?, ?, ?, ?, 'FUNERAL_BASIC', ?, ?, 'OPEN', ?, 0, ?, ?, ?, ?, ?, ?)`,
-  );
-  conn.exec('BEGIN');
-  conn.prepare(`INSERT INTO tenants (id, name, created_at) VALUES ('bench', 'Bench Insurance', ?)`).run(NOW);
-  conn.prepare(`INSERT INTO periods (tenant_id, period, executed_at) VALUES ('bench', '${PERIOD}', ?)`).run(NOW);
+type Cell = string | number | null;
+
+/** The seeded book, row by row: [policy row, collection row] (the same on both stores). */
+function* book(rows: number): Generator<[Cell[], Cell[]]> {
   let x = 1;
   for (let i = 1; i <= rows; i++) {
     x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -45,16 +39,60 @@ function seed(conn: BetterSqlite3.Database, rows: number): void {
     const reason = k === 8 ? (i % 100 === 8 ? 'ACCOUNT_HOLDER_DECEASED' : 'ACCOUNT_CLOSED') : null;
     const cancelled = i % 100 === 99;
     const policy = `POL${String(i).padStart(8, '0')}`;
-    pol.run(i, policy, `C${i}`, `REF-${i}`, due, cancelled ? 'cancelled' : 'active', cancelled ? '2025-11-20T08:00:00.000Z' : null, NOW, NOW);
-    col.run(i, policy, `C${i}`, `REF-${i}`, due, collected, attempts, attempts ? '2025-11-04' : null, attempts ? '2025-11-26' : null, reason, reason === 'ACCOUNT_HOLDER_DECEASED' ? 'DECEASED' : null, NOW, NOW);
+    yield [
+      [i, 'bench', policy, `C${i}`, `REF-${i}`, 'FUNERAL_BASIC', due, cancelled ? 'cancelled' : 'active', cancelled ? '2025-11-20T08:00:00.000Z' : null, NOW, NOW],
+      ['bench', PERIOD, i, policy, `C${i}`, `REF-${i}`, 'FUNERAL_BASIC', due, collected, 'OPEN', attempts, 0, attempts ? '2025-11-04' : null, attempts ? '2025-11-26' : null, reason, reason === 'ACCOUNT_HOLDER_DECEASED' ? 'DECEASED' : null, NOW, NOW],
+    ];
+  }
+}
+
+const POLICY_COLUMNS = 'id, tenant_id, policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at, created_at, updated_at';
+const COLLECTION_COLUMNS = `tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
+  status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at`;
+
+function seedSqlite(conn: BetterSqlite3.Database, rows: number): void {
+  const pol = conn.prepare(`INSERT INTO policies (${POLICY_COLUMNS}) VALUES (${Array(11).fill('?').join(', ')})`);
+  const col = conn.prepare(`INSERT INTO collections (${COLLECTION_COLUMNS}) VALUES (${Array(18).fill('?').join(', ')})`);
+  conn.exec('BEGIN');
+  conn.prepare(`INSERT INTO tenants (id, name, created_at) VALUES ('bench', 'Bench Insurance', ?)`).run(NOW);
+  conn.prepare(`INSERT INTO periods (tenant_id, period, executed_at) VALUES ('bench', '${PERIOD}', ?)`).run(NOW);
+  for (const [p, c] of book(rows)) {
+    pol.run(p);
+    col.run(c);
   }
   conn.exec('COMMIT');
 }
 
-function writeConfig(root: string): void {
+async function seedPg(db: Db, rows: number): Promise<void> {
+  await withPgConnection(db, async (conn) => {
+    await conn.query('BEGIN');
+    await conn.query(`INSERT INTO tenants (id, name, created_at) VALUES ('bench', 'Bench Insurance', $1)`, [NOW]);
+    await conn.query(`INSERT INTO periods (tenant_id, period, executed_at) VALUES ('bench', '${PERIOD}', $1)`, [NOW]);
+    const lines = (pick: 0 | 1) =>
+      (async function* () {
+        let buf = '';
+        for (const r of book(rows)) {
+          buf += copyLine(r[pick]);
+          if (buf.length > 1 << 16) {
+            yield buf;
+            buf = '';
+          }
+        }
+        if (buf) yield buf;
+      })();
+    await copyInto(conn, `COPY policies (${POLICY_COLUMNS}) FROM STDIN`, lines(0));
+    await copyInto(conn, `COPY collections (${COLLECTION_COLUMNS.replace(/\s+/g, ' ')}) FROM STDIN`, lines(1));
+    await conn.query(`SELECT setval(pg_get_serial_sequence('policies', 'id'), ${rows})`);
+    await conn.query('COMMIT');
+    await conn.query('ANALYZE policies');
+    await conn.query('ANALYZE collections');
+  });
+}
+
+function writeConfig(root: string, database: string): void {
   mkdirSync(join(root, 'config'), { recursive: true });
   const bank_account = { holder: 'Bench Insurance', bank: 'Absa', branch_code: '632005', number: '4000000000', type: 'current' };
-  writeFileSync(join(root, 'config/local.yaml'), stringify({ database: 'sqlite:data/kasi.sqlite', tenants: { bench: { name: 'Bench Insurance', vat_number: '4100000000', bank_account } } }));
+  writeFileSync(join(root, 'config/local.yaml'), stringify({ database, tenants: { bench: { name: 'Bench Insurance', vat_number: '4100000000', bank_account } } }));
 }
 
 async function makePorts(root: string): Promise<Ports> {
@@ -109,21 +147,34 @@ function runCloseChild(root: string, rows: number): Promise<Row[]> {
   });
 }
 
+/** Seed a fresh root on `database`, then run the close in a child; its rows, labelled. */
+async function closeOn(label: string, dir: string, database: string, rows: number): Promise<Row[]> {
+  const root = join(dir, label);
+  writeConfig(root, database);
+  const ports = await makePorts(root);
+  const t0 = performance.now();
+  if (ports.db.dialect === 'sqlite') await withSqliteConnection(ports.db, (conn) => seedSqlite(conn, rows));
+  else await seedPg(ports.db, rows);
+  await ports.db.close();
+  console.log(`close on ${label}: ${rows} collections seeded in ${round((performance.now() - t0) / 1000)} s`);
+  const load = round(loadavg()[0]!, 1); // the machine is shared: the wall clock counts waiting too
+  const results = await runCloseChild(root, rows);
+  return results.map((r) => ({ store: label, ...r, load_average: load }));
+}
+
 export async function benchClose(rows = 1_000_000): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kasi-bench-close-'));
   try {
-    writeConfig(dir);
-    const ports = await makePorts(dir);
-    const t0 = performance.now();
-    await withSqliteConnection(ports.db, (conn) => seed(conn, rows));
-    await ports.db.close();
-    console.log(`close: ${rows} collections seeded in ${round((performance.now() - t0) / 1000)} s`);
-    const load = round(loadavg()[0]!, 1); // the machine is shared: the wall clock counts waiting too
-    const results = await runCloseChild(dir, rows);
+    const results = await closeOn('SQLite', dir, 'sqlite:data/kasi.sqlite', rows);
+    const url = await createPgDatabase('kasi_bench_close');
+    try {
+      results.push(...(await closeOn('PostgreSQL', dir, url, rows)));
+    } finally {
+      await dropPgDatabase('kasi_bench_close');
+    }
     console.log(table(results));
-    console.log(`load average at start: ${load}`);
     console.log('targets: total ≤ 15 s, peak RSS ≤ 400 MB (peak RSS: the close in a process of its own)\n');
-    saveSection('close', { rows, load_average: load, results });
+    saveSection('close', { rows, results });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
