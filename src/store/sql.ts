@@ -67,12 +67,30 @@ interface Batched {
   key: number | null;
 }
 
-const batchedCache = new Map<string, Batched | null>();
+/** A per-row statement as better-sqlite3 runs it (?N become ?, values picked in that order), and its many-row form. */
+interface Compiled {
+  text: string;
+  picks: number[];
+  many: Batched | null;
+}
+
+const compiledCache = new Map<string, Compiled>();
 
 /** `make(m)` built once per m: the same string each call is also a cheap key for the statement cache. */
 function textsOf(make: (m: number) => string): (m: number) => string {
   const texts: string[] = [];
   return (m) => (texts[m] ??= make(m));
+}
+
+/** `perRow` compiled once (the texts are built once, not once a call). */
+function compiled(perRow: string): Compiled {
+  let c = compiledCache.get(perRow);
+  if (!c) {
+    const picks: number[] = [];
+    const text = perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
+    compiledCache.set(perRow, (c = { text, picks, many: batched(perRow) }));
+  }
+  return c;
 }
 
 /**
@@ -81,15 +99,14 @@ function textsOf(make: (m: number) => string): (m: number) => string {
  * WHERE t.id = s.column1` (each row's id looked up by rowid). Anything else: null, a row a call.
  */
 function batched(perRow: string): Batched | null {
-  if (batchedCache.has(perRow)) return batchedCache.get(perRow)!;
-  let out: Batched | null = null;
   const ins = /^([\s\S]*\bVALUES\s*)(\([^()]*\))\s*$/.exec(perRow);
   const upd = /^\s*UPDATE\s+(\w+)\s+SET\s+([\s\S]*?)\s+WHERE\s+id\s*=\s*\?(\d+)\s*$/.exec(perRow);
   if (ins && /^\s*INSERT\b/.test(perRow)) {
     const picks: number[] = [];
     const tuple = ins[2]!.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
-    out = { picks, key: null, text: textsOf((m) => ins[1]!.replace(/\?(\d+)/g, '?') + Array<string>(m).fill(tuple).join(', ')) };
-  } else if (upd) {
+    return { picks, key: null, text: textsOf((m) => ins[1]!.replace(/\?(\d+)/g, '?') + Array<string>(m).fill(tuple).join(', ')) };
+  }
+  if (upd) {
     const picks = [Number(upd[3]) - 1];
     const col = (i: number) => {
       if (!picks.includes(i)) picks.push(i);
@@ -97,10 +114,9 @@ function batched(perRow: string): Batched | null {
     };
     const sets = upd[2]!.replace(/\?(\d+)/g, (_, n: string) => col(Number(n) - 1));
     const tuple = `(${picks.map(() => '?').join(', ')})`;
-    out = { picks, key: picks[0]!, text: textsOf((m) => `UPDATE ${upd[1]} SET ${sets} FROM (VALUES ${Array<string>(m).fill(tuple).join(', ')}) AS s WHERE ${upd[1]}.id = s.column1`) };
+    return { picks, key: picks[0]!, text: textsOf((m) => `UPDATE ${upd[1]} SET ${sets} FROM (VALUES ${Array<string>(m).fill(tuple).join(', ')}) AS s WHERE ${upd[1]}.id = s.column1`) };
   }
-  batchedCache.set(perRow, out);
-  return out;
+  return null;
 }
 
 function distinct(rows: Param[][], at: number, m: number, key: number, n: number, extra: Param[]): boolean {
@@ -157,10 +173,7 @@ class SqliteSql implements Sql {
     const n = columns.length;
     const ids: number[] = [];
     for (const st of statements) {
-      // better-sqlite3 binds positionally: ?N becomes ? and the values are picked in that order
-      const picks: number[] = [];
-      const text = st.perRow.replace(/\?(\d+)/g, (_, n: string) => (picks.push(Number(n) - 1), '?'));
-      const many = batched(st.perRow);
+      const { text, picks, many } = compiled(st.perRow);
       const extra = st.params ?? [];
       let args: Param[] = [];
       for (let at = 0; at < rows.length; at += many ? ROW_BATCH : 1) {
