@@ -1,8 +1,7 @@
 import type { Period } from '../domain/dates.js';
 import * as chunks from '../store/batch-chunk.repository.js';
 import { reading, transaction } from '../store/sql.js';
-import { applyResults } from './apply-results.js';
-import { countResults, emptyBatch, INSTRUCTION_SQL, runChunk, tenantContext, toInstruction, type BatchOptions, type InstructionRow, type TenantBatch } from './batch.js';
+import { countResults, emptyBatch, IN_FLIGHT_SQL, presentInFlight, runChunk, tenantContext, type BatchOptions, type InFlightRow, type TenantBatch } from './batch.js';
 import type { Ports } from './ports.js';
 import { deadHere } from './replica.js';
 
@@ -101,23 +100,15 @@ async function workOneChunk(ports: Ports, opts: BatchOptions, claims: ChunkClaim
 async function presentLeftovers(ports: Ports, opts: BatchOptions, chunk: chunks.ChunkRow, sum: TenantBatch): Promise<void> {
   if (opts.gateway.name !== 'simulator') return; // file gateway: the rows carry their batch file; reconcile releases it
   const rows = await reading(ports.db, (sql) =>
-    sql.all<InstructionRow>(
-      `${INSTRUCTION_SQL} WHERE a.tenant_id = ? AND a.period = ? AND a.status = 'SUBMITTED' AND a.batch_file IS NULL
-         AND a.collection_id > ? AND a.collection_id <= ? ORDER BY a.instruction_id`,
+    sql.all<InFlightRow>(
+      `${IN_FLIGHT_SQL} AND a.batch_file IS NULL AND f.tenant_id = ? AND f.period = ? AND a.collection_id > ? AND a.collection_id <= ?
+       ORDER BY a.instruction_id`,
       [chunk.tenant_id, chunk.period, chunk.from_id, chunk.to_id],
     ),
   );
   if (rows.length === 0) return;
   ports.log.warn({ tenant: chunk.tenant_id, chunk: chunk.seq, count: rows.length }, 'presenting what a dead replica stored but did not confirm');
-  const results = await opts.gateway.present(rows[0]!.action_date, rows.map(toInstruction));
-  const now = ports.clock.now().toISOString();
-  await transaction(ports.db, async (sql) => {
-    await applyResults(sql, results, now);
-    await sql.run(
-      `DELETE FROM attempts_in_flight WHERE tenant_id = ? AND period = ? AND batch_file IS NULL AND from_collection_id > ? AND to_collection_id <= ?`,
-      [chunk.tenant_id, chunk.period, chunk.from_id, chunk.to_id],
-    );
-  });
+  const results = await presentInFlight(ports, opts.gateway, rows);
   sum.presented += rows.length;
   for (const r of rows) sum.presentedCents += r.amount_requested;
   countResults(results, sum);

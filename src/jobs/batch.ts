@@ -314,30 +314,48 @@ async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string)
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
     await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, file]);
-    await sql.run('DELETE FROM attempts_in_flight WHERE batch_file = ?', [file]);
+    await repo.clearInFlightOfFile(sql, file);
     await sql.run('UPDATE debit_files SET instructions = ?, written_at = COALESCE(written_at, ?) WHERE name = ?', [rows.length, now, file]);
   });
 }
 
 /**
- * After a crash: attempts stored as SUBMITTED whose presentation did not complete, found through
- * the chunks recorded in flight (attempts_in_flight). The file gateway rewrites (or finds) their
- * batch file; the simulator is asked again with the same instruction ids (it answers each
- * instruction once). Nothing is presented twice.
+ * The attempts stored SUBMITTED whose presentation is not confirmed, found through the chunks
+ * recorded in flight (attempts_in_flight), with the in-flight record each belongs to. Callers add
+ * their conditions (`AND …`) and the order.
+ */
+export const IN_FLIGHT_SQL = `SELECT f.id AS flight_id, a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+    a.amount_requested, a.action_date, a.presentment, a.batch_file
+  FROM attempts_in_flight f
+  JOIN attempts a ON a.collection_id BETWEEN f.from_collection_id AND f.to_collection_id AND a.tenant_id = f.tenant_id AND a.period = f.period
+  JOIN collections c ON c.id = a.collection_id
+  WHERE a.status = 'SUBMITTED' AND (a.batch_file = f.batch_file OR (a.batch_file IS NULL AND f.batch_file IS NULL))`;
+
+export type InFlightRow = InstructionRow & { flight_id: number };
+
+/**
+ * Present in-flight attempts without a debit file to the simulator (the same instruction ids: it
+ * answers each once) and record their results, clearing their in-flight records in that transaction.
+ */
+export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: readonly InFlightRow[]): Promise<DebitResult[]> {
+  const results = await gateway.present(rows[0]!.action_date, rows.map(toInstruction));
+  const now = ports.clock.now().toISOString();
+  await transaction(ports.db, async (sql) => {
+    await applyResults(sql, results, now);
+    await repo.clearInFlightIds(sql, [...new Set(rows.map((r) => Number(r.flight_id)))]);
+  });
+  return results;
+}
+
+/**
+ * After a crash: attempts stored as SUBMITTED whose presentation did not complete. The file
+ * gateway rewrites (or finds) their batch file; the simulator is asked again with the same
+ * instruction ids (it answers each instruction once). Nothing is presented twice.
  */
 export async function reconcile(ports: Ports, gateway: BankGateway, resumed: string | null = null): Promise<number> {
   // a claimed chunk's presentments are its claimant's to finish (batch-chunks.ts), never presented from here too
   const found = await reading(ports.db, (sql) =>
-    sql.all<InstructionRow & { flight_id: number }>(
-      `SELECT f.id AS flight_id, a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
-         a.amount_requested, a.action_date, a.presentment, a.batch_file
-       FROM attempts_in_flight f
-       JOIN attempts a ON a.collection_id BETWEEN f.from_collection_id AND f.to_collection_id AND a.tenant_id = f.tenant_id AND a.period = f.period
-       JOIN collections c ON c.id = a.collection_id
-       WHERE a.status = 'SUBMITTED' AND (a.batch_file = f.batch_file OR (a.batch_file IS NULL AND f.batch_file IS NULL))
-         AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK})
-       ORDER BY a.instruction_id`,
-    ),
+    sql.all<InFlightRow>(`${IN_FLIGHT_SQL} AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`),
   );
   // ranges of one tenant's chunks never overlap; this only guards against reading an attempt twice
   const rows = found.filter((r, i) => i === 0 || r.instruction_id !== found[i - 1]!.instruction_id);
@@ -346,15 +364,7 @@ export async function reconcile(ports: Ports, gateway: BankGateway, resumed: str
   const files = new Set(rows.filter((r) => r.batch_file).map((r) => r.batch_file!));
   for (const f of files) if (f !== resumed) await releaseFile(ports, gateway as FileGatewayLike, f);
   const direct = rows.filter((r) => !r.batch_file);
-  if (direct.length && gateway.name === 'simulator') {
-    const results = await gateway.present(direct[0]!.action_date, direct.map(toInstruction));
-    const now = ports.clock.now().toISOString();
-    const flights = [...new Set(direct.map((r) => Number(r.flight_id)))];
-    await transaction(ports.db, async (sql) => {
-      await applyResults(sql, results, now);
-      for (const id of flights) await sql.run('DELETE FROM attempts_in_flight WHERE id = ?', [id]);
-    });
-  }
+  if (direct.length && gateway.name === 'simulator') await presentInFlight(ports, gateway, direct);
   return rows.length;
 }
 

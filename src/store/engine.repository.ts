@@ -196,6 +196,16 @@ export async function clearInFlight(sql: Sql, f: InFlight): Promise<void> {
   );
 }
 
+/** Presentments in flight whose results are recorded (simulator), by their in-flight ids. */
+export async function clearInFlightIds(sql: Sql, ids: readonly number[]): Promise<void> {
+  if (ids.length) await sql.run(`DELETE FROM attempts_in_flight WHERE id IN (${ids.map(() => '?').join(', ')})`, [...ids]);
+}
+
+/** A debit file's presentments are presented: none of its chunks is in flight any more. */
+export async function clearInFlightOfFile(sql: Sql, batchFile: string): Promise<void> {
+  await sql.run('DELETE FROM attempts_in_flight WHERE batch_file = ?', [batchFile]);
+}
+
 /** The ids of the attempts of collections `fromId`…`toId` presented on `date` (just stored by the batch's chunk). */
 export async function attemptIdsOn(sql: Sql, tenant: string, period: Period, fromId: number, toId: number, date: IsoDate): Promise<{ id: number; instruction_id: string }[]> {
   return sql.all(
