@@ -181,7 +181,7 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
     errors: errors.map((e) => ({ line: e.line, column: e.column, code: e.code, message: e.message, severity: e.severity ?? 'error' })),
   };
   const resultsDir = ports.paths.intakeResults(rec.tenant_id);
-  const resultPath = join(resultsDir, `${name}.result.csv`);
+  const resultPath = ports.paths.intakeResultCsv(rec.tenant_id, name);
   await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
   crashPoint('intake-after-results');

@@ -41,6 +41,10 @@ export class Paths {
   intakeResults(tenant: string): string {
     return join(this.root, 'outbox', tenant, 'intake');
   }
+  /** The result CSV of the intake file `name` (its `.result.json` sits beside it). */
+  intakeResultCsv(tenant: string, name: string): string {
+    return join(this.intakeResults(tenant), `${name}.result.csv`);
+  }
   bankOutbox(): string {
     return join(this.root, 'outbox', 'bank');
   }

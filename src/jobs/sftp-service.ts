@@ -9,7 +9,7 @@ import type { Log, Ports } from './ports.js';
 import { withPgConnection } from '../store/db.js';
 import { scanFile } from '../intake/file-scan.js';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import * as files from '../store/intake-file.repository.js';
 
 /**
  * SFTP exchange for every `intake: sftp` tenant (SPEC 7): one loop per tenant that polls the
@@ -89,7 +89,7 @@ export class SftpService {
         settings,
         stagingDir: ports.paths.staging(),
         intake: (t, stagedPath, name) => this.intake(t, stagedPath, name),
-        onMoved: (name, target) => this.moved(tenant, name, target),
+        onMoved: (name, target) => files.markRemoteMoved(ports.db, tenant, name, target),
         log: this.log,
         now: () => performance.now(),
         env: opts.env,
@@ -189,7 +189,7 @@ export class SftpService {
         'SFTP file already processed before a restart (the move to processed was not done): moved now, not imported again',
       );
       // its result was queued then, unless the restart came first: queued now in that case only
-      await queueIntakeResult(this.ports, { tenant, resultPath: join(this.ports.paths.intakeResults(tenant), `${name}.result.csv`) }, { again: false });
+      await queueIntakeResult(this.ports, { tenant, resultPath: this.ports.paths.intakeResultCsv(tenant, name) }, { again: false });
       return before.status;
     }
     const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move' });
@@ -214,23 +214,9 @@ export class SftpService {
    * goes through intake (the same bytes again: a duplicate, reported).
    */
   private async processedBefore(tenant: string, stagedPath: string, name: string): Promise<{ status: IntakeOutcome['status'] } | null> {
-    const last = (await this.ports.db
-      .knex('intake_files')
-      .where({ tenant_id: tenant, name })
-      .orderBy('id', 'desc')
-      .first('sha256', 'received_at', 'finished_at', 'status', 'remote_moved_to')) as
-      | { sha256: string; received_at: string; finished_at: string | null; status: IntakeOutcome['status']; remote_moved_to: string | null }
-      | undefined;
+    const last = await files.latestOfName(this.ports.db, tenant, name);
     if (!last?.finished_at || last.remote_moved_to !== null) return null;
     const [scan, st] = await Promise.all([scanFile(stagedPath), stat(stagedPath)]);
     return last.sha256 === scan.sha256 && last.received_at === st.mtime.toISOString() ? { status: last.status } : null;
-  }
-
-  /** The remote file was moved to processed: recorded on the latest intake of its name. */
-  private async moved(tenant: string, name: string, target: string): Promise<void> {
-    const { knex } = this.ports.db;
-    await knex('intake_files')
-      .where('id', knex('intake_files').max('id').where({ tenant_id: tenant, name }))
-      .update({ remote_moved_to: target });
   }
 }

@@ -34,6 +34,8 @@ export interface IntakeFileRecord {
   processed_at: string;
   archive_path: string | null;
   finished_at: string | null;
+  /** SFTP: where the file was moved on the insurer's server once taken (migration 013) */
+  remote_moved_to: string | null;
 }
 
 /** Keep the ledger bounded for a hopeless file: the first errors say what is wrong. */
@@ -110,6 +112,19 @@ export async function fileErrors(db: Db, fileId: number): Promise<RowError[]> {
     .orderBy(['line', 'id'])
     .select('line', 'column', 'code', 'message', 'severity')) as RowError[];
   return rows;
+}
+
+/** The latest file taken under `name` for the tenant, if any. */
+export async function latestOfName(db: Db, tenantId: string, name: string): Promise<IntakeFileRecord | undefined> {
+  return (await db.knex('intake_files').where({ tenant_id: tenantId, name }).orderBy('id', 'desc').first()) as IntakeFileRecord | undefined;
+}
+
+/** SFTP: the remote file of the latest intake under `name` was moved to `target` on the server. */
+export async function markRemoteMoved(db: Db, tenantId: string, name: string, target: string): Promise<void> {
+  const { knex } = db;
+  await knex('intake_files')
+    .where('id', knex('intake_files').max('id').where({ tenant_id: tenantId, name }))
+    .update({ remote_moved_to: target });
 }
 
 export async function getFile(db: Db, fileId: number): Promise<IntakeFileRecord> {
