@@ -81,7 +81,7 @@ async function seedPg(db: Db, rows: number): Promise<void> {
         if (buf) yield buf;
       })();
     await copyInto(conn, `COPY policies (${POLICY_COLUMNS}) FROM STDIN`, lines(0));
-    await copyInto(conn, `COPY collections (${COLLECTION_COLUMNS.replace(/\s+/g, ' ')}) FROM STDIN`, lines(1));
+    await copyInto(conn, `COPY collections (${COLLECTION_COLUMNS}) FROM STDIN`, lines(1));
     await conn.query(`SELECT setval(pg_get_serial_sequence('policies', 'id'), ${rows})`);
     await conn.query('COMMIT');
     await conn.query('ANALYZE policies');

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/store/db.js';
 import { BAD_DAY, BAD_NOW, corpusBytes, corpusFolder, corpusName, loadCorpus, SETUP_INCOME, SETUP_POLICIES, type ExpectedOutcome } from '../helpers/bad-corpus.js';
 import { dropInInbox } from '../helpers/env.js';
-import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess, initRoot, daemonConfig } from '../helpers/cli.js';
 
 /**
  * The whole bad-input corpus dropped at once into the inboxes of a running `kasi daemon` (SPEC 9):
@@ -29,15 +29,16 @@ const resultJson = (folder: string, name: string) => join(root, 'outbox', folder
 
 beforeAll(async () => {
   requireBuilt();
-  root = await initRoot('kasi-e2e-bad-', 'acme', {
-    database: 'sqlite:data/kasi.sqlite',
-    gateway: 'file',
-    http: { port: 0, host: '127.0.0.1' },
-    intake: { settle_seconds: 0.5 },
-    schedules: { inbox_rescan_seconds: 0.5 },
-    daemon: { catch_up_days: 0 },
-    tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
-  });
+  root = await initRoot(
+    'kasi-e2e-bad-',
+    'acme',
+    daemonConfig({
+      gateway: 'file',
+      intake: { settle_seconds: 0.5 },
+      schedules: { inbox_rescan_seconds: 0.5 },
+      tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
+    }),
+  );
   // the bank's side: three instructions presented on 2025-11-04 (as in the integration test)
   const work = mkdtempSync(join(tmpdir(), 'kasi-e2e-bad-setup-'));
   writeFileSync(join(work, 'policies-setup.csv'), SETUP_POLICIES);

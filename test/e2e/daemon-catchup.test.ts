@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot, daemonConfig } from '../helpers/cli.js';
 
 /**
  * Catch-up (SPEC 6) with the built daemon: it runs on Thursday 27 November, is stopped before
@@ -44,15 +44,11 @@ async function stop(d: KasiProcess): Promise<string> {
 
 beforeAll(async () => {
   requireBuilt();
-  root = await initRoot('kasi-e2e-catchup-', 'acme', {
-    database: 'sqlite:data/kasi.sqlite',
-    gateway: 'simulator',
-    http: { port: 0, host: '127.0.0.1' },
-    intake: { settle_seconds: 0.1 },
-    schedules: { inbox_rescan_seconds: 0.2 },
-    daemon: { catch_up_days: 0 },
-    tenants: { acme: { name: 'Acme Funeral Insurance Ltd', vat_number: '4100000000', intake: 'folder', bank_account: ACCOUNT } },
-  });
+  root = await initRoot(
+    'kasi-e2e-catchup-',
+    'acme',
+    daemonConfig({ tenants: { acme: { name: 'Acme Funeral Insurance Ltd', vat_number: '4100000000', intake: 'folder', bank_account: ACCOUNT } } }),
+  );
 });
 
 afterAll(async () => {

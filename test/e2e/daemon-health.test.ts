@@ -2,7 +2,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot } from '../helpers/cli.js';
+import { killAllKasi, requireBuilt, spawnKasi, waitFor, type KasiProcess, initRoot, daemonConfig } from '../helpers/cli.js';
 import { createPgDatabase, PG_ADMIN_URL } from '../helpers/pg.js';
 import { parseProm, value } from '../helpers/prom.js';
 
@@ -36,15 +36,15 @@ async function admin(sql: string): Promise<pg.QueryResult> {
 beforeAll(async () => {
   requireBuilt();
   database = await createPgDatabase();
-  root = await initRoot('kasi-e2e-health-', 'acme', {
-    database: database.url,
-    gateway: 'simulator',
-    http: { port: 0, host: '127.0.0.1' },
-    intake: { settle_seconds: 0.1 },
-    schedules: { inbox_rescan_seconds: 0.2 },
-    daemon: { catch_up_days: 0, tick_seconds: 0.5, retry_seconds: 0.2 },
-    tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
-  });
+  root = await initRoot(
+    'kasi-e2e-health-',
+    'acme',
+    daemonConfig({
+      database: database.url,
+      daemon: { catch_up_days: 0, tick_seconds: 0.5, retry_seconds: 0.2 },
+      tenants: { acme: { name: 'Acme Funeral Insurance Ltd', intake: 'folder' } },
+    }),
+  );
   // the policies are there from the start; the batch comes 15 s after start (Friday 06:00): time to take them even on a loaded machine
   writeFileSync(join(root, 'inbox/acme/policies-a.csv'), `${HEADER}C1,R1,P1,FUN,150.00\nC2,R2,P2,FUN,99.90\nC3,R3,P3,FUN,250.00\n`);
   writeFileSync(join(root, 'inbox/acme/policies-bad.csv'), 'this,is,not,a,policy,file\n1,2,3\n');

@@ -96,6 +96,23 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
   }
 }
 
+/**
+ * The config/local.yaml of a daemon under test, `over` replacing whole top-level keys: SQLite in the
+ * root, the simulator, HTTP on a free loopback port, a quick inbox (settle 0.1 s, rescan 0.2 s) and
+ * no catch-up of earlier days.
+ */
+export function daemonConfig(over: Record<string, unknown>): Record<string, unknown> {
+  return {
+    database: 'sqlite:data/kasi.sqlite',
+    gateway: 'simulator',
+    http: { port: 0, host: '127.0.0.1' },
+    intake: { settle_seconds: 0.1 },
+    schedules: { inbox_rescan_seconds: 0.2 },
+    daemon: { catch_up_days: 0 },
+    ...over,
+  };
+}
+
 /** A fresh runtime root under the temp folder, made by `kasi init` for `tenant`, with `config` as its config/local.yaml. */
 export async function initRoot(prefix: string, tenant: string, config: Record<string, unknown>): Promise<string> {
   const root = mkdtempSync(join(tmpdir(), prefix));

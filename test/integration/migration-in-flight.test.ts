@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileGateway } from '../../src/bank/file-gateway.js';
@@ -7,6 +7,7 @@ import { runBatch } from '../../src/jobs/batch.js';
 import { engineSetup } from '../../src/jobs/engine-setup.js';
 import { executeCollections } from '../../src/jobs/execute.js';
 import { importFile } from '../../src/jobs/import-file.js';
+import { writeSamplePolicies } from '../../src/jobs/sample-files.js';
 import { up as inFlightUp } from '../../src/store/migrations/012_in_flight.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 
@@ -25,9 +26,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('migration 012 on %s', (dialect) => {
   it('attempts left SUBMITTED before the upgrade are recorded in flight and presented once after it', async () => {
     env = await makeEnv(dialect, { gateway: 'file' }, '2025-11-26T06:30:00+02:00');
     const { ports } = env;
-    let csv = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
-    for (let i = 1; i <= 12; i++) csv += `CUST${String(i).padStart(3, '0')},REF${i},POL${String(i).padStart(3, '0')},FUNERAL,${50 + i * 7}.00\n`;
-    writeFileSync(join(env.root, 'policies.csv'), csv);
+    await writeSamplePolicies(join(env.root, 'policies.csv'), 12, 7);
     expect((await importFile(ports, { tenantId: 'acme', path: join(env.root, 'policies.csv'), mode: 'copy' })).status).toBe('applied');
     await executeCollections(ports, 'acme', '2025-11');
     const setup = engineSetup(ports.config);
