@@ -203,26 +203,24 @@ class SqliteSql implements Sql {
   }
 }
 
-/** Temp tables that exist on a connection (created by a committed transaction: a rollback drops them). */
-const pgTempTables = new WeakMap<pg.PoolClient, Set<string>>();
-/** The rows each of them held when last analysed (statistics committed with it). */
-const pgAnalysed = new WeakMap<pg.PoolClient, Map<string, number>>();
+/**
+ * Temp tables that exist on a connection (created by a committed transaction: a rollback drops
+ * them), each with the rows it held when last analysed (null: not analysed yet).
+ */
+const pgTempTables = new WeakMap<pg.PoolClient, Map<string, number | null>>();
 
 class PgSql implements Sql {
   readonly dialect = 'pg' as const;
   /** staged in this transaction: to be emptied before staging again (ON COMMIT empties the rest) */
   private staged = new Set<string>();
-  private created = new Set<string>();
-  private analysed = new Map<string, number>();
+  /** this transaction's creations and analyses, kept for the connection once it commits */
+  private mine = new Map<string, number | null>();
   constructor(private conn: pg.PoolClient) {}
   /** The transaction committed: its temp tables, and their statistics, stay for the connection's next transactions. */
   committed(): void {
     let have = pgTempTables.get(this.conn);
-    if (!have) pgTempTables.set(this.conn, (have = new Set()));
-    for (const t of this.created) have.add(t);
-    let stats = pgAnalysed.get(this.conn);
-    if (!stats) pgAnalysed.set(this.conn, (stats = new Map()));
-    for (const [t, n] of this.analysed) stats.set(t, n);
+    if (!have) pgTempTables.set(this.conn, (have = new Map()));
+    for (const [t, n] of this.mine) if (n !== null || !have.has(t)) have.set(t, n);
   }
   async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
     return (await this.conn.query(pgText(sql), params)).rows as T[];
@@ -234,11 +232,11 @@ class PgSql implements Sql {
     // one round trip less per staging on the hot path: no CREATE once the connection has the
     // table, no TRUNCATE unless this transaction staged it already (ON COMMIT DELETE ROWS)
     if (this.staged.has(name)) await this.conn.query(`TRUNCATE ${name}`);
-    else if (!pgTempTables.get(this.conn)?.has(name) && !this.created.has(name)) {
+    else if (!pgTempTables.get(this.conn)?.has(name) && !this.mine.has(name)) {
       await this.conn.query(
         `CREATE TEMP TABLE IF NOT EXISTS ${name} (${columns.map(([c, t]) => `${c} ${t === 'int' ? 'bigint' : 'text collate "C"'}`).join(', ')}) ON COMMIT DELETE ROWS`,
       );
-      this.created.add(name);
+      this.mine.set(name, null);
     }
     this.staged.add(name);
     if (rows.length === 0) return;
@@ -260,10 +258,10 @@ class PgSql implements Sql {
     // the planner needs the table's statistics to pick index probes over a hash join of the whole
     // target; they outlive the rows (it scales them by the table's current size), so they are
     // gathered again only when the rows staged differ a lot in number (a batch stages alike chunks)
-    const before = this.analysed.get(name) ?? pgAnalysed.get(this.conn)?.get(name);
-    if (before === undefined || rows.length > before * 4 || rows.length * 4 < before) {
+    const before = this.mine.get(name) ?? pgTempTables.get(this.conn)?.get(name) ?? null;
+    if (before === null || rows.length > before * 4 || rows.length * 4 < before) {
       await this.conn.query(`ANALYZE ${name}`);
-      this.analysed.set(name, rows.length);
+      this.mine.set(name, rows.length);
     }
   }
   async applyRows(name: string, columns: readonly (readonly [string, 'text' | 'int'])[], rows: Param[][], statements: readonly RowStatement[]): Promise<null> {
