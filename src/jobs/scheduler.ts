@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween } from '../domain/schedule.js';
+import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, payScheduleWarning } from '../domain/schedule.js';
 import { claimRun, finishRun, firstOccurrence, lastOccurrence, releaseRun, renewLease, unsettledRuns } from '../store/schedule.repository.js';
 import { reading, transaction } from '../store/sql.js';
 import { metrics } from './metrics.js';
@@ -110,6 +110,9 @@ export class Scheduler {
     this.stateNow = 'running';
     this.loopDone = this.loop();
     this.log.info({ owner: this.owner, steps: this.opts.steps.map((s) => `${s.name} "${s.cron.source}"`) }, 'scheduler started');
+    const pay = this.opts.steps.find((s) => s.name === 'close_pay');
+    const warning = pay ? payScheduleWarning(pay.cron) : null;
+    if (warning) this.log.warn({ step: 'close_pay' }, warning);
   }
 
   /**
