@@ -2,6 +2,8 @@ import type { DebitResult } from '../bank/gateway.js';
 import { lastFailureReason } from '../domain/engine/collection-state.js';
 import { classifyReturn } from '../domain/engine/reason-codes.js';
 import { idRange, type Sql, type Param } from '../store/sql.js';
+import { holdsPolicy } from '../domain/engine/holds.js';
+import { holdPolicies, type HardFailure } from './policy-holds.js';
 
 /**
  * Applies bank results (from the simulator at once, or from result files) inside the caller's
@@ -102,6 +104,15 @@ export async function applyResults(
   );
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now, ledgerIds);
+  // a holding code (no authority, account closed, deceased …) holds the policy for later periods
+  // too, also when it comes late (after the close): see policy-holds.ts
+  const failures: HardFailure[] = [];
+  for (const c of rows) {
+    const r = results[c.seq]!;
+    const outcome = summary.outcomes[c.seq];
+    if (r.result === 'UNPAID' && (outcome === 'applied' || outcome === 'late') && holdsPolicy(r.reasonCode)) failures.push({ collectionId: c.collection_id!, reasonCode: r.reasonCode, on: r.processedDate });
+  }
+  if (failures.length) await holdPolicies(sql, failures, now);
   return summary;
 }
 

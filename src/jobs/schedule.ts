@@ -187,7 +187,10 @@ function closeStep(last: CloseStep): ScheduledStep['run'] {
     await queueForSftp(ports, Object.keys(ports.config.tenants), files);
     const count = (s: string) => outcomes.filter((o) => o.result.status === s).length;
     const detail = { period, through: today, written: count('done'), existing: count('exists'), skipped: count('skipped'), files: files.length, problems };
-    return { status: count('skipped') === outcomes.length ? 'skipped' : 'done', detail, files, problems };
+    // the daily pay step is `done` only on a day it wrote or paid something: its idle days (and the
+    // close window's re-checks of files that exist) are `skipped`
+    const idle = last === 'pay' ? count('done') === 0 : count('skipped') === outcomes.length;
+    return { status: idle ? 'skipped' : 'done', detail, files, problems };
   };
 }
 

@@ -8,7 +8,8 @@ import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
 import { copyLine } from './copy-text.js';
-import { unknownCancelled } from './policy-import.sqlite.js';
+import { releaseByFile, unknownCancelled } from './policy-import.sqlite.js';
+import { releaseHoldsPg } from './policy-hold.repository.js';
 
 /**
  * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging
@@ -97,6 +98,7 @@ export async function applyPoliciesPg(
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
       let cancelling = 0;
+      const releases: string[] = [];
       async function* lines(): AsyncGenerator<string> {
         for await (const batch of items) {
           let buf = '';
@@ -108,6 +110,7 @@ export async function applyPoliciesPg(
             const r = item.row;
             staged++;
             if (r.status === 'cancelled') cancelling++;
+            if (r.hold === 'release') releases.push(r.policyNumber);
             buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
           }
           yield buf;
@@ -143,6 +146,7 @@ export async function applyPoliciesPg(
       await conn.query(INSERT_NEW, [meta.tenantId, now, fileId]);
       await hooks.afterRowsPg?.(conn, fileId);
       if (cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
+      if (releases.length) await releaseHoldsPg(conn, meta.tenantId, releases, releaseByFile(meta, now), now);
       const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
       if (errs.length) {
         await copyInto(

@@ -108,7 +108,8 @@ async function takeTheFiles(w: World): Promise<void> {
     60_000,
   );
   await stopAll(ds);
-  expect(await query(w, 'SELECT step FROM schedule_runs')).toEqual([]);
+  // nothing but the daily pay step's idle occurrences (recorded `skipped`)
+  expect(await query(w, `SELECT step FROM schedule_runs WHERE NOT (step = 'close_pay' AND status = 'skipped')`)).toEqual([]);
 }
 
 async function started(ds: KasiProcess[]): Promise<void> {
@@ -225,7 +226,7 @@ describe('three kasi daemons on one PostgreSQL database and one root', () => {
 
     const runs = await query<{ step: string; occurrence: string; status: string; attempts: number }>(
       w,
-      `SELECT step, occurrence, status, attempts FROM schedule_runs WHERE occurrence <= $1 ORDER BY occurrence, step`,
+      `SELECT step, occurrence, status, attempts FROM schedule_runs WHERE occurrence <= $1 AND NOT (step = 'close_pay' AND status = 'skipped') ORDER BY occurrence, step`,
       [LAST],
     );
     // every occurrence ran once; a start delayed by a busy machine may begin after Monday's batch

@@ -1,0 +1,157 @@
+import type { Database as SqliteConnection } from 'better-sqlite3';
+import type pg from 'pg';
+import type { Sql } from './sql.js';
+import type { StreamQuery } from './report.repository.js';
+import type { IsoDate, Period } from '../domain/dates.js';
+
+/**
+ * Policy holds (migration 014): a policy whose debit came back with a holding code is held — not
+ * opened in later periods, never presented — until the insurer releases it. A policy is held
+ * while one of its rows has `released_on` NULL (a partial unique index keeps that row single).
+ * Placing a hold also stops the policy's open collections (`halted_reason` POLICY_HELD, unless
+ * they already stopped for a reason of their own); releasing it lets an open collection of a
+ * period not yet closed go on.
+ */
+export interface HoldRecord {
+  id: number;
+  tenant_id: string;
+  policy_number: string;
+  reason_code: string;
+  held_on: IsoDate;
+  collection_id: number | null;
+  released_on: IsoDate | null;
+  released_by: string | null;
+  release_note: string | null;
+  created_at: string;
+}
+
+export const POLICY_HELD = 'POLICY_HELD';
+
+export interface NewHold {
+  collectionId: number;
+  reasonCode: string;
+  heldOn: IsoDate;
+}
+
+function record(r: HoldRecord): HoldRecord {
+  return { ...r, id: Number(r.id), collection_id: r.collection_id === null ? null : Number(r.collection_id) };
+}
+
+/**
+ * Hold the policy of each collection (in the caller's transaction); a policy already held keeps
+ * its first hold. Returns the holds placed now.
+ */
+export async function insertHolds(sql: Sql, holds: readonly NewHold[], now: string): Promise<HoldRecord[]> {
+  const placed: HoldRecord[] = [];
+  for (const h of holds) {
+    const rows = await sql.all<HoldRecord>(
+      `INSERT INTO policy_holds (tenant_id, policy_number, reason_code, held_on, collection_id, created_at)
+       SELECT tenant_id, policy_number, ?, ?, id, ? FROM collections WHERE id = ?
+       ON CONFLICT (tenant_id, policy_number) WHERE released_on IS NULL DO NOTHING
+       RETURNING *`,
+      [h.reasonCode, h.heldOn, now, h.collectionId],
+    );
+    for (const r of rows) {
+      placed.push(record(r));
+      await sql.run(
+        `UPDATE collections SET halted_reason = COALESCE(halted_reason, ?), next_check = NULL, updated_at = ?
+         WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN'`,
+        [POLICY_HELD, now, r.tenant_id, r.policy_number],
+      );
+    }
+  }
+  return placed;
+}
+
+export interface Release {
+  releasedOn: IsoDate;
+  releasedBy: string;
+  note: string | null;
+}
+
+const RELEASE = `UPDATE policy_holds SET released_on = ?, released_by = ?, release_note = ?
+  WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL`;
+const RESUME = `UPDATE collections SET halted_reason = NULL, next_check = NULL, updated_at = ?
+  WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN' AND halted_reason = '${POLICY_HELD}'
+    AND period IN (SELECT period FROM periods WHERE tenant_id = ? AND closed_at IS NULL)`;
+
+/** Release the policy's open hold; returns the released hold, or null when it was not held. */
+export async function releaseHoldRow(sql: Sql, tenant: string, policyNumber: string, r: Release, now: string): Promise<HoldRecord | null> {
+  const [open] = await sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL', [tenant, policyNumber]);
+  if (!open) return null;
+  await sql.run(RELEASE, [r.releasedOn, r.releasedBy, r.note, tenant, policyNumber]);
+  await sql.run(RESUME, [now, tenant, policyNumber, tenant]);
+  return record({ ...open, released_on: r.releasedOn, released_by: r.releasedBy, release_note: r.note });
+}
+
+/** The same from a policy file's transaction on SQLite (`hold` = release); returns the numbers released. */
+export function releaseHoldsSqlite(conn: SqliteConnection, tenant: string, numbers: readonly string[], r: Release, now: string): string[] {
+  const release = conn.prepare(RELEASE);
+  const resume = conn.prepare(RESUME);
+  const released: string[] = [];
+  for (const n of numbers) {
+    if (release.run(r.releasedOn, r.releasedBy, r.note, tenant, n).changes === 0) continue;
+    resume.run(now, tenant, n, tenant);
+    released.push(n);
+  }
+  return released;
+}
+
+/** ? placeholders → $1, $2 … for a pg client. */
+const numbered = (text: string) => {
+  let i = 0;
+  return text.replace(/\?/g, () => `$${++i}`);
+};
+
+/** The same on PostgreSQL, in a policy file's transaction. */
+export async function releaseHoldsPg(conn: pg.PoolClient, tenant: string, numbers: readonly string[], r: Release, now: string): Promise<string[]> {
+  const released: string[] = [];
+  for (const n of numbers) {
+    const res = await conn.query(numbered(RELEASE), [r.releasedOn, r.releasedBy, r.note, tenant, n]);
+    if (!res.rowCount) continue;
+    await conn.query(numbered(RESUME), [now, tenant, n, tenant]);
+    released.push(n);
+  }
+  return released;
+}
+
+export type HoldState = 'open' | 'released';
+
+/** Holds of one or all tenants, open or released, oldest first. */
+export async function listHolds(sql: Sql, opts: { tenant?: string; state?: HoldState } = {}): Promise<HoldRecord[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (opts.tenant) {
+    where.push('tenant_id = ?');
+    params.push(opts.tenant);
+  }
+  if (opts.state === 'open') where.push('released_on IS NULL');
+  if (opts.state === 'released') where.push('released_on IS NOT NULL');
+  const rows = await sql.all<HoldRecord>(`SELECT * FROM policy_holds${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, params);
+  return rows.map(record);
+}
+
+export async function policyExists(sql: Sql, tenant: string, policyNumber: string): Promise<boolean> {
+  const rows = await sql.all('SELECT 1 AS x FROM policies WHERE tenant_id = ? AND policy_number = ?', [tenant, policyNumber]);
+  return rows.length > 0;
+}
+
+export async function openHold(sql: Sql, tenant: string, policyNumber: string): Promise<HoldRecord | undefined> {
+  const [row] = await sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL', [tenant, policyNumber]);
+  return row ? record(row) : undefined;
+}
+
+/**
+ * The `held-<YYYY-MM>.csv` of a period's close: every hold in force at some time in the period
+ * (placed on or before its last day, not released before its first), with the policy's customer.
+ */
+export function heldInPeriodQuery(tenant: string, period: Period, first: IsoDate, last: IsoDate): StreamQuery {
+  return {
+    sql: `SELECT ? AS period_month, h.policy_number, p.customer_id, p.external_customer_ref, p.product_code, h.reason_code, h.held_on,
+        h.released_on, h.released_by
+      FROM policy_holds h LEFT JOIN policies p ON p.tenant_id = h.tenant_id AND p.policy_number = h.policy_number
+      WHERE h.tenant_id = ? AND h.held_on <= ? AND (h.released_on IS NULL OR h.released_on >= ?)
+      ORDER BY h.policy_number, h.id`,
+    params: [period, tenant, last, first],
+  };
+}
