@@ -38,6 +38,9 @@ export function formatStatus(tenants: readonly TenantStatus[]): string {
       `  intake files: ${t.files.applied} applied, ${t.files.rejected} rejected, ${t.files.duplicate} duplicate\n`;
     for (const f of t.lastFiles) out += `    ${f.processed_at.slice(0, 19)}Z  ${f.status.padEnd(9)} ${f.name} (${f.imported} imported, ${f.failed} failed)\n`;
     out += formatPeriod(t.period);
+    out += `  held policies (not collected until released: kasi policy release): ${t.held.length || 'none'}\n`;
+    for (const h of t.held.slice(0, CLAIMS_SHOWN)) out += `    ${h.policyNumber}  held ${h.heldOn}  ${h.reasonCode} ${h.reason}\n`;
+    if (t.held.length > CLAIMS_SHOWN) out += `    … and ${t.held.length - CLAIMS_SHOWN} more (kasi policy holds --tenant ${t.tenant})\n`;
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from './ports.js';
 import { crashPoint } from './crash-point.js';
+import { writeHeldFile } from './close-held.js';
 
 /**
  * Day 1, step 1 (SPEC 5.1): close the period (final statuses, periods.closed_at) in one
@@ -102,6 +103,9 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
     files.push(path);
     wrote = (await ensureFile(path, (write) => withRowStream(ports.db, [flaggedQuery(tenant, period)], reportRowOf(period), (rows) => write(flaggedCsv(rows))))) || wrote;
   }
+  const [held, heldWritten] = await writeHeldFile(ports, tenant, period);
+  if (held) files.push(held);
+  wrote ||= heldWritten;
   const log = ports.log.child({ step: 'close-report', tenant, period });
   if (closedNow) log.info({ flagged }, 'period closed');
   if (wrote) log.info({ files }, 'collection report written');

@@ -1,6 +1,9 @@
 import { periodOf, sastDate, type Period } from '../domain/dates.js';
 import type { Cents } from '../domain/money.js';
 import type { Ports } from './ports.js';
+import { classifyReturn } from '../domain/engine/reason-codes.js';
+import { listHolds } from '../store/policy-hold.repository.js';
+import { reading } from '../store/sql.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
 export interface TenantStatus {
@@ -10,6 +13,8 @@ export interface TenantStatus {
   files: { applied: number; rejected: number; duplicate: number };
   lastFiles: { name: string; status: string; imported: number; failed: number; processed_at: string }[];
   period: PeriodStatus;
+  /** Policies held now (a holding return code, until the insurer releases them): never presented. */
+  held: { policyNumber: string; reasonCode: string; reason: string; heldOn: string }[];
 }
 
 export interface PeriodStatus {
@@ -54,6 +59,12 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
       files: { applied: count(fil, 'applied'), rejected: count(fil, 'rejected'), duplicate: count(fil, 'duplicate') },
       lastFiles,
       period: await periodStatus(ports, id, period),
+      held: (await reading(ports.db, (sql) => listHolds(sql, { tenant: id, state: 'open' }))).map((h) => ({
+        policyNumber: h.policy_number,
+        reasonCode: h.reason_code,
+        reason: classifyReturn(h.reason_code).reason,
+        heldOn: h.held_on,
+      })),
     });
   }
   return out;

@@ -1,8 +1,7 @@
 import type { Database as SqliteConnection } from 'better-sqlite3';
 import type pg from 'pg';
 import type { Sql } from './sql.js';
-import type { StreamQuery } from './report.repository.js';
-import type { IsoDate, Period } from '../domain/dates.js';
+import type { IsoDate } from '../domain/dates.js';
 
 /**
  * Policy holds (migration 014): a policy whose debit came back with a holding code is held — not
@@ -141,17 +140,28 @@ export async function openHold(sql: Sql, tenant: string, policyNumber: string): 
   return row ? record(row) : undefined;
 }
 
+export interface HeldRow {
+  policy_number: string;
+  customer_id: string | null;
+  external_customer_ref: string | null;
+  product_code: string | null;
+  reason_code: string;
+  held_on: IsoDate;
+  released_on: IsoDate | null;
+  released_by: string | null;
+}
+
 /**
- * The `held-<YYYY-MM>.csv` of a period's close: every hold in force at some time in the period
+ * The rows of a period's `held-<YYYY-MM>.csv`: every hold in force at some time in the period
  * (placed on or before its last day, not released before its first), with the policy's customer.
+ * Holds are few (hard failures), so they are read whole.
  */
-export function heldInPeriodQuery(tenant: string, period: Period, first: IsoDate, last: IsoDate): StreamQuery {
-  return {
-    sql: `SELECT ? AS period_month, h.policy_number, p.customer_id, p.external_customer_ref, p.product_code, h.reason_code, h.held_on,
-        h.released_on, h.released_by
-      FROM policy_holds h LEFT JOIN policies p ON p.tenant_id = h.tenant_id AND p.policy_number = h.policy_number
-      WHERE h.tenant_id = ? AND h.held_on <= ? AND (h.released_on IS NULL OR h.released_on >= ?)
-      ORDER BY h.policy_number, h.id`,
-    params: [period, tenant, last, first],
-  };
+export function heldInPeriod(sql: Sql, tenant: string, first: IsoDate, last: IsoDate): Promise<HeldRow[]> {
+  return sql.all<HeldRow>(
+    `SELECT h.policy_number, p.customer_id, p.external_customer_ref, p.product_code, h.reason_code, h.held_on, h.released_on, h.released_by
+     FROM policy_holds h LEFT JOIN policies p ON p.tenant_id = h.tenant_id AND p.policy_number = h.policy_number
+     WHERE h.tenant_id = ? AND h.held_on <= ? AND (h.released_on IS NULL OR h.released_on >= ?)
+     ORDER BY h.policy_number, h.id`,
+    [tenant, last, first],
+  );
 }

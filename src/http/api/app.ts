@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { classOf, registerRoutes, type ApiDeps, type RouteSpec } from './route.js';
 import { collectionRoutes } from './routes/collections.js';
+import { holdRoutes } from './routes/holds.js';
 import { policyRoutes } from './routes/policies.js';
 import { reportRoutes } from './routes/reports.js';
 import { settlementRoutes } from './routes/settlements.js';
@@ -27,7 +28,7 @@ import { settlementRoutes } from './routes/settlements.js';
  * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
  * apart from the rate-limit windows.
  */
-export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...holdRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
 
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
 
