@@ -179,7 +179,9 @@ function closeStep(last: CloseStep): ScheduledStep['run'] {
     // re-check a closed month every day
     const inWindow = last !== 'pay' || Number(occ.date.slice(8)) <= 3;
     const tenants = inWindow ? await executedTenants(ports, period) : [];
-    if (tenants.length > 0) outcomes.push(...(await periodSteps(ports, period, tenants, today)));
+    // the period's steps go by the occurrence's date (a late day-1 pay occurrence does not write
+    // the day-2 invoice); the payment goes by the real date
+    if (tenants.length > 0) outcomes.push(...(await periodSteps(ports, period, tenants, occ.date)));
     if (last === 'pay') outcomes.push(...(await payDue(ports, today)));
     if (outcomes.length === 0) return skippedWith(last === 'pay' ? `no settlement is due for payment by ${today}` : `no tenant has collections in ${period}; nothing to close`);
     const files = outcomes.flatMap((o) => o.result.files);
