@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { BankGateway, DebitInstruction, DebitResult } from '../bank/gateway.js';
 import { debitFileName } from '../bank/file-gateway.js';
 import { addMonths } from '../domain/calendar.js';
-import { firstDayOf, periodOf, type IsoDate, type Period } from '../domain/dates.js';
+import { firstDayOf, periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
 import { buildIncomeModel, LOOKBACK_MONTHS } from '../domain/engine/income-model.js';
 import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.js';
 import type { ChunkCounts } from '../store/batch-chunk.repository.js';
@@ -123,7 +123,11 @@ export async function runChunk(
     const fetched = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
     const rows = fetched.filter((r) => r.id <= upTo);
     if (rows.length === 0) return null;
-    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup });
+    // a late batch (its date before the real today) did not see the deposits dated after it, which
+    // may be known already: its "nothing before" date is capped at today so none is skipped past
+    const realToday = sastDate(new Date(now));
+    const checkBy = realToday > date ? realToday : null;
+    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup, checkBy });
     prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
     const ids = await repo.insertSubmitted(
@@ -187,6 +191,8 @@ interface ChunkContext {
   withIncome: boolean;
   withHistory: boolean;
   setup: EngineSetup;
+  /** cap of next_check (a late batch: the real today), or null */
+  checkBy: IsoDate | null;
 }
 
 /** Plan one chunk: pure strategy calls over data read in three set queries. */
@@ -233,7 +239,7 @@ async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext
         },
       });
     } else if (decision.action === 'stop') updates.push([row.id, null, decision.reason]);
-    else if (decision.nextDate) updates.push([row.id, decision.nextDate, null]);
+    else if (decision.nextDate) updates.push([row.id, ctx.checkBy !== null && decision.nextDate > ctx.checkBy ? ctx.checkBy : decision.nextDate, null]);
   }
   return { instructions, updates };
 }
