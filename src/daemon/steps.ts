@@ -3,7 +3,7 @@ import type { KasiConfig } from '../config.js';
 import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/cron.js';
 import { reading, type Sql } from '../store/sql.js';
-import { runBatch } from '../usecases/collect/batch.js';
+import { CHUNK_WORK, runBatch } from '../usecases/collect/batch.js';
 import { helpBatch, type ChunkClaims } from '../usecases/collect/batch-chunks.js';
 import { REPLICA_ID } from './replica.js';
 import { runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
@@ -118,7 +118,7 @@ async function batchHelp(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
   if (Number(left?.n ?? 0) === 0) return 0;
   const setup = engineSetup(ports.config);
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
-  const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted);
+  const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted, CHUNK_WORK);
   if (n > 0) ports.log.info({ step: 'batch', occurrence: occ.key, chunks: n }, 'helped with the batch another replica runs');
   return n;
 }

@@ -10,7 +10,7 @@ import type { ChunkCounts } from '../../store/batch-chunk.repository.js';
 import * as repo from '../../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../../store/sql.js';
 import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
-import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims } from './batch-chunks.js';
+import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims, type ChunkWork } from './batch-chunks.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
 import type { Ports } from '../ports.js';
@@ -63,7 +63,7 @@ export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchS
   for (const tenant of tenants) {
     const state = await reading(ports.db, (sql) => repo.periodState(sql, tenant, period));
     if (!state || state.closed_at) continue;
-    out.push(opts.claims ? await claimedTenant(ports, opts, opts.claims, tenant, period, batch) : await batchTenant(ports, opts, tenant, period, batch));
+    out.push(opts.claims ? await claimedTenant(ports, opts, opts.claims, tenant, period, batch, CHUNK_WORK) : await batchTenant(ports, opts, tenant, period, batch));
   }
   if (batch.file) await releaseFile(ports, opts.gateway as FileGatewayLike, batch.file);
   ports.log.info({ date, tenants: out, reconciled, batchFile: batch.file }, 'batch done');
@@ -369,3 +369,6 @@ export async function reconcile(ports: Ports, gateway: BankGateway, resumed: str
 }
 
 export type { Param };
+
+/** What batch-chunks.ts works a claimed chunk with (handed in: the two files do not import each other). */
+export const CHUNK_WORK: ChunkWork = { emptyBatch, tenantContext, runChunk, countResults, presentInFlight, inFlightSql: IN_FLIGHT_SQL };
