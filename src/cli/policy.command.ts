@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { HOLD_CODES } from '../domain/engine/holds.js';
 import { classifyReturn } from '../domain/engine/reason-codes.js';
-import { holdsOf, releaseHold } from '../jobs/policy-holds.js';
+import { holdsOf, releaseHold } from '../usecases/collect/policy-holds.js';
 import type { HoldRecord } from '../store/policy-hold.repository.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 

@@ -1,7 +1,13 @@
-import type { Database as SqliteConnection } from 'better-sqlite3';
-import type pg from 'pg';
-import type { Sql } from './sql.js';
+import { reading, transaction, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { policyById } from './api.repository.js';
+
+/** The transaction handle the hold functions run in (for callers outside src/store/). */
+export type HoldSql = Sql;
 import type { IsoDate } from '../domain/dates.js';
+import { POLICY_HELD, RELEASE, RESUME, type Release } from './policy-hold-release.js';
+
+export { POLICY_HELD, type Release } from './policy-hold-release.js';
 
 /**
  * Policy holds (migration 014): a policy whose debit came back with a holding code is held — not
@@ -24,7 +30,6 @@ export interface HoldRecord {
   created_at: string;
 }
 
-export const POLICY_HELD = 'POLICY_HELD';
 
 export interface NewHold {
   collectionId: number;
@@ -62,17 +67,6 @@ export async function insertHolds(sql: Sql, holds: readonly NewHold[], now: stri
   return placed;
 }
 
-export interface Release {
-  releasedOn: IsoDate;
-  releasedBy: string;
-  note: string | null;
-}
-
-const RELEASE = `UPDATE policy_holds SET released_on = ?, released_by = ?, release_note = ?
-  WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL`;
-const RESUME = `UPDATE collections SET halted_reason = NULL, next_check = NULL, updated_at = ?
-  WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN' AND halted_reason = '${POLICY_HELD}'
-    AND period IN (SELECT period FROM periods WHERE tenant_id = ? AND closed_at IS NULL)`;
 
 /** Release the policy's open hold; returns the released hold, or null when it was not held. */
 export async function releaseHoldRow(sql: Sql, tenant: string, policyNumber: string, r: Release, now: string): Promise<HoldRecord | null> {
@@ -81,37 +75,6 @@ export async function releaseHoldRow(sql: Sql, tenant: string, policyNumber: str
   await sql.run(RELEASE, [r.releasedOn, r.releasedBy, r.note, tenant, policyNumber]);
   await sql.run(RESUME, [now, tenant, policyNumber, tenant]);
   return record({ ...open, released_on: r.releasedOn, released_by: r.releasedBy, release_note: r.note });
-}
-
-/** The same from a policy file's transaction on SQLite (`hold` = release); returns the numbers released. */
-export function releaseHoldsSqlite(conn: SqliteConnection, tenant: string, numbers: readonly string[], r: Release, now: string): string[] {
-  const release = conn.prepare(RELEASE);
-  const resume = conn.prepare(RESUME);
-  const released: string[] = [];
-  for (const n of numbers) {
-    if (release.run(r.releasedOn, r.releasedBy, r.note, tenant, n).changes === 0) continue;
-    resume.run(now, tenant, n, tenant);
-    released.push(n);
-  }
-  return released;
-}
-
-/** ? placeholders → $1, $2 … for a pg client. */
-const numbered = (text: string) => {
-  let i = 0;
-  return text.replace(/\?/g, () => `$${++i}`);
-};
-
-/** The same on PostgreSQL, in a policy file's transaction. */
-export async function releaseHoldsPg(conn: pg.PoolClient, tenant: string, numbers: readonly string[], r: Release, now: string): Promise<string[]> {
-  const released: string[] = [];
-  for (const n of numbers) {
-    const res = await conn.query(numbered(RELEASE), [r.releasedOn, r.releasedBy, r.note, tenant, n]);
-    if (!res.rowCount) continue;
-    await conn.query(numbered(RESUME), [now, tenant, n, tenant]);
-    released.push(n);
-  }
-  return released;
 }
 
 export type HoldState = 'open' | 'released';
@@ -164,4 +127,27 @@ export function heldInPeriod(sql: Sql, tenant: string, first: IsoDate, last: Iso
      ORDER BY h.policy_number, h.id`,
     [tenant, last, first],
   );
+}
+
+/** The same reads and the release, each in its own transaction, for use cases and routes. */
+export function holdsIn(db: Db, opts: { tenant?: string; state?: HoldState } = {}): Promise<HoldRecord[]> {
+  return reading(db, (sql) => listHolds(sql, opts));
+}
+
+export function heldInPeriodOf(db: Db, tenant: string, first: IsoDate, last: IsoDate): Promise<HeldRow[]> {
+  return reading(db, (sql) => heldInPeriod(sql, tenant, first, last));
+}
+
+/** Release in one transaction: the released hold (null when not held), and whether the policy exists. */
+export function releaseHoldIn(db: Db, tenant: string, policyNumber: string, r: Release, now: string): Promise<{ hold: HoldRecord | null; known: boolean }> {
+  return transaction(db, async (sql) => {
+    const hold = await releaseHoldRow(sql, tenant, policyNumber, r, now);
+    return { hold, known: hold !== null || (await policyExists(sql, tenant, policyNumber)) };
+  });
+}
+
+/** A tenant's policy number by its API id, or null. */
+export async function policyNumberOf(db: Db, tenant: string, id: number): Promise<string | null> {
+  const p = await reading(db, (sql) => policyById(sql, tenant, id));
+  return p ? p.policy_number : null;
 }

@@ -9,7 +9,7 @@ import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
 import { copyLine } from './copy-text.js';
 import { releaseByFile, unknownCancelled } from './policy-import.sqlite.js';
-import { releaseHoldsPg } from './policy-hold.repository.js';
+import { releaseHoldsPg } from './policy-hold-release.js';
 
 /**
  * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging

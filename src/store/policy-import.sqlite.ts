@@ -4,7 +4,7 @@ import type { PolicyItem } from '../intake/policy-file.reader.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
-import { releaseHoldsSqlite, type Release } from './policy-hold.repository.js';
+import { releaseHoldsSqlite, type Release } from './policy-hold-release.js';
 import { sastDate } from '../domain/dates.js';
 
 /** A hold lifted by a policy file's `hold` column: released on the file's day, by the file. */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBatch } from '../../src/jobs/batch.js';
-import { closeReport } from '../../src/jobs/close-report.js';
-import { releaseHold } from '../../src/jobs/policy-holds.js';
-import { tenantStatus } from '../../src/jobs/status.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { closeReport } from '../../src/usecases/close/close-report.js';
+import { releaseHold } from '../../src/usecases/collect/policy-holds.js';
+import { tenantStatus } from '../../src/usecases/collect/status.js';
 import { EngineWorld } from './engine-harness.js';
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createZaCalendar } from '../../src/domain/calendar.js';
 import { addDays, dayOfWeek, firstDayOf, nextPeriod } from '../../src/domain/dates.js';
 import { paymentDateReason } from '../../src/domain/payment-date.js';
-import { paymentDateFor } from '../../src/jobs/close-schedule.js';
+import { paymentDateFor } from '../../src/domain/close-calendar.js';
 
 /**
  * Every payment date whose settlement is paid in 2025–2027 (periods 2024-12 … 2027-12), the table

@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { HOLD_CODES } from '../../../domain/engine/holds.js';
 import { classifyReturn } from '../../../domain/engine/reason-codes.js';
-import { holdsOf, releaseHold } from '../../../jobs/policy-holds.js';
-import { policyById } from '../../../store/api.repository.js';
-import type { HoldRecord } from '../../../store/policy-hold.repository.js';
-import { reading } from '../../../store/sql.js';
+import { holdsOf, releaseHold } from '../../../usecases/collect/policy-holds.js';
+import { policyNumberOf, type HoldRecord } from '../../../store/policy-hold.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { IntIdParams } from '../schemas.js';
@@ -79,11 +77,11 @@ const release = route({
   body: ReleaseBody,
   responses: { 200: { description: 'the hold, released', schema: Hold }, ...WITH_404 },
   async handler({ caller, params, body, deps }) {
-    const p = await reading(deps.ports.db, (sql) => policyById(sql, caller.tenant, params.id));
-    if (!p) throw notFound(`policy ${params.id}`);
-    const out = await releaseHold(deps.ports, caller.tenant, p.policy_number, `api:key-${caller.keyId.slice(0, 12)}`, body.note ?? null);
+    const number = await policyNumberOf(deps.ports.db, caller.tenant, params.id);
+    if (number === null) throw notFound(`policy ${params.id}`);
+    const out = await releaseHold(deps.ports, caller.tenant, number, `api:key-${caller.keyId.slice(0, 12)}`, body.note ?? null);
     if (out.status === 'released') return holdJson(out.hold);
-    throw invalid(`policy ${p.policy_number} is not held`, [{ field: 'id', code: 'NOT_HELD', message: `policy ${p.policy_number} has no open hold` }]);
+    throw invalid(`policy ${number} is not held`, [{ field: 'id', code: 'NOT_HELD', message: `policy ${number} has no open hold` }]);
   },
 });
 
