@@ -77,11 +77,11 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
       'close_pay 2025-11-29T02:00:00+02:00 skipped',
       'close_pay 2025-11-30T02:00:00+02:00 skipped',
       'close_report 2025-12-01T02:00:00+02:00 done',
-      // the day-1 pay occurrence closes the period too (idempotent): its files exist
-      'close_pay 2025-12-01T02:00:00+02:00 done',
+      // the day-1 pay occurrence checks the period's steps too (idempotent): nothing new, nothing due
+      'close_pay 2025-12-01T02:00:00+02:00 skipped',
       'batch 2025-12-01T06:00:00+02:00 done',
       'close_invoice 2025-12-02T02:00:00+02:00 done',
-      'close_pay 2025-12-02T02:00:00+02:00 done',
+      'close_pay 2025-12-02T02:00:00+02:00 skipped',
     ]);
     expect(tick.ran[1]!.detail).toEqual({ reason: 'the 2025-11 period is over (it is closed on the 1st); no batch runs in it any more' });
     expect(tick.ran[4]!.detail).toMatchObject({ period: '2025-11', through: '2025-12-01', problems: [] });
@@ -107,11 +107,9 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     const rows = await reading(ports.db, (sql) => listRuns(sql));
     expect(rows.filter((r) => r.status !== 'skipped').map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`)).toEqual([
       'batch 2025-11-27T06:00:00+02:00 done 1',
-      'close_pay 2025-12-01T02:00:00+02:00 done 1',
       'close_report 2025-12-01T02:00:00+02:00 done 1',
       'batch 2025-12-01T06:00:00+02:00 done 1',
       'close_invoice 2025-12-02T02:00:00+02:00 done 1',
-      'close_pay 2025-12-02T02:00:00+02:00 done 1',
       'batch 2025-12-02T06:00:00+02:00 done 1',
       'close_pay 2025-12-03T02:00:00+02:00 done 1',
     ]);
