@@ -36,7 +36,13 @@ describe('a clone with no sibling folders', () => {
       env: { ...process.env, VITEST: undefined, VITEST_WORKER_ID: undefined, VITEST_POOL_ID: undefined, NODE_ENV: undefined },
       maxBuffer: 16 * 1024 * 1024,
     });
-    const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as { numTotalTests: number; numFailedTests: number; testResults: { name: string; status: string }[] };
+    const report = JSON.parse(r.stdout.slice(r.stdout.indexOf('{'))) as {
+      numTotalTests: number;
+      numFailedTests: number;
+      testResults: { name: string; status: string; assertionResults: { fullName: string; failureMessages: string[] }[] }[];
+    };
+    const failures = report.testResults.flatMap((t) => t.assertionResults.filter((a) => a.failureMessages.length).map((a) => `${a.fullName}: ${a.failureMessages[0]!.split('\n')[0]}`));
+    expect(failures).toEqual([]);
     expect(report.testResults.map((t) => [t.name.slice(clone.length + 1), t.status]).sort()).toEqual([
       ['test/unit/eft-renderer.test.ts', 'passed'],
       ['test/unit/self-contained.test.ts', 'passed'],
