@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -28,7 +28,8 @@ const BINARY = new Set(['.ttf', '.pdf', '.png', '.jpg', '.xlsx', '.gz', '.sqlite
 export function repoFiles(root: string): string[] {
   try {
     const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.split('\0').filter((f) => f && existsSync(join(root, f)));
+    // regular files only: a symlinked node_modules (the clone test) is an untracked "file" to git
+    return out.split('\0').filter((f) => f && existsSync(join(root, f)) && lstatSync(join(root, f)).isFile());
   } catch {
     return walk(root, root);
   }
