@@ -61,7 +61,8 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
         Object.entries(r.responses).map(([status, d]) => {
           const content: Json = {};
           if (d.schema) content['application/json'] = { schema: jsonSchema(d.schema, 'output', components) };
-          for (const [type, m] of Object.entries(d.media ?? {})) content[type] = { schema: { type: 'string' }, ...(m.description ? { description: m.description } : {}) };
+          // a Media Type object has no description in OpenAPI 3.1: the words go on its schema
+          for (const [type, m] of Object.entries(d.media ?? {})) content[type] = { schema: { type: 'string', ...(m.description ? { description: m.description } : {}) } };
           const headers = status === '429' ? { 'Retry-After': { description: 'seconds until the rate-limit window ends', schema: { type: 'integer' } } } : undefined;
           return [status, { description: d.description, ...(Object.keys(content).length ? { content } : {}), ...(headers ? { headers } : {}) }];
         }),
