@@ -9,6 +9,7 @@ import { finishInterrupted } from '../jobs/import-file.js';
 import { recordIntake, registry } from '../jobs/metrics.js';
 import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
+import { configWarnings } from '../config.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { travelClock } from './time-travel.js';
 
@@ -50,6 +51,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       scheduler.start();
       const sim = clock.travelling ? { simulated_now: clock.now().toISOString(), speed: clock.speed } : {};
       log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
+      for (const w of configWarnings(cfg)) log.warn({}, w);
       const drained = await new Promise<'drained' | 'timeout'>((resolve) => {
         let stopping = false;
         const onSignal = (sig: NodeJS.Signals) => {
