@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, type GlobalOptions } from './context.js';
+import { handleClosedPipes } from './closed-pipe.js';
+import { CliError, logLevelFromEnv, type GlobalOptions } from './context.js';
 import { registerInit } from './init.command.js';
 import { registerImport } from './import.command.js';
 import { registerMigrate } from './migrate.command.js';
@@ -15,6 +16,7 @@ import { registerSftp } from './sftp.command.js';
 import { registerApiKey } from './api-key.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
+handleClosedPipes();
 const program = new Command();
 program
   .name('kasi')
@@ -41,6 +43,7 @@ registerSftp(program, globals);
 registerApiKey(program, globals);
 
 try {
+  logLevelFromEnv(); // a bad KASI_LOG_LEVEL is bad usage (exit 2) whatever the command
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -10,7 +10,7 @@ import type { Log, Ports } from '../../jobs/ports.js';
 import type { OpsHandler } from '../health.js';
 import { KeyIndex, type Caller } from './auth.js';
 import { DOCS_HTML } from './docs-page.js';
-import { ApiError, errorHandler, sendError } from './errors.js';
+import { ApiError, errorCodeOf, errorHandler, sendError } from './errors.js';
 import { apiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
@@ -86,6 +86,17 @@ function mountOps(app: FastifyInstance, ops: Record<string, OpsHandler>, log: Lo
   }
 }
 
+/**
+ * One line per response: a refused request (4xx) at info with its request id and error code, so
+ * an operator can answer "why did my call fail?" from the id the client got; the rest at debug.
+ * (5xx are logged at error, with the cause, by the error handler.) Never headers: they hold keys.
+ */
+function logResponse(log: Log, request: FastifyRequest, status: number, elapsedMs: number): void {
+  const line = { request_id: request.id, method: request.method, path: request.url.split('?')[0], status, ms: Math.round(elapsedMs * 10) / 10 };
+  if (status >= 400 && status < 500) log.info({ ...line, code: errorCodeOf(request) ?? null }, 'request refused');
+  else log.debug(line, 'request');
+}
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { ports } = opts;
   const http = ports.config.http;
@@ -106,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const metrics = apiMetrics();
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
+    logResponse(log, request, reply.statusCode, reply.elapsedTime);
     if (!path.startsWith('/v1/')) return;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
