@@ -11,11 +11,13 @@ import type { OpsHandler } from '../health.js';
 import { KeyIndex, type Caller } from './auth.js';
 import { DOCS_HTML } from './docs-page.js';
 import { ApiError, errorCodeOf, errorHandler, sendError } from './errors.js';
+import { abandonIdempotency, settleIdempotency } from './idempotency.js';
 import { apiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { classOf, registerRoutes, type ApiDeps, type RouteSpec } from './route.js';
 import { collectionRoutes } from './routes/collections.js';
+import { listRoutes } from './routes/lists.js';
 import { policyRoutes } from './routes/policies.js';
 import { reportRoutes } from './routes/reports.js';
 import { settlementRoutes } from './routes/settlements.js';
@@ -27,7 +29,7 @@ import { settlementRoutes } from './routes/settlements.js';
  * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
  * apart from the rate-limit windows.
  */
-export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes, ...listRoutes];
 
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
 
@@ -115,8 +117,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10, parts: 20, fieldSize: 64 * 1024 } });
   app.setErrorHandler(errorHandler(log));
   const metrics = apiMetrics();
+  app.addHook('onSend', async (request, reply, payload) => {
+    await settleIdempotency(ports, request, reply, payload);
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
+    await abandonIdempotency(ports, request);
     logResponse(log, request, reply.statusCode, reply.elapsedTime);
     if (!path.startsWith('/v1/')) return;
     const route = request.routeOptions.url ?? 'unmatched';
