@@ -15,6 +15,12 @@ export interface Page<T> {
   next: string | number | null;
 }
 
+/** `tenant_id = ?` and each condition whose value is given, with their parameters in order. */
+function where(tenant: string, conditions: readonly (readonly [string, Param | undefined])[]): { sql: string; params: Param[] } {
+  const given = conditions.filter(([, v]) => v !== undefined) as (readonly [string, Param])[];
+  return { sql: ['tenant_id = ?', ...given.map(([c]) => c)].join(' AND '), params: [tenant, ...given.map(([, v]) => v)] };
+}
+
 function page<T>(rows: T[], limit: number, key: (r: T) => string | number): Page<T> {
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
@@ -31,16 +37,16 @@ export interface CollectionListFilter {
 
 /** Collections in id order, each as the report's raw row with its id and period. */
 export async function listCollections(sql: Sql, tenant: string, f: CollectionListFilter): Promise<Page<{ id: number; period: Period; row: RawRow }>> {
-  const where: string[] = ['tenant_id = ?'];
-  const params: Param[] = [tenant];
-  if (f.period) (where.push('period = ?'), params.push(f.period));
-  if (f.status) (where.push('status = ?'), params.push(f.status));
-  if (f.afterId !== undefined) (where.push('id > ?'), params.push(f.afterId));
+  const w = where(tenant, [
+    ['period = ?', f.period],
+    ['status = ?', f.status],
+    ['id > ?', f.afterId],
+  ]);
   const rows = await sql.all<Record<string, unknown>>(
     `SELECT id, period, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
        status, first_attempt_date, last_attempt_date, presentments, last_failure_reason, flag
-     FROM collections WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
-    [...params, f.limit + 1],
+     FROM collections WHERE ${w.sql} ORDER BY id LIMIT ?`,
+    [...w.params, f.limit + 1],
   );
   const out = rows.map((r) => ({
     id: Number(r.id),
@@ -86,15 +92,15 @@ export interface SettlementListFilter {
 
 /** Settlements in settlement-number order (SETTLE-<period>-<NNN>: by period, then number). */
 export async function listSettlements(sql: Sql, tenant: string, f: SettlementListFilter): Promise<Page<SettlementSummaryRecord>> {
-  const where: string[] = ['tenant_id = ?'];
-  const params: Param[] = [tenant];
-  if (f.period) (where.push('period = ?'), params.push(f.period));
-  if (f.status) (where.push('status = ?'), params.push(f.status));
-  if (f.afterNumber !== undefined) (where.push('settlement_number > ?'), params.push(f.afterNumber));
+  const w = where(tenant, [
+    ['period = ?', f.period],
+    ['status = ?', f.status],
+    ['settlement_number > ?', f.afterNumber],
+  ]);
   const rows = await sql.all<Record<string, unknown>>(
     `SELECT id, settlement_number, period, status, total_collections, total_fees, vat, net_amount, payment_date, payment_reference, created_at
-     FROM settlements WHERE ${where.join(' AND ')} ORDER BY settlement_number LIMIT ?`,
-    [...params, f.limit + 1],
+     FROM settlements WHERE ${w.sql} ORDER BY settlement_number LIMIT ?`,
+    [...w.params, f.limit + 1],
   );
   const out = rows.map(
     (r) =>
@@ -142,16 +148,16 @@ export interface FileListFilter {
 
 /** Intake files of the tenant (the ledger), in id order: the order they were taken. */
 export async function listFiles(sql: Sql, tenant: string, f: FileListFilter): Promise<Page<IntakeFileSummary>> {
-  const where: string[] = ['tenant_id = ?'];
-  const params: Param[] = [tenant];
-  if (f.processedFrom) (where.push('processed_at >= ?'), params.push(f.processedFrom));
-  if (f.processedTo) (where.push('processed_at < ?'), params.push(f.processedTo));
-  if (f.status) (where.push('status = ?'), params.push(f.status));
-  if (f.afterId !== undefined) (where.push('id > ?'), params.push(f.afterId));
+  const w = where(tenant, [
+    ['processed_at >= ?', f.processedFrom],
+    ['processed_at < ?', f.processedTo],
+    ['status = ?', f.status],
+    ['id > ?', f.afterId],
+  ]);
   const rows = await sql.all<Record<string, unknown>>(
     `SELECT id, name, kind, source, status, sha256, size, imported, failed, warnings, duplicate_of, received_at, processed_at
-     FROM intake_files WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`,
-    [...params, f.limit + 1],
+     FROM intake_files WHERE ${w.sql} ORDER BY id LIMIT ?`,
+    [...w.params, f.limit + 1],
   );
   const out = rows.map(
     (r) =>

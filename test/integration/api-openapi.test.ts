@@ -39,6 +39,24 @@ describe('GET /v1/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0');
   });
 
+  it('documents Idempotency-Key and 409 on every POST, and the lists\' paging and filters', async () => {
+    const doc = await served();
+    const posts = Object.entries(doc.paths as Record<string, Record<string, { parameters: { name: string; in: string }[]; responses: Record<string, unknown> }>>).flatMap(([path, ops]) =>
+      ops.post ? [[path, ops.post.parameters.filter((p) => p.in === 'header').map((p) => p.name), '409' in ops.post.responses]] : [],
+    );
+    expect(posts).toEqual([
+      ['/v1/policies', ['Idempotency-Key'], true],
+      ['/v1/policies/import', ['Idempotency-Key'], true],
+      ['/v1/collections/execute', ['Idempotency-Key'], true],
+      ['/v1/settlements', ['Idempotency-Key'], true],
+    ]);
+    const query = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name);
+    expect(query('/v1/collections')).toEqual(['limit', 'cursor', 'period_month', 'status']);
+    expect(query('/v1/settlements')).toEqual(['limit', 'cursor', 'period_month', 'status']);
+    expect(query('/v1/files')).toEqual(['limit', 'cursor', 'period_month', 'status']);
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'KEY_REUSED', 'KEY_IN_USE', 'RATE_LIMITED', 'INTERNAL']);
+  });
+
   it('the validator refuses what it must: a description on a media type object', async () => {
     const doc = await served();
     doc.paths['/v1/reports/collections'].get.responses['200'].content['text/csv'].description = 'not allowed here';
