@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,28 @@ describe('the repository stands alone', () => {
     const xsd = readFileSync(join(ROOT, 'schemas/pain.001.001.03.xsd'));
     expect(createHash('sha256').update(xsd).digest('hex')).toBe('87bd9b06f7f74128764d304af60f96f0d5583c92031113a892048272c8934d14');
     expect(readFileSync(join(ROOT, 'schemas/README.md'), 'utf8')).toContain('pain.001.001.03.xsd');
+  });
+});
+
+describe('the docs', () => {
+  const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
+
+  it('the README is a front door: short, with the two quick-start commands', () => {
+    const readme = read('README.md');
+    expect(readme.split('\n').length).toBeLessThanOrEqual(160);
+    const commands = readme.split('\n').filter((l) => /^npm ci && npm /.test(l));
+    expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test']);
+  });
+
+  it('every page in docs/ is listed in the docs index, and the specification has its nine numbered sections', () => {
+    const index = read('docs/README.md');
+    const pages = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md') && f !== 'README.md');
+    expect(pages.filter((p) => !index.includes(`](${p})`))).toEqual([]);
+    const sections = read('docs/specification.md')
+      .split('\n')
+      .filter((l) => /^## \d+\. /.test(l))
+      .map((l) => Number(/^## (\d+)\./.exec(l)![1]));
+    expect(sections).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 
