@@ -39,6 +39,14 @@ describe('the docs', () => {
     expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test']);
   });
 
+  it('every code of the bad-input corpus is explained in docs/bad-input.md', () => {
+    const corpus = JSON.parse(read('test/fixtures/bad/expected.json')) as { files: { expected?: { errors?: { code: string }[] } }[] };
+    const codes = [...new Set(corpus.files.flatMap((f) => (f.expected?.errors ?? []).map((e) => e.code)))].sort();
+    expect(codes.length).toBeGreaterThan(30);
+    const doc = read('docs/bad-input.md');
+    expect(codes.filter((c) => !doc.includes(`| \`${c}\` |`))).toEqual([]);
+  });
+
   it('every page in docs/ is listed in the docs index, and the specification has its nine numbered sections', () => {
     const index = read('docs/README.md');
     const pages = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md') && f !== 'README.md');
