@@ -1,6 +1,7 @@
 import type { Period } from '../domain/dates.js';
 import type { RawRow } from './report.repository.js';
-import type { Param, Sql } from './sql.js';
+import type { Db } from './db.js';
+import { reading, type Param, type Sql } from './sql.js';
 
 /**
  * The API's lists (issue 14): keyset pages within one tenant. A page is `WHERE tenant_id = ?
@@ -173,3 +174,10 @@ export async function listFiles(sql: Sql, tenant: string, f: FileListFilter): Pr
   );
   return page(out, f.limit, (r) => r.id);
 }
+
+/** Each list read on a connection of its own, for the HTTP layer (which holds no SQL). */
+export const apiLists = {
+  collections: (db: Db, tenant: string, f: CollectionListFilter) => reading(db, (sql) => listCollections(sql, tenant, f)),
+  settlements: (db: Db, tenant: string, f: SettlementListFilter) => reading(db, (sql) => listSettlements(sql, tenant, f)),
+  files: (db: Db, tenant: string, f: FileListFilter) => reading(db, (sql) => listFiles(sql, tenant, f)),
+};

@@ -2,7 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/api/app.js';
-import { ExecutionQueue } from '../../src/jobs/api-executions.js';
+import { ExecutionQueue } from '../../src/usecases/api/api-executions.js';
 import { API_KEYS, digest } from '../helpers/api.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Ports } from '../../jobs/ports.js';
-import { claimKey, completeKey, releaseKey, type KeyClaim, type StoredResponse } from '../../store/idempotency.repository.js';
-import { transaction } from '../../store/sql.js';
+import type { Ports } from '../../usecases/ports.js';
+import { idempotencyKeys, type KeyClaim, type StoredResponse } from '../../store/idempotency.repository.js';
 import { ApiError, invalid } from './errors.js';
 
 /**
@@ -54,7 +53,7 @@ export async function claimIdempotency(ports: Ports, request: FastifyRequest, te
   };
   let claim: KeyClaim;
   try {
-    claim = await transaction(ports.db, (sql) => claimKey(sql, input));
+    claim = await idempotencyKeys.claim(ports.db, input);
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     claim = { kind: 'in_use', retryAfterSeconds: 1 }; // another replica inserted it a moment ago
@@ -88,7 +87,7 @@ export async function settleIdempotency(ports: Ports, request: FastifyRequest, r
   held.delete(request);
   const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
   if (reply.statusCode >= 500 || body === null) {
-    await transaction(ports.db, (sql) => releaseKey(sql, h.tenant, h.key));
+    await idempotencyKeys.release(ports.db, h.tenant, h.key);
     return;
   }
   const headers: Record<string, string> = {};
@@ -96,7 +95,7 @@ export async function settleIdempotency(ports: Ports, request: FastifyRequest, r
     const v = reply.getHeader(name);
     if (v !== undefined) headers[name] = String(v);
   }
-  await transaction(ports.db, (sql) => completeKey(sql, h.tenant, h.key, { status: reply.statusCode, headers, body }));
+  await idempotencyKeys.complete(ports.db, h.tenant, h.key, { status: reply.statusCode, headers, body });
 }
 
 /** onResponse: a request that ended without an answer stored (aborted) frees its key. */
@@ -104,5 +103,5 @@ export async function abandonIdempotency(ports: Ports, request: FastifyRequest):
   const h = held.get(request);
   if (!h) return;
   held.delete(request);
-  await transaction(ports.db, (sql) => releaseKey(sql, h.tenant, h.key));
+  await idempotencyKeys.release(ports.db, h.tenant, h.key);
 }
