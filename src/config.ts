@@ -56,6 +56,10 @@ const tenant = z
   .strictObject({
     name: z.string().min(1),
     vat_number: z.string().optional(),
+    // false: the insurer is not registered for VAT (its invoices say so); unset with no vat_number:
+    // the number is simply not configured and the invoice says "not supplied"
+    vat_registered: z.boolean().optional(),
+    // the recipient address on tax invoices and statements; line breaks are kept
     address: z.string().optional(),
     intake: z.enum(['folder', 'sftp']).default('folder'),
     // HTTP API keys of this tenant as hex SHA-256 digests; a list so a key can be rotated (add the
@@ -72,6 +76,7 @@ const tenant = z
   })
   .superRefine((t, ctx) => {
     if (t.intake === 'sftp' && !t.sftp) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'required when intake is sftp' });
+    if (t.vat_registered === false && t.vat_number) ctx.addIssue({ code: 'custom', path: ['vat_registered'], message: 'false, but a vat_number is set: remove one of them' });
   });
 
 const schema = z.strictObject({
@@ -245,6 +250,22 @@ export function loadConfig(opts: LoadOptions = {}): KasiConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const config: KasiConfig = { ...parsed.data, root, sources };
   return deepFreeze(config);
+}
+
+/**
+ * What a valid config leaves out that a document will miss: logged as warnings at start, never
+ * an error (a tenant can be collected for before its address is known).
+ */
+export function configWarnings(config: Pick<KasiConfig, 'provider' | 'tenants'>): string[] {
+  const out: string[] = [];
+  if (!config.provider.address) out.push('provider.address is not set: statements and tax invoices will show no supplier address');
+  for (const [id, t] of Object.entries(config.tenants)) {
+    if (!t.address) out.push(`tenants.${id}.address is not set: ${id}'s tax invoices will show no recipient address`);
+    if (!t.vat_number && t.vat_registered !== false) {
+      out.push(`tenants.${id}.vat_number is not set: ${id}'s tax invoices will say "VAT number: not supplied" (set vat_registered: false if ${id} is not registered for VAT)`);
+    }
+  }
+  return out;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, type GlobalOptions } from './context.js';
+import { handleClosedPipes } from './closed-pipe.js';
+import { CliError, logLevelFromEnv, type GlobalOptions } from './context.js';
 import { registerInit } from './init.command.js';
 import { registerImport } from './import.command.js';
 import { registerMigrate } from './migrate.command.js';
@@ -16,6 +17,7 @@ import { registerApiKey } from './api-key.command.js';
 import { registerPolicy } from './policy.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
+handleClosedPipes();
 const program = new Command();
 program
   .name('kasi')
@@ -43,6 +45,7 @@ registerApiKey(program, globals);
 registerPolicy(program, globals);
 
 try {
+  logLevelFromEnv(); // a bad KASI_LOG_LEVEL is bad usage (exit 2) whatever the command
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -225,7 +225,9 @@ export class Scheduler {
   /** One pass: run what is due until done, blocked, or stopping. Public for tests. */
   async tick(): Promise<TickResult> {
     const ran: UnitReport[] = [];
-    for (const occ of await this.plan()) {
+    const due = await this.plan();
+    if (due.length > 0) this.log.debug({ due: due.map((o) => `${o.step} ${o.key}`) }, 'scheduler tick: steps due');
+    for (const occ of due) {
       if (this.stopper.signal.aborted) break;
       const wall = this.wallNow();
       const claim = await transaction(this.ports.db, (sql) =>
@@ -241,6 +243,7 @@ export class Scheduler {
       );
       if (!claim.claimed) {
         const r = claim.row;
+        this.log.debug({ step: occ.step, occurrence: occ.key, status: r.status, owner: r.owner }, 'step occurrence held or settled by another run');
         if (r.status === 'running') await this.help(occ);
         if (r.status === 'running' || (r.status === 'failed' && r.attempts < this.opts.maxAttempts)) return { ran, blockedAt: occ.key };
         continue; // settled meanwhile (another replica ran it)

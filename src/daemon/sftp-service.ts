@@ -192,7 +192,7 @@ export class SftpService {
       await queueIntakeResult(this.ports, { tenant, resultPath: this.ports.paths.intakeResultCsv(tenant, name) }, { again: false });
       return before.status;
     }
-    const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move' });
+    const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move', source: 'sftp' });
     this.log.info(
       { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
       `sftp intake ${out.status}: ${out.file}`,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { configWarnings } from '../config.js';
 import { healthz, readyz } from '../http/health.js';
 import { startHttpServer } from '../http/api/app.js';
 import { metricsHandler } from '../http/metrics.js';
@@ -62,6 +63,8 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
   scheduler.start();
   const sim = opts.clock?.travelling ? { simulated_now: opts.clock.now().toISOString(), speed: opts.speed } : {};
   log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
+  // what a valid config leaves out that the documents will miss (an address, a VAT number)
+  for (const w of configWarnings(cfg)) log.warn({}, w);
 
   let done: Promise<StopOutcome> | null = null;
   let settle: (o: StopOutcome) => void = () => undefined;

@@ -14,6 +14,7 @@ import * as m011 from './migrations/011_attempt_indexes.js';
 import * as m012 from './migrations/012_in_flight.js';
 import * as m013 from './migrations/013_sftp_moved.js';
 import * as m014 from './migrations/014_policy_holds.js';
+import * as m015 from './migrations/015_api_lists.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -39,6 +40,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['012_in_flight', m012],
   ['013_sftp_moved', m013],
   ['014_policy_holds', m014],
+  ['015_api_lists', m015],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

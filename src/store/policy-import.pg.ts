@@ -89,9 +89,9 @@ export async function applyPoliciesPg(
       await conn.query("SELECT pg_advisory_xact_lock(hashtext('kasi:policies:' || $1))", [meta.tenantId]);
       await conn.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING', [meta.tenantId, now]);
       const ins = await conn.query(
-        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
-         VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8, $9) RETURNING id`,
-        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now],
+        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+         VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8, $9, $10) RETURNING id`,
+        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now, meta.source ?? null],
       );
       const fileId = Number((ins.rows[0] as { id: number }).id);
       await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,

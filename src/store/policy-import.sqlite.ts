@@ -60,8 +60,8 @@ export async function applyPoliciesSqlite(
       const fileId = Number(
         conn
           .prepare(
-            `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
-             VALUES (@tenant_id, @kind, @name, @sha256, @size, @status, @encoding, @delimiter, @received_at, @processed_at)`,
+            `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+             VALUES (@tenant_id, @kind, @name, @sha256, @size, @status, @encoding, @delimiter, @received_at, @processed_at, @source)`,
           )
           .run(f).lastInsertRowid,
       );

@@ -61,9 +61,11 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     const doc = (await call('GET', '/v1/openapi.json', { key: null })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/collections',
       '/v1/collections/execute',
       '/v1/collections/executions/{id}',
       '/v1/collections/{id}',
+      '/v1/files',
       '/v1/holds',
       '/v1/policies',
       '/v1/policies/import',

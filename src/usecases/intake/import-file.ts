@@ -9,7 +9,7 @@ import { tempNameFor, writeAtomic } from '../../outbox/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';
 import { claimIntake, releaseIntake, renewIntake } from '../../store/intake-claim.repository.js';
 import * as files from '../../store/intake-file.repository.js';
-import type { IntakeFileMeta, IntakeKind } from '../../store/intake-file.repository.js';
+import type { IntakeFileMeta, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';
 import type { Ports } from '../ports.js';
 import { deadHere, REPLICA_ID, TakenElsewhere } from '../../daemon/replica.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -36,6 +36,8 @@ export interface ImportRequest {
   kind?: IntakeKind;
   /** inbox files are moved; a file named on the command line is copied, the user keeps theirs */
   mode: 'move' | 'copy';
+  /** where it arrived, recorded in the ledger (intake_files.source) */
+  source?: IntakeSource;
   onProgress?: (bytes: number, total: number) => void;
 }
 
@@ -104,6 +106,7 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
     delimiter: null,
     receivedAt,
     processedAt: clock.now().toISOString(),
+    source: req.source ?? null,
   };
   const flog = log.child({ tenant: req.tenantId, file: name, sha256: scan.sha256.slice(0, 12) });
 

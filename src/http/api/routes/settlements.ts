@@ -10,12 +10,13 @@ import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { writeAtomic } from '../../../outbox/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
+import { settlementIdByNumber } from '../../../store/api-list.repository.js';
 import { settlementPeriodById } from '../../../store/api.repository.js';
 import { findSettlement, type SettlementRecord } from '../../../store/settlement.repository.js';
 import { reading } from '../../../store/sql.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
-import { Settlement, SettlementCreate, UuidParams } from '../schemas.js';
+import { Settlement, SettlementCreate, SettlementRefParams } from '../schemas.js';
 import { WITH_404 } from './policies.js';
 import { ensureClosed } from './reports.js';
 
@@ -28,12 +29,14 @@ async function statementText(ports: Ports, rec: SettlementRecord): Promise<strin
   return settlementJson(await loadStatement(ports, rec, false));
 }
 
-async function byId(ports: Ports, tenant: string, id: string): Promise<SettlementRecord> {
+/** By its id (a UUID) or its number (SETTLE-2025-11-001), always within the caller's tenant. */
+async function byId(ports: Ports, tenant: string, ref: string): Promise<SettlementRecord> {
   const rec = await reading(ports.db, async (sql) => {
-    const period = await settlementPeriodById(sql, tenant, id);
+    const id = ref.startsWith('SETTLE-') ? await settlementIdByNumber(sql, tenant, ref) : ref;
+    const period = id === undefined ? undefined : await settlementPeriodById(sql, tenant, id);
     return period ? findSettlement(sql, tenant, period) : undefined;
   });
-  if (!rec) throw notFound(`settlement ${id}`);
+  if (!rec) throw notFound(`settlement ${ref}`);
   return rec;
 }
 
@@ -74,8 +77,8 @@ const get = route({
   path: '/settlements/{id}',
   operationId: 'getSettlement',
   tag: 'Settlements',
-  summary: 'A settlement with its current status',
-  params: UuidParams,
+  summary: 'A settlement with its current status, by id or number',
+  params: SettlementRefParams,
   responses: { 200: { description: 'the statement', schema: Settlement }, ...WITH_404 },
   async handler({ caller, params, deps, reply }) {
     const rec = await byId(deps.ports, caller.tenant, params.id);
@@ -90,7 +93,7 @@ const exportCsv = route({
   tag: 'Settlements',
   summary: 'The settlement CSV',
   description: 'One row per collected policy, then the carried adjustments; fee columns allocated so every column sums exactly to the statement. The same bytes as outbox/<tenant>/<period>/settlement-<number>.csv.',
-  params: UuidParams,
+  params: SettlementRefParams,
   responses: { 200: { description: 'the settlement CSV', media: { 'text/csv': {} } }, ...WITH_404 },
   async handler({ caller, params, deps, reply }) {
     const { ports } = deps;
