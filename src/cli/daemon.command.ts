@@ -9,6 +9,7 @@ import { finishInterrupted } from '../jobs/import-file.js';
 import { recordIntake, registry } from '../jobs/metrics.js';
 import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
+import { ConsoleSummaryLoop } from '../daemon/console-summaries.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { travelClock } from './time-travel.js';
 
@@ -48,6 +49,10 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       const sftp = new SftpService(ports, { env: process.env, onOutcome: recordIntake });
       sftp.start();
       scheduler.start();
+      const consoleLoop = new ConsoleSummaryLoop(ports);
+      consoleLoop.start();
+      if (consoleLoop.enabled) log.info({ console: `/console on port ${http.port}`, users: Object.keys(cfg.console.users).length }, 'console on');
+      else log.info({ console: 'off' }, 'console off: no console.users configured (kasi console-user makes one)');
       const sim = clock.travelling ? { simulated_now: clock.now().toISOString(), speed: clock.speed } : {};
       log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
       const drained = await new Promise<'drained' | 'timeout'>((resolve) => {
@@ -64,7 +69,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
             let outcome: 'drained' | 'timeout' = 'timeout';
             try {
               // reverse order of start; the three drain side by side within the one bound
-              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop(), executions.stop()]);
+              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop(), executions.stop(), consoleLoop.stop()]);
               await http.close();
               await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
             } catch (err) {

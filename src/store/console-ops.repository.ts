@@ -70,3 +70,8 @@ export async function pendingDeliveries(db: Db, o: { tenants: string[] | null; l
   if (o.tenants) q.whereIn('tenant_id', o.tenants);
   return (await q) as DeliveryRecord[];
 }
+
+export async function invoiceNumberOf(db: Db, settlementId: string): Promise<string | undefined> {
+  const r = (await db.knex('invoices').where({ settlement_id: settlementId }).first('invoice_number')) as { invoice_number: string } | undefined;
+  return r?.invoice_number;
+}
