@@ -1,3 +1,4 @@
+import { HARD_REASONS, isHardReason } from '../domain/engine/reason-codes.js';
 import type { Db } from './db.js';
 
 /**
@@ -12,8 +13,6 @@ export interface HeldPolicy {
   since: string | null;
   collection_id: number | null;
 }
-
-const NOT_HOLDS = ['MAX_PRESENTMENTS', 'CONSECUTIVE_INSUFFICIENT_FUNDS', 'POLICY_CANCELLED'];
 
 /** Active holds of a tenant (null while this database has no policy_holds table). */
 export async function heldPolicies(db: Db, tenant: string, limit: number): Promise<{ rows: HeldPolicy[]; total: number } | null> {
@@ -36,14 +35,13 @@ export async function hardFailureHolds(db: Db, tenant: string, period: string, l
   return (await db
     .knex('collections')
     .where({ tenant_id: tenant, period })
-    .whereNotNull('halted_reason')
-    .whereNotIn('halted_reason', NOT_HOLDS)
+    .where((w) => void w.whereIn('halted_reason', HARD_REASONS).orWhere('halted_reason', 'like', 'UNKNOWN%'))
     .orderBy('id')
     .limit(limit)
     .select('policy_number', { reason: 'halted_reason' }, { since: 'last_attempt_date' }, { collection_id: 'id' })) as HeldPolicy[];
 }
 
-/** Halt reasons that are the period's limits, not a hold on the policy. */
+/** A halt reason that holds the policy (a hard return code), not the period's limits or a full collection. */
 export function isHoldReason(reason: string): boolean {
-  return !NOT_HOLDS.includes(reason);
+  return isHardReason(reason);
 }
