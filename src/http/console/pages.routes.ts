@@ -198,8 +198,8 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const q = request.query as Q;
     const tenants = visibleTenants(s.user);
     const operator = s.user.role === 'operator';
-    const runs = operator ? await ops.scheduleRunsPage(ports.db, { before: q.before, limit: size }) : [];
-    const runsNext = runs.length === size ? `/console/operations${query({ before: runs[runs.length - 1]!.occurrence })}` : null;
+    const runs = operator ? await ops.scheduleRunsPage(ports.db, { before: q.before, limit: 20 }) : [];
+    const runsNext = runs.length === 20 ? `/console/operations${query({ before: runs[runs.length - 1]!.occurrence })}` : null;
     const sftpTenants = tenantsOf(s).filter((t) => ports.config.tenants[t]?.intake === 'sftp');
     const contacts = await ops.sftpContacts(ports.db, tenants);
     const body = operationsBody({

@@ -1,16 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PACKAGE_DIR } from '../../config.js';
 import type { Ports } from '../../jobs/ports.js';
 import { ConsoleAuth, consoleEnabled, sameToken, type Session } from '../../usecases/console/auth.js';
-import { randomBytes } from 'node:crypto';
-import type { Html } from './html.js';
 import { pageRoutes } from './pages.routes.js';
 import { LOGIN_COOKIE, SESSION_COOKIE, cookies, safeNext, secureCookie, setCookie } from './session.js';
 import { page } from './views/layout.js';
 import { loginPage, offPage } from './views/login.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 
 /**
  * The operator console under /console on the daemon's HTTP server: server-rendered pages, no
@@ -19,10 +18,6 @@ import { html } from './html.js';
  * (403); sign-in itself is guarded by a double-submit token. Responses are never cached and may
  * not be framed.
  */
-export interface ConsoleRequestState {
-  session: Session;
-}
-
 const sessions = new WeakMap<FastifyRequest, Session>();
 
 export function sessionOf(request: FastifyRequest): Session {
@@ -71,7 +66,7 @@ export async function mountConsole(app: FastifyInstance, ports: Ports): Promise<
         const token = randomBytes(24).toString('base64url');
         setCookie(reply, LOGIN_COOKIE, token, { path: '/console/login', maxAgeSeconds: 3600, secure: secureCookie(cfg, request) });
         const q = request.query as Record<string, string | undefined>;
-        return sendPage(reply, loginPage({ csrf: token, next: safeNext(q.next), ...(q.out ? { error: undefined } : {}) }));
+        return sendPage(reply, loginPage({ csrf: token, next: safeNext(q.next), ...(q.out ? { info: 'You are signed out.' } : {}) }));
       });
       scope.post('/login', async (request, reply) => {
         const form = parseForm(request.body);

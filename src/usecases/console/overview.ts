@@ -60,7 +60,25 @@ export function dailySeries(rows: SummaryRow[], period: Period, today: IsoDate):
   return out;
 }
 
+/**
+ * Built overviews, kept until the summaries could have changed: a page view within
+ * `console.summary_refresh_seconds` (at most 15 s) of the last one reads no table. Keyed by
+ * tenant, period asked and today.
+ */
+const cache = new Map<string, { at: number; overview: Overview }>();
+
 export async function buildOverview(ports: Ports, tenant: string, period?: Period): Promise<Overview> {
+  const key = `${ports.config.root}|${tenant}|${period ?? ''}|${sastDate(ports.clock.now())}`;
+  const ttl = Math.min(15, ports.config.console.summary_refresh_seconds) * 1000;
+  const hit = cache.get(key);
+  if (hit && performance.now() - hit.at < ttl) return hit.overview;
+  const overview = await readOverview(ports, tenant, period);
+  if (cache.size > 500) cache.clear();
+  cache.set(key, { at: performance.now(), overview });
+  return overview;
+}
+
+async function readOverview(ports: Ports, tenant: string, period?: Period): Promise<Overview> {
   const today = sastDate(ports.clock.now());
   const known = (await periodsOf(ports.db, tenant)).map((p) => p.period);
   const p = period ?? (known.includes(periodOf(today)) ? periodOf(today) : (known[0] ?? periodOf(today)));

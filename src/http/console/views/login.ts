@@ -1,10 +1,10 @@
 import { html, type Html } from '../html.js';
 import { notice, page } from './layout.js';
 
-export function loginPage(opts: { csrf: string; user?: string; error?: string; next?: string }): Html {
+export function loginPage(opts: { csrf: string; user?: string; error?: string; info?: string; next?: string }): Html {
   return page(
     'Sign in',
-    html`${opts.error ? notice('error', opts.error) : ''}
+    html`${opts.error ? notice('error', opts.error) : ''}${opts.info ? notice('info', opts.info) : ''}
 <form method="post" action="/console/login" class="login">
 <input type="hidden" name="_csrf" value="${opts.csrf}">
 <input type="hidden" name="next" value="${opts.next ?? ''}">

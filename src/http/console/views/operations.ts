@@ -14,6 +14,9 @@ export interface StepPlan {
   missed: string[];
 }
 
+/** A schedule_runs occurrence key (2025-12-04T06:00:00+02:00) as SAST wall time. */
+const occ = (key: string | null) => (key ? `${key.slice(0, 16).replace('T', ' ')}` : '—');
+
 function detail(d: string | null): string {
   if (!d) return '—';
   try {
@@ -38,10 +41,10 @@ export function operationsBody(o: {
   operator: boolean;
 }): Html {
   return html`<section aria-labelledby="sch-h"><h2 id="sch-h">Schedule</h2>
-<table><caption>Scheduled steps: last run, next run, catch-up</caption><thead><tr><th scope="col">step</th><th scope="col">cron (SAST)</th><th scope="col">last occurrence run</th><th scope="col">next</th><th scope="col">catch-up pending</th></tr></thead>
-<tbody>${o.plans.map((p) => html`<tr><th scope="row">${p.step}</th><td><code>${p.cron}</code></td><td>${p.last ?? '—'}</td><td>${p.next ?? '—'}</td><td>${p.missed.length ? `${p.missed.length}: ${p.missed.slice(0, 3).join(', ')}${p.missed.length > 3 ? ' …' : ''}` : 'none'}</td></tr>`)}</tbody></table>
-${o.operator ? html`<table><caption>What ran, newest first</caption><thead><tr><th scope="col">step</th><th scope="col">occurrence</th><th scope="col">status</th><th scope="col">attempts</th><th scope="col">started</th><th scope="col">finished</th><th scope="col">outcome</th></tr></thead>
-<tbody>${o.runs.map((r) => html`<tr><td>${r.step}</td><td>${r.occurrence}</td><td><span class="status status-${r.status}">${r.status}</span></td><td class="num">${r.attempts}</td><td>${sast(r.started_at)}</td><td>${sast(r.finished_at)}</td><td>${detail(r.detail)}</td></tr>`)}</tbody></table>
+<table><caption>Scheduled steps: last run, next run, catch-up</caption><thead><tr><th scope="col">step</th><th scope="col">cron (SAST)</th><th scope="col">last occurrence run (SAST)</th><th scope="col">next (SAST)</th><th scope="col">catch-up pending</th></tr></thead>
+<tbody>${o.plans.map((p) => html`<tr><th scope="row">${p.step}</th><td><code>${p.cron}</code></td><td>${occ(p.last)}</td><td>${occ(p.next)}</td><td>${p.missed.length ? `${p.missed.length}: ${p.missed.slice(0, 3).map(occ).join(', ')}${p.missed.length > 3 ? ' …' : ''}` : 'none'}</td></tr>`)}</tbody></table>
+${o.operator ? html`<table><caption>What ran, newest first</caption><thead><tr><th scope="col">step</th><th scope="col">occurrence (SAST)</th><th scope="col">status</th><th scope="col">attempts</th><th scope="col">started</th><th scope="col">finished</th><th scope="col">outcome</th></tr></thead>
+<tbody>${o.runs.map((r) => html`<tr><td>${r.step}</td><td>${occ(r.occurrence)}</td><td><span class="status status-${r.status}">${r.status}</span></td><td class="num">${r.attempts}</td><td>${sast(r.started_at)}</td><td>${sast(r.finished_at)}</td><td>${detail(r.detail)}</td></tr>`)}</tbody></table>
 ${nextLink(o.runsNext, 'Older runs')}` : ''}</section>
 <section aria-labelledby="sftp-h"><h2 id="sftp-h">SFTP tenants</h2>
 ${o.sftp.length === 0 ? html`<p>No tenant exchanges files over SFTP.</p>` : html`<table><caption>Last contact and last error per SFTP tenant</caption><thead><tr><th scope="col">tenant</th><th scope="col">last contact</th><th scope="col">files taken</th><th scope="col">last error</th></tr></thead>

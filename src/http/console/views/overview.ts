@@ -19,7 +19,7 @@ function figures(o: Overview): Html {
 <div><dt>Due</dt><dd>${rand(o.dueCents)}</dd></div>
 <div><dt>Collected</dt><dd>${rand(o.collectedCents)} <small>(${percent(bp)})</small></dd></div>
 <div><dt>Presentments today (${o.today})</dt><dd>${count(o.presentedToday)}</dd></div>
-<div><dt>Next presentments</dt><dd>${o.next ? html`${o.next.date}: up to ${count(o.next.collections)} collections` : o.closed ? 'period closed' : 'none planned'}</dd></div>
+<div><dt>Next presentments</dt><dd class="text">${o.next ? html`${o.next.date}: up to ${count(o.next.collections)} collections` : o.closed ? 'period closed' : 'none planned'}</dd></div>
 <div><dt>Likely claims (code 18)</dt><dd><a href="/console/collections${query({ tenant: o.tenant, period: o.period, reason: 'ACCOUNT_HOLDER_DECEASED' })}">${count(o.likelyClaims)}</a></dd></div>
 </dl>`;
 }
