@@ -1,4 +1,5 @@
 import { addDays, firstDayOf, lastDayOf, periodOf, previousPeriod, sastDate, type IsoDate, type Period } from '../../domain/dates.js';
+import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { heldPolicies, isHoldReason, type HeldPolicy } from '../../store/console-holds.repository.js';
 import { periodsOf, readSummary, type SummaryRow } from '../../store/console-summary.repository.js';
 import type { Ports } from '../../jobs/ports.js';
@@ -115,7 +116,7 @@ async function readOverview(ports: Ports, tenant: string, period?: Period): Prom
     likelyClaims: sum(rows, 'claims'),
     halted: halted.sort((a, b) => b.count - a.count),
     held: stored
-      ? { source: 'policy_holds', total: stored.total, rows: stored.rows }
+      ? { source: 'policy_holds', total: stored.total, rows: stored.rows.map((r) => ({ ...r, reason: `${r.reason} ${classifyReturn(r.reason).reason}` })) }
       : { source: 'hard_failures', total: halted.filter((h) => isHoldReason(h.reason)).reduce((t, h) => t + h.count, 0), rows: fallback },
   };
 }
