@@ -9,6 +9,7 @@ import { pageRoutes } from './pages.routes.js';
 import { LOGIN_COOKIE, SESSION_COOKIE, cookies, safeNext, secureCookie, setCookie } from './session.js';
 import { page } from './views/layout.js';
 import { loginPage, offPage } from './views/login.js';
+import { sast } from './format.js';
 import { html, type Html } from './html.js';
 
 /**
@@ -78,7 +79,7 @@ export async function mountConsole(app: FastifyInstance, ports: Ports): Promise<
         }
         const r = await auth.login(user, form.password ?? '', request.ip);
         if (!r.ok) {
-          const msg = r.reason === 'locked' ? `Too many wrong passwords: this user name is locked until ${r.lockedUntil} (UTC). Ask an operator, or wait.` : 'The user name or the password is wrong.';
+          const msg = r.reason === 'locked' ? `Too many wrong passwords: this user name is locked until ${sast(r.lockedUntil)}. Ask an operator, or wait.` : 'The user name or the password is wrong.';
           return sendPage(reply, loginPage({ csrf: expected, user, error: msg, next: safeNext(form.next) }), r.reason === 'locked' ? 429 : 401);
         }
         setCookie(reply, SESSION_COOKIE, r.token, { path: '/console', maxAgeSeconds: cfg.session_hours * 3600, secure: secureCookie(cfg, request) });
