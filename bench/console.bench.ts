@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { databaseTarget, loadConfig, PACKAGE_DIR } from '../src/config.js';
-import { Paths, silentLog } from '../src/jobs/ports.js';
+import { Paths, silentLog } from '../src/usecases/ports.js';
 import { openDb, withSqliteConnection } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { hashPassword } from '../src/usecases/console/password.js';

@@ -1,4 +1,4 @@
-import type { Log, Ports } from '../jobs/ports.js';
+import type { Log, Ports } from '../usecases/ports.js';
 import { abortableSleep } from '../sftp/backoff.js';
 import { consoleEnabled } from '../usecases/console/auth.js';
 import { refreshSummaries } from '../usecases/console/summaries.js';

@@ -75,3 +75,9 @@ export async function invoiceNumberOf(db: Db, settlementId: string): Promise<str
   const r = (await db.knex('invoices').where({ settlement_id: settlementId }).first('invoice_number')) as { invoice_number: string } | undefined;
   return r?.invoice_number;
 }
+
+/** The last recorded occurrence of a scheduled step (null: never ran). */
+export async function lastRunOccurrence(db: Db, step: string): Promise<string | null> {
+  const r = (await db.knex('schedule_runs').where({ step }).max({ o: 'occurrence' }).first()) as { o: string | null } | undefined;
+  return r?.o ?? null;
+}

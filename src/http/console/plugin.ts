@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { PACKAGE_DIR } from '../../config.js';
-import type { Ports } from '../../jobs/ports.js';
-import { ConsoleAuth, consoleEnabled, sameToken, type Session } from '../../usecases/console/auth.js';
+import type { Ports } from '../../usecases/ports.js';
+import { ConsoleAuth, consoleEnabled, sameToken } from '../../usecases/console/auth.js';
 import { pageRoutes } from './pages.routes.js';
+import { sendPage, sessionOf, sessions } from './reply.js';
 import { LOGIN_COOKIE, SESSION_COOKIE, cookies, safeNext, secureCookie, setCookie } from './session.js';
 import { page } from './views/layout.js';
 import { loginPage, offPage } from './views/login.js';
 import { sast } from './format.js';
-import { html, type Html } from './html.js';
+import { html } from './html.js';
 
 /**
  * The operator console under /console on the daemon's HTTP server: server-rendered pages, no
@@ -19,18 +20,6 @@ import { html, type Html } from './html.js';
  * (403); sign-in itself is guarded by a double-submit token. Responses are never cached and may
  * not be framed.
  */
-const sessions = new WeakMap<FastifyRequest, Session>();
-
-export function sessionOf(request: FastifyRequest): Session {
-  const s = sessions.get(request);
-  if (!s) throw new Error('console route without a session');
-  return s;
-}
-
-export function sendPage(reply: FastifyReply, body: Html, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(body.text);
-}
-
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',

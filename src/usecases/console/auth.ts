@@ -3,7 +3,7 @@ import type { ConsoleConfig } from '../../config.console.js';
 import type { KasiConfig } from '../../config.js';
 import { insertAudit, type AuditEntry } from '../../store/audit.repository.js';
 import * as sessions from '../../store/console-auth.repository.js';
-import type { Ports } from '../../jobs/ports.js';
+import type { Ports } from '../ports.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
 
 /**

@@ -2,7 +2,7 @@ import { addDays, firstDayOf, lastDayOf, periodOf, previousPeriod, sastDate, typ
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { heldPolicies, isHoldReason, type HeldPolicy } from '../../store/console-holds.repository.js';
 import { periodsOf, readSummary, type SummaryRow } from '../../store/console-summary.repository.js';
-import type { Ports } from '../../jobs/ports.js';
+import type { Ports } from '../ports.js';
 
 /**
  * The overview of one tenant and period, built from the precomputed summary rows (never from the

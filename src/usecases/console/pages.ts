@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, parseCron } from '../../domain/schedule.js';
+import { keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, parseCron } from '../../domain/cron.js';
 import { invoiceFileName } from '../../outbox/invoice.renderer.js';
 import { settlementFileName } from '../../outbox/settlement.renderer.js';
-import { invoiceNumberOf, paymentFileName } from '../../store/console-ops.repository.js';
-import { lastOccurrence } from '../../store/schedule.repository.js';
-import { reading } from '../../store/sql.js';
+import { invoiceNumberOf, lastRunOccurrence, paymentFileName } from '../../store/console-ops.repository.js';
 import type { SettlementRecord } from '../../store/settlement.repository.js';
-import type { Ports } from '../../jobs/ports.js';
-import { STEP_NAMES } from '../../jobs/schedule.js';
+import type { Ports } from '../ports.js';
 
 /**
  * What the console's pages need beyond one repository call: where a settlement's documents are
@@ -56,10 +53,11 @@ export interface StepPlanModel {
 export async function schedulePlans(ports: Ports): Promise<StepPlanModel[]> {
   const now = ports.clock.now();
   const out: StepPlanModel[] = [];
-  for (const step of STEP_NAMES) {
-    const source = ports.config.schedules[step];
+  // every cron string under `schedules` is a scheduled step of that name
+  for (const [step, source] of Object.entries(ports.config.schedules)) {
+    if (typeof source !== 'string') continue;
     const spec = parseCron(source);
-    const last = await reading(ports.db, (sql) => lastOccurrence(sql, step));
+    const last = await lastRunOccurrence(ports.db, step);
     const next = nextOccurrence(spec, now);
     const missed = last ? occurrencesBetween(spec, keyInstant(last), now, 50).map(occurrenceKey).filter((k) => k > last) : [];
     out.push({ step, cron: source, last, next: next ? occurrenceKey(next) : null, missed });

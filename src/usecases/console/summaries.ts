@@ -1,6 +1,6 @@
 import { periodOf, previousPeriod, sastDate, type Period } from '../../domain/dates.js';
 import { computeSummary, periodsOf, replaceSummary, summaryRefreshedAt } from '../../store/console-summary.repository.js';
-import type { Ports } from '../../jobs/ports.js';
+import type { Ports } from '../ports.js';
 
 /**
  * Refresh the overview's precomputed figures: for each tenant, the running period and the one
