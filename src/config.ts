@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { cronProblem } from './domain/cron.js';
+import { consoleSchema } from './config.console.js';
 
 /**
  * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /
@@ -140,6 +141,8 @@ const schema = z.strictObject({
       .prefault({}),
     max_upload_mb: z.number().positive().default(200),
   }),
+  // the operator console under /console (issue 15); off while no user is configured
+  console: consoleSchema,
   tenants: z.record(z.string(), tenant),
 });
 
@@ -245,6 +248,11 @@ export function loadConfig(opts: LoadOptions = {}): KasiConfig {
         if (other !== undefined) problems.push(`tenants.${id}.api_key_sha256.${i}: the same key is also one of tenant ${other}'s keys; give each tenant its own`);
         else owner.set(digest, id);
       }
+    }
+  }
+  if (parsed.success) {
+    for (const [name, u] of Object.entries(parsed.data.console.users)) {
+      if (u.tenant !== undefined && !parsed.data.tenants[u.tenant]) problems.push(`console.users.${name}.tenant: no tenant "${u.tenant}" in tenants`);
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);

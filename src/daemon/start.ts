@@ -10,6 +10,7 @@ import { IntakeService } from './intake-service.js';
 import { recordIntake, registry } from './metrics.js';
 import { Scheduler, schedulerOptionsFrom } from './scheduler.js';
 import { SftpService } from './sftp-service.js';
+import { ConsoleSummaryLoop } from './console-summaries.js';
 
 /** How a stop ended: everything finished in the bound, or a step outlived it (released in the store for the next start). */
 export type StopOutcome = 'drained' | 'timeout';
@@ -61,6 +62,11 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
   const sftp = new SftpService(ports, { env: opts.env, onOutcome: recordIntake });
   sftp.start();
   scheduler.start();
+  // the operator console (/console): its overview's summaries, refreshed while the console is on
+  const consoleLoop = new ConsoleSummaryLoop(ports);
+  consoleLoop.start();
+  if (consoleLoop.enabled) log.info({ console: `/console on port ${http.port}`, users: Object.keys(cfg.console.users).length }, 'console on');
+  else log.info({ console: 'off' }, 'console off: no console.users configured (kasi console-user makes one)');
   const sim = opts.clock?.travelling ? { simulated_now: opts.clock.now().toISOString(), speed: opts.speed } : {};
   log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
   // what a valid config leaves out that the documents will miss (an address, a VAT number)
@@ -73,7 +79,7 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
     let outcome: StopOutcome = 'timeout';
     try {
       // reverse order of start; the four workers drain side by side within the one bound
-      [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), sftp.stop(), intake.stop(), executions.stop()]);
+      [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), sftp.stop(), intake.stop(), executions.stop(), consoleLoop.stop()]);
       await http.close();
       await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
     } catch (err) {

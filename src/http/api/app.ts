@@ -10,6 +10,8 @@ import type { Log, Ports } from '../../usecases/ports.js';
 import type { OpsHandler } from '../health.js';
 import { KeyIndex, type Caller } from './auth.js';
 import { DOCS_HTML } from './docs-page.js';
+import { mountConsole } from '../console/plugin.js';
+import { consoleEnabled } from '../../usecases/console/auth.js';
 import { ApiError, errorCodeOf, errorHandler, sendError } from './errors.js';
 import { abandonIdempotency, settleIdempotency } from './idempotency.js';
 import { apiMetrics } from './metrics.js';
@@ -117,6 +119,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, genReqId: () => randomUUID(), forceCloseConnections: true, bodyLimit: 1024 * 1024, return503OnClosing: true });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10, parts: 20, fieldSize: 64 * 1024 } });
   app.setErrorHandler(errorHandler(log));
+  // the operator console under /console (issue 15): pages when console.users is set, else a page saying it is off
+  await mountConsole(app, ports);
   const metrics = apiMetrics();
   app.addHook('onSend', async (request, reply, payload) => {
     await settleIdempotency(ports, request, reply, payload);
@@ -184,7 +188,7 @@ export async function startHttpServer(opts: AppOptions): Promise<HttpServer> {
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : want;
-  opts.ports.log.info({ port, host, api: '/v1', docs: '/v1/docs' }, `http listening on ${host}:${port}`);
+  opts.ports.log.info({ port, host, api: '/v1', docs: '/v1/docs', console: consoleEnabled(opts.ports.config) ? '/console' : 'off' }, `http listening on ${host}:${port}`);
   let closing: Promise<void> | null = null;
   return {
     port,
