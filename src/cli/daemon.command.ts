@@ -9,6 +9,7 @@ import { finishInterrupted } from '../jobs/import-file.js';
 import { recordIntake, registry } from '../jobs/metrics.js';
 import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
+import { WebhookService } from '../daemon/webhook-service.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { travelClock } from './time-travel.js';
 
@@ -47,6 +48,9 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       // SFTP tenants: the password (password_env) is read from this process's environment only here.
       const sftp = new SftpService(ports, { env: process.env, onOutcome: recordIntake });
       sftp.start();
+      // webhook events recorded by any step (here or in another replica) are sent from this loop
+      const webhooks = new WebhookService(ports, { env: process.env });
+      webhooks.start();
       scheduler.start();
       const sim = clock.travelling ? { simulated_now: clock.now().toISOString(), speed: clock.speed } : {};
       log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
@@ -64,7 +68,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
             let outcome: 'drained' | 'timeout' = 'timeout';
             try {
               // reverse order of start; the three drain side by side within the one bound
-              [outcome] = await Promise.all([scheduler.stop(boundMs), sftp.stop(), intake.stop(), executions.stop()]);
+              [outcome] = await Promise.all([scheduler.stop(boundMs), webhooks.stop(), sftp.stop(), intake.stop(), executions.stop()]);
               await http.close();
               await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
             } catch (err) {

@@ -71,6 +71,30 @@ export const metrics = {
     help: 'Times the scheduler woke to find the wall clock far ahead (the machine slept) and caught up',
     registers: [registry],
   }),
+  webhookAttempts: new Counter({
+    name: 'kasi_webhook_attempts_total',
+    help: 'Webhook delivery attempts made by this process, by tenant ("" for operator events) and outcome (delivered, retried, failed)',
+    labelNames: ['tenant', 'outcome'] as const,
+    registers: [registry],
+  }),
+  webhookPending: new Gauge({
+    name: 'kasi_webhook_deliveries_pending',
+    help: 'Webhook deliveries not delivered yet (being retried or waiting their turn), by tenant, from the store',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  }),
+  webhookFailed: new Gauge({
+    name: 'kasi_webhook_deliveries_failed',
+    help: 'Webhook deliveries that failed for good (refused with a 4xx, or out of attempts), by tenant, from the store',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  }),
+  webhookOldestPendingAge: new Gauge({
+    name: 'kasi_webhook_oldest_pending_age_seconds',
+    help: 'Age of the oldest webhook event not delivered yet, by tenant (0 when none)',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  }),
 } as const;
 
 /** Count one intake outcome (folder inbox or SFTP). */

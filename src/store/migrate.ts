@@ -13,6 +13,7 @@ import * as m010 from './migrations/010_engine_results.js';
 import * as m011 from './migrations/011_attempt_indexes.js';
 import * as m012 from './migrations/012_in_flight.js';
 import * as m013 from './migrations/013_sftp_moved.js';
+import * as m017 from './migrations/017_webhooks.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -37,6 +38,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['011_attempt_indexes', m011],
   ['012_in_flight', m012],
   ['013_sftp_moved', m013],
+  ['017_webhooks', m017],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {
