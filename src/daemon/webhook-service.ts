@@ -111,7 +111,11 @@ export class WebhookService {
     const out: WebhookTick = { sent: 0, delivered: 0, retried: 0, failed: 0 };
     for (let i = 0; i < due.length && !this.stopper.signal.aborted; i += cfg.lanes_at_once) {
       const verdicts = await Promise.all(due.slice(i, i + cfg.lanes_at_once).map((h) => this.attempt(h)));
-      for (const v of verdicts) if (v) (out.sent++, out[v]++);
+      for (const v of verdicts) {
+        if (!v) continue;
+        out.sent++;
+        out[v]++;
+      }
     }
     return out;
   }

@@ -9,6 +9,7 @@ import type { Attempt, IncomeEvent, PastAttempt } from '../domain/engine/types.j
 import type { ChunkCounts } from '../store/batch-chunk.repository.js';
 import * as repo from '../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../store/sql.js';
+import { recordCollectionEvents } from '../usecases/webhooks/collection-events.js';
 import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
 import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims } from './batch-chunks.js';
 import { crashPoint } from './crash-point.js';
@@ -162,7 +163,8 @@ export async function runChunk(
     crashPoint('after-present');
     const flight = planned.flight;
     await transaction(ports.db, async (sql) => {
-      await applyResults(sql, results, now, null, prior, known);
+      const applied = await applyResults(sql, results, now, null, prior, known);
+      await recordCollectionEvents(sql, ports.config, new Date(now), results, applied.outcomes);
       await repo.clearInFlight(sql, flight);
     });
     countResults(results, sum);
@@ -341,7 +343,8 @@ export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: 
   const results = await gateway.present(rows[0]!.action_date, rows.map(toInstruction));
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
-    await applyResults(sql, results, now);
+    const applied = await applyResults(sql, results, now);
+    await recordCollectionEvents(sql, ports.config, new Date(now), results, applied.outcomes);
     await repo.clearInFlightIds(sql, [...new Set(rows.map((r) => Number(r.flight_id)))]);
   });
   return results;

@@ -5,6 +5,7 @@ import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween 
 import { claimRun, finishRun, firstOccurrence, lastOccurrence, releaseRun, renewLease, unsettledRuns } from '../store/schedule.repository.js';
 import { reading, transaction } from '../store/sql.js';
 import { metrics } from './metrics.js';
+import { recordEvent, type EventOccurrence } from '../usecases/webhooks/record-event.js';
 import type { Log, Ports } from './ports.js';
 import type { KasiConfig } from '../config.js';
 import { scheduledSteps, StepInterrupted, type Occurrence, type ScheduledStep, type StepOutcome } from './schedule.js';
@@ -301,9 +302,10 @@ export class Scheduler {
     }
     const message = err instanceof Error ? err.message : String(err);
     const retryAt = this.wallNow() + this.opts.retryMs * 2 ** (attempt - 1);
-    await this.finish(occ, 'failed', { error: message }, retryAt);
-    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     const last = attempt >= this.opts.maxAttempts;
+    const data = { step: occ.step, occurrence: occ.key, attempt, max_attempts: this.opts.maxAttempts, error: message, retry_at: last ? null : new Date(retryAt).toISOString() };
+    await this.finish(occ, 'failed', { error: message }, retryAt, { type: 'schedule.step_failed', tenant: null, key: `${occ.step}:${occ.key}:${attempt}`, data });
+    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     this.log.error(
       { ...base, err, retry_at: last ? null : new Date(retryAt).toISOString() },
       last ? `step ${occ.step} failed for good after ${attempt} attempts; run it by hand (kasi batch / kasi close)` : `step ${occ.step} failed; it is retried`,
@@ -311,10 +313,10 @@ export class Scheduler {
     return { ...base, status: 'failed', detail: { error: message } };
   }
 
-  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number): Promise<void> {
+  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number, event?: EventOccurrence): Promise<void> {
     const record = () =>
-      transaction(this.ports.db, (sql) =>
-        finishRun(sql, {
+      transaction(this.ports.db, async (sql) => {
+        const n = await finishRun(sql, {
           step: occ.step,
           occurrence: occ.key,
           owner: this.owner,
@@ -322,8 +324,11 @@ export class Scheduler {
           finishedAt: this.ports.clock.now().toISOString(),
           leaseUntil: new Date(leaseUntilMs).toISOString(),
           detail,
-        }),
-      );
+        });
+        // the webhook event commits with the failure it reports (the outbox pattern)
+        if (event && n > 0) await recordEvent(sql, this.ports.config, this.ports.clock.now(), event);
+        return n;
+      });
     // The store may be restarting (the step often failed because of it): recording the outcome is
     // tried again for a few seconds with fresh connections, or the occurrence would wait for its
     // lease to run out before its retry.

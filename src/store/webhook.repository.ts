@@ -173,3 +173,41 @@ export async function tenantWebhookEvents(sql: Sql, tenant: string, status: stri
   );
   return rows.map((r) => ({ ...r, id: Number(r.id), attempts: Number(r.attempts), last_status: r.last_status === null ? null : Number(r.last_status) }));
 }
+
+export interface AttemptFacts {
+  instruction_id: string;
+  tenant_id: string;
+  period: string;
+  policy_number: string;
+  customer_id: string;
+  external_customer_ref: string;
+  action_date: string;
+  amount_requested: number;
+  presentment: number;
+}
+
+/** What a collection event tells about the attempts of these instructions (read in the caller's transaction). */
+export async function attemptFacts(sql: Sql, instructionIds: readonly string[]): Promise<AttemptFacts[]> {
+  const out: AttemptFacts[] = [];
+  for (let i = 0; i < instructionIds.length; i += 500) {
+    const chunk = instructionIds.slice(i, i + 500);
+    const rows = await sql.all<AttemptFacts>(
+      `SELECT a.instruction_id, c.tenant_id, c.period, c.policy_number, c.customer_id, c.external_customer_ref, a.action_date, a.amount_requested, a.presentment
+       FROM attempts a JOIN collections c ON c.id = a.collection_id
+       WHERE a.instruction_id IN (${chunk.map(() => '?').join(', ')})`,
+      chunk,
+    );
+    out.push(...rows.map((r) => ({ ...r, amount_requested: Number(r.amount_requested), presentment: Number(r.presentment) })));
+  }
+  return out;
+}
+
+/** A period's collections by final status: count, due and collected cents (for `period.closed`). */
+export async function periodTotals(sql: Sql, tenant: string, period: string): Promise<{ status: string; n: number; due: number; collected: number }[]> {
+  const rows = await sql.all<{ status: string; n: number | string; due: number | string | null; collected: number | string | null }>(
+    `SELECT status, COUNT(*) AS n, SUM(amount_due) AS due, SUM(amount_collected) AS collected FROM collections
+     WHERE tenant_id = ? AND period = ? GROUP BY status ORDER BY status`,
+    [tenant, period],
+  );
+  return rows.map((r) => ({ status: r.status, n: Number(r.n), due: Number(r.due ?? 0), collected: Number(r.collected ?? 0) }));
+}
