@@ -254,3 +254,68 @@ describe('webhooks: retries, order and refusals', () => {
     expect([never.status, never.attempts, never.last_error]).toEqual(['failed', 20, 'gave up after 20 attempts; last: HTTP 500']);
   });
 });
+
+describe('webhooks on PostgreSQL: replicas and a slow receiver', () => {
+  let env: TestEnv;
+  let rx: Receiver;
+  const services: WebhookService[] = [];
+
+  beforeAll(async () => {
+    rx = await startReceiver();
+    env = await makeEnv(
+      'pg',
+      {
+        tenants: { acme: { ...ACME_CONFIG, webhooks: [{ url: rx.url, secret_env: 'ACME_HOOK_SECRET', events: ['period.closed', 'intake.file_applied'] }] } },
+        webhook_delivery: { ...FAST, timeout_seconds: 60 },
+      },
+      '2025-12-20T09:00:00+02:00',
+    );
+  });
+  afterAll(async () => {
+    rx?.releaseHanging(200);
+    await Promise.all(services.map((s) => s.stop()));
+    await env?.cleanup();
+    await rx?.close();
+  });
+
+  it('two senders on one database send each event once, in order', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    await recordEvents(env.ports.db, env.ports.config, env.ports.clock.now(), keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })));
+    const { openDb } = await import('../../src/store/db.js');
+    const other = openDb({ client: 'pg', url: env.databaseUrl });
+    try {
+      const a = new WebhookService(env.ports, { env: SECRETS });
+      const b = new WebhookService({ ...env.ports, db: other }, { env: SECRETS });
+      for (let i = 0; i < 100 && (await pending(env)) > 0; i++) await Promise.all([a.tick(), b.tick()]);
+    } finally {
+      await other.close();
+    }
+    expect(rx.requests.map((r) => r.body.data.period_month)).toEqual(keys);
+    expect(rx.accepted()).toHaveLength(12);
+  });
+
+  it('a receiver that does not answer holds only its own event: intake and the close go on', async () => {
+    rx.requests.length = 0;
+    rx.answer = (_r, n) => (n === 1 ? 'hang' : 200);
+    const svc = new WebhookService(env.ports, { env: SECRETS });
+    services.push(svc);
+    svc.start();
+    await importFile(env.ports, { tenantId: 'acme', path: csvFile('policies-1.csv', `${HEADER}C1,E1,P-1,FUN,150.00\n`), mode: 'copy' });
+    for (let i = 0; i < 500 && rx.requests.length === 0; i++) await sleep(10);
+    expect(rx.requests).toHaveLength(1);
+    // the receiver holds the first request open; the next file and the close run to the end meanwhile
+    const second = await importFile(env.ports, { tenantId: 'acme', path: csvFile('policies-2.csv', `${HEADER}C2,E2,P-2,FUN,99.00\n`), mode: 'copy' });
+    expect(second).toMatchObject({ status: 'applied', imported: 1 });
+    env.setNow('2026-01-01T02:00:00+02:00');
+    expect((await closeReport(env.ports, 'acme', '2025-12')).status).toBe('done');
+    expect(rx.requests.map((r) => r.answered)).toEqual([null]);
+    expect(await pending(env)).toBe(3);
+    rx.releaseHanging(200);
+    for (let i = 0; i < 500 && (await pending(env)) > 0; i++) await sleep(20);
+    expect(rx.accepted().map((r) => [r.body.type, r.body.data.file ?? r.body.data.period_month])).toEqual([
+      ['intake.file_applied', 'policies-1.csv'],
+      ['intake.file_applied', 'policies-2.csv'],
+      ['period.closed', '2025-12'],
+    ]);
+  });
+});
