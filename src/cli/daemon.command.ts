@@ -10,6 +10,7 @@ import { recordIntake, registry } from '../jobs/metrics.js';
 import { Scheduler, schedulerOptionsFrom } from '../jobs/scheduler.js';
 import { SftpService } from '../jobs/sftp-service.js';
 import { WebhookService } from '../daemon/webhook-service.js';
+import { StoreMetrics } from '../daemon/store-metrics.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { travelClock } from './time-travel.js';
 
@@ -51,6 +52,8 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
       // webhook events recorded by any step (here or in another replica) are sent from this loop
       const webhooks = new WebhookService(ports, { env: process.env });
       webhooks.start();
+      const storeMetrics = new StoreMetrics(ports);
+      storeMetrics.start();
       scheduler.start();
       const sim = clock.travelling ? { simulated_now: clock.now().toISOString(), speed: clock.speed } : {};
       log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
@@ -68,7 +71,7 @@ export function registerDaemon(program: Command, globals: () => GlobalOptions): 
             let outcome: 'drained' | 'timeout' = 'timeout';
             try {
               // reverse order of start; the three drain side by side within the one bound
-              [outcome] = await Promise.all([scheduler.stop(boundMs), webhooks.stop(), sftp.stop(), intake.stop(), executions.stop()]);
+              [outcome] = await Promise.all([scheduler.stop(boundMs), webhooks.stop(), storeMetrics.stop(), sftp.stop(), intake.stop(), executions.stop()]);
               await http.close();
               await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
             } catch (err) {

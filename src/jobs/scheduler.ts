@@ -217,6 +217,10 @@ export class Scheduler {
       for (const t of due) out.push(occurrence(step.name, t));
     }
     const order = new Map(this.opts.steps.map((s, i) => [s.name, i]));
+    for (const step of this.opts.steps) {
+      const oldest = out.filter((o) => o.step === step.name).reduce((m, o) => Math.min(m, o.instant.getTime()), Infinity);
+      metrics.stepOldestDue.set({ step: step.name }, Number.isFinite(oldest) ? oldest / 1000 : 0);
+    }
     return out.filter((o) => o.instant.getTime() <= cutoff).sort((a, b) => a.instant.getTime() - b.instant.getTime() || order.get(a.step)! - order.get(b.step)!);
   }
 
