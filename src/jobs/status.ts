@@ -1,6 +1,8 @@
 import { periodOf, sastDate, type Period } from '../domain/dates.js';
 import type { Cents } from '../domain/money.js';
 import type { Ports } from './ports.js';
+import { reading } from '../store/sql.js';
+import { webhookBacklog, type WebhookBacklog } from '../store/webhook.repository.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
 export interface TenantStatus {
@@ -10,6 +12,8 @@ export interface TenantStatus {
   files: { applied: number; rejected: number; duplicate: number };
   lastFiles: { name: string; status: string; imported: number; failed: number; processed_at: string }[];
   period: PeriodStatus;
+  /** Webhook deliveries of the tenant's events (docs/webhooks.md); null when it has none at all. */
+  webhooks: Omit<WebhookBacklog, 'tenant'> | null;
 }
 
 export interface PeriodStatus {
@@ -38,6 +42,7 @@ const num = (v: Count | null | undefined) => Number(v ?? 0);
 export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
   const { knex } = ports.db;
   const out: TenantStatus[] = [];
+  const hooks = await reading(ports.db, (sql) => webhookBacklog(sql));
   for (const [id, t] of Object.entries(ports.config.tenants)) {
     const pol = (await knex('policies').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
     const fil = (await knex('intake_files').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
@@ -54,6 +59,7 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
       files: { applied: count(fil, 'applied'), rejected: count(fil, 'rejected'), duplicate: count(fil, 'duplicate') },
       lastFiles,
       period: await periodStatus(ports, id, period),
+      webhooks: backlogOf(hooks, id),
     });
   }
   return out;
@@ -110,4 +116,14 @@ async function periodStatus(ports: Ports, tenant: string, period: Period): Promi
       .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0)),
     likelyClaims: claims.map((c) => ({ policyNumber: c.policy_number, customerId: c.customer_id })),
   };
+}
+
+function backlogOf(all: readonly WebhookBacklog[], tenant: string | null): Omit<WebhookBacklog, 'tenant'> | null {
+  const b = all.find((x) => x.tenant === tenant);
+  return b ? { pending: b.pending, failed: b.failed, delivered: b.delivered, oldestPendingAt: b.oldestPendingAt } : null;
+}
+
+/** Deliveries of operator events (schedule.step_failed, the bank's files); null when there are none. */
+export async function operatorWebhooks(ports: Ports): Promise<Omit<WebhookBacklog, 'tenant'> | null> {
+  return backlogOf(await reading(ports.db, (sql) => webhookBacklog(sql)), null);
 }

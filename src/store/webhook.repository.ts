@@ -150,26 +150,27 @@ export interface WebhookEventRow {
 }
 
 /**
- * A tenant's events with the state of each delivery, newest first, one row per (event, receiver);
- * `status` filters on the delivery status, `beforeId` pages (keyset on the event row).
+ * A tenant's events, newest first, `limit` of them, one row per (event, receiver); `status` keeps
+ * the events with a delivery in that status; `beforeId` pages (keyset on the event row).
  */
 export async function tenantWebhookEvents(sql: Sql, tenant: string, status: string | null, limit: number, beforeId: number | null): Promise<WebhookEventRow[]> {
   const params: (string | number)[] = [tenant];
   let where = 'e.tenant_id = ?';
   if (status !== null) {
-    where += ' AND d.status = ?';
+    where += ' AND EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.event_row = e.id AND x.status = ?)';
     params.push(status);
   }
   if (beforeId !== null) {
     where += ' AND e.id < ?';
     params.push(beforeId);
   }
-  params.push(limit);
+  const ids = (await sql.all<{ id: number }>(`SELECT e.id FROM webhook_events e WHERE ${where} ORDER BY e.id DESC LIMIT ?`, [...params, limit])).map((r) => Number(r.id));
+  if (ids.length === 0) return [];
   const rows = await sql.all<WebhookEventRow>(
     `SELECT e.id, e.event_id, e.type, e.tenant_id, e.created_at, e.body, d.url, d.status, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.delivered_at
      FROM webhook_events e JOIN webhook_deliveries d ON d.event_row = e.id
-     WHERE ${where} ORDER BY e.id DESC, d.id LIMIT ?`,
-    params,
+     WHERE e.id IN (${ids.map(() => '?').join(', ')}) ORDER BY e.id DESC, d.id`,
+    ids,
   );
   return rows.map((r) => ({ ...r, id: Number(r.id), attempts: Number(r.attempts), last_status: r.last_status === null ? null : Number(r.last_status) }));
 }

@@ -8,6 +8,11 @@ import { importFile } from '../../src/jobs/import-file.js';
 import { reading } from '../../src/store/sql.js';
 import { webhookBacklog } from '../../src/store/webhook.repository.js';
 import { recordEvents } from '../../src/usecases/webhooks/record-event.js';
+import { buildApp } from '../../src/http/api/app.js';
+import { formatStatus } from '../../src/cli/status.command.js';
+import { tenantStatus } from '../../src/jobs/status.js';
+import { ExecutionQueue } from '../../src/jobs/api-executions.js';
+import { API_KEYS, digest } from '../helpers/api.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { startReceiver, verifies, type Receiver } from '../helpers/webhook-receiver.js';
 import { ACME_CONFIG, seedMonth } from './close-seed.js';
@@ -56,7 +61,10 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     env = await makeEnv(
       'sqlite',
       {
-        tenants: { acme: { ...ACME_CONFIG, webhooks: [{ url: acme.url, secret_env: 'ACME_HOOK_SECRET', events: TENANT_EVENTS }] } },
+        tenants: {
+          acme: { ...ACME_CONFIG, api_key_sha256: [digest(API_KEYS.acme)], webhooks: [{ url: acme.url, secret_env: 'ACME_HOOK_SECRET', events: TENANT_EVENTS }] },
+          beta: { name: 'Beta Life', api_key_sha256: [digest(API_KEYS.beta)] },
+        },
         webhooks: [{ url: ops.url, secret_env: 'OPS_HOOK_SECRET', events: ['schedule.step_failed', 'intake.file_rejected'] }],
         webhook_delivery: FAST,
       },
@@ -164,6 +172,37 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     expect(mine[3]!.body.data).toMatchObject({ settlement_number: s.settlement_number, status: 'disputed', reason: 'fees look wrong' });
     expect(mine.every((r) => verifies(r, SECRETS.ACME_HOOK_SECRET))).toBe(true);
   });
+  it('GET /v1/webhooks/events: a tenant sees its own events with their delivery, by status, paged', async () => {
+    const app = await buildApp({ ports: env.ports, executions: new ExecutionQueue(env.ports) });
+    try {
+      const get = async (url: string, key: string = API_KEYS.acme) => {
+        const r = await app.inject({ method: 'GET', url, headers: { 'x-api-key': key } });
+        return { code: r.statusCode, body: r.json() as { events: { id: string; type: string; data: Record<string, unknown>; deliveries: { url: string; status: string; attempts: number; last_http_status: number | null }[] }[]; next_before: number | null } };
+      };
+      const all = await get('/v1/webhooks/events?limit=200');
+      expect(all.code).toBe(200);
+      expect(all.body.events.map((e) => e.type)).toEqual([...types(acme)].reverse());
+      expect(all.body.events[0]!.deliveries).toEqual([{ url: acme.url, status: 'delivered', attempts: 1, last_http_status: 200, last_error: null, next_attempt_at: null, delivered_at: expect.any(String) }]);
+      expect(all.body.events.map((e) => e.id)).toEqual(acme.accepted().map((r) => r.body.id).reverse());
+      // paging: 3 at a time gives the same list
+      const seen: string[] = [];
+      for (let url = '/v1/webhooks/events?limit=3'; ; ) {
+        const p = await get(url);
+        seen.push(...p.body.events.map((e) => e.id));
+        if (p.body.next_before === null) break;
+        url = `/v1/webhooks/events?limit=3&before=${p.body.next_before}`;
+      }
+      expect(seen).toEqual(all.body.events.map((e) => e.id));
+      expect((await get('/v1/webhooks/events?status=failed')).body).toEqual({ events: [], next_before: null });
+      expect((await get('/v1/webhooks/events?status=delivered')).body.events).toHaveLength(all.body.events.length);
+      expect((await get('/v1/webhooks/events', API_KEYS.beta)).body).toEqual({ events: [], next_before: null });
+      expect((await get('/v1/webhooks/events?status=lost')).code).toBe(400);
+      const doc = (await app.inject({ method: 'GET', url: '/v1/openapi.json' })).json() as { paths: Record<string, { get?: { operationId: string } }> };
+      expect(doc.paths['/v1/webhooks/events']?.get?.operationId).toBe('listWebhookEvents');
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('webhooks: retries, order and refusals', () => {
@@ -252,6 +291,16 @@ describe('webhooks: retries, order and refusals', () => {
     expect(rx.requests.map((r) => r.body.data.period_month)).toEqual([...Array(20).fill('never'), 'after']);
     const never = (await state()).find((d) => JSON.parse(d.body).data.period_month === 'never')!;
     expect([never.status, never.attempts, never.last_error]).toEqual(['failed', 20, 'gave up after 20 attempts; last: HTTP 500']);
+  });
+
+  it('kasi status counts them: pending (with the oldest), failed, delivered', async () => {
+    rx.answer = () => 503;
+    env.setNow('2025-11-02T10:00:00+02:00');
+    await record(['stuck']);
+    await svc.tick();
+    const [acme] = await tenantStatus(env.ports);
+    expect(acme!.webhooks).toEqual({ pending: 1, failed: 3, delivered: 7, oldestPendingAt: '2025-11-02T08:00:00.000Z' });
+    expect(formatStatus([acme!])).toContain('\n  webhooks: 1 pending (oldest from 2025-11-02T08:00:00Z), 3 failed, 7 delivered\n');
   });
 });
 

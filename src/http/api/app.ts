@@ -19,6 +19,7 @@ import { collectionRoutes } from './routes/collections.js';
 import { policyRoutes } from './routes/policies.js';
 import { reportRoutes } from './routes/reports.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /**
  * The daemon's HTTP server (Fastify): the operations endpoints (/healthz, /readyz, /metrics, as
@@ -27,7 +28,7 @@ import { settlementRoutes } from './routes/settlements.js';
  * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
  * apart from the rate-limit windows.
  */
-export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes, ...webhookRoutes];
 
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
 
