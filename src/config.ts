@@ -53,21 +53,31 @@ const sftp = z.strictObject({
   timeout_seconds: z.number().positive().default(30),
 });
 
-// A webhook receiver (docs/webhooks.md): its secret comes from the environment or a file, never the config.
-const webhook = z
-  .strictObject({
-    url: z.string().superRefine((v, ctx) => {
-      for (const message of webhookUrlProblems(v)) ctx.addIssue({ code: 'custom', message });
-    }),
-    secret_env: z.string().min(1).optional(),
-    secret_file: z.string().min(1).optional(),
-    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
-  })
-  .superRefine((w, ctx) => {
-    if ((w.secret_env === undefined) === (w.secret_file === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['secret_env'], message: 'give exactly one of secret_env (an environment variable name) or secret_file (a path)' });
-    }
-  });
+// A webhook receiver (docs/webhooks.md): its secret comes from the environment or a file, never the
+// config. A tenant's receivers cannot take operator events (checked per entry, so the problem is
+// listed beside any other).
+const webhookOf = (tenantHook: boolean) =>
+  z
+    .strictObject({
+      url: z.string().superRefine((v, ctx) => {
+        for (const message of webhookUrlProblems(v)) ctx.addIssue({ code: 'custom', message });
+      }),
+      secret_env: z.string().min(1).optional(),
+      secret_file: z.string().min(1).optional(),
+      events: z
+        .array(
+          z.enum(WEBHOOK_EVENTS).superRefine((e, ctx) => {
+            if (tenantHook && isOperatorEvent(e)) ctx.addIssue({ code: 'custom', message: `${e} is an operator event: list it under the top-level webhooks:` });
+          }),
+        )
+        .min(1),
+    })
+    .superRefine((w, ctx) => {
+      if ((w.secret_env === undefined) === (w.secret_file === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['secret_env'], message: 'give exactly one of secret_env (an environment variable name) or secret_file (a path)' });
+      }
+    });
+const webhook = webhookOf(false);
 
 const tenant = z
   .strictObject({
@@ -86,14 +96,9 @@ const tenant = z
       .array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate }))
       .optional(),
     sftp: sftp.optional(),
-    webhooks: z.array(webhook).default([]),
+    webhooks: z.array(webhookOf(true)).default([]),
   })
   .superRefine((t, ctx) => {
-    for (const [i, w] of t.webhooks.entries()) {
-      for (const [j, e] of w.events.entries()) {
-        if (isOperatorEvent(e)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'events', j], message: `${e} is an operator event: list it under the top-level webhooks:` });
-      }
-    }
     if (t.intake === 'sftp' && !t.sftp) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'required when intake is sftp' });
   });
 
