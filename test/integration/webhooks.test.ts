@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { REPO } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,22 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     await importFile(env.ports, { tenantId: 'acme', path: csvFile('policies-again.csv', ok), mode: 'copy' });
     await drain(env, svc);
     expect(acme.requests).toHaveLength(2);
+  });
+
+  it('the verification snippet of docs/webhooks.md accepts the requests kasi sends and refuses replays and changed bytes', async () => {
+    const doc = readFileSync(join(REPO, 'docs/webhooks.md'), 'utf8');
+    const code = /<!-- verify-snippet:start -->\n```js\n([\s\S]*?)```\n<!-- verify-snippet:end -->/.exec(doc)![1]!;
+    const file = join(mkdtempSync(join(tmpdir(), 'kasi-snippet-')), 'verify.mjs');
+    writeFileSync(file, code);
+    const { verifyKasiWebhook } = (await import(pathToFileURL(file).href)) as {
+      verifyKasiWebhook: (secret: string, headers: Record<string, unknown>, raw: string, tolerance?: number, now?: number) => boolean;
+    };
+    const r = acme.accepted()[0]!;
+    const ts = Number(r.headers['kasi-timestamp']);
+    expect(verifyKasiWebhook(SECRETS.ACME_HOOK_SECRET, r.headers, r.raw, 300, ts + 5)).toBe(true);
+    expect(verifyKasiWebhook(SECRETS.ACME_HOOK_SECRET, r.headers, r.raw, 300, ts + 301)).toBe(false);
+    expect(verifyKasiWebhook(SECRETS.ACME_HOOK_SECRET, r.headers, r.raw.replace('"acme"', '"beta"'), 300, ts)).toBe(false);
+    expect(verifyKasiWebhook(SECRETS.OPS_HOOK_SECRET, r.headers, r.raw, 300, ts)).toBe(false);
   });
 
   it('bank results: failed_hard for hard codes, likely_claim for 18, nothing for a soft code or a repeated file', async () => {
