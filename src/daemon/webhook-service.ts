@@ -22,6 +22,8 @@ export interface WebhookServiceOptions {
   random?: () => number;
 }
 
+const BACKLOG_EVERY_MS = 15_000;
+
 export interface WebhookTick {
   sent: number;
   delivered: number;
@@ -35,6 +37,7 @@ export class WebhookService {
   private done: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private backlogAt = 0;
 
   constructor(
     private readonly ports: Ports,
@@ -105,7 +108,11 @@ export class WebhookService {
   async tick(): Promise<WebhookTick> {
     const cfg = this.ports.config.webhook_delivery;
     const heads = await reading(this.ports.db, (sql) => laneHeads(sql, 1000));
-    await this.updateBacklog();
+    // the backlog counts every delivery ever made: read it every 15 s, not on every round
+    if (performance.now() - this.backlogAt >= BACKLOG_EVERY_MS || this.backlogAt === 0) {
+      await this.updateBacklog();
+      this.backlogAt = performance.now();
+    }
     const wallNow = new Date().toISOString();
     const due = heads.filter((h) => h.next_attempt_at <= wallNow && (h.claimed_by === null || (h.lease_until ?? '') < wallNow || deadHere(h.claimed_by)));
     const out: WebhookTick = { sent: 0, delivered: 0, retried: 0, failed: 0 };
