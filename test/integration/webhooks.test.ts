@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookService } from '../../src/daemon/webhook-service.js';
 import { closePay, closeReport, closeSettle, disputeSettlement } from '../../src/jobs/close.js';
 import { importFile } from '../../src/jobs/import-file.js';
-import { reading } from '../../src/store/sql.js';
+import { reading, transaction } from '../../src/store/sql.js';
+import { recordPolicyHeld, recordPolicyReleased } from '../../src/usecases/webhooks/hold-events.js';
 import { webhookBacklog } from '../../src/store/webhook.repository.js';
 import { recordEvents } from '../../src/usecases/webhooks/record-event.js';
 import { buildApp } from '../../src/http/api/app.js';
@@ -25,7 +26,7 @@ import { ACME_CONFIG, seedMonth } from './close-seed.js';
  * receiver (4xx) stops retries for that event only; and replicas on one PostgreSQL send each event once.
  */
 const SECRETS = { ACME_HOOK_SECRET: 'acme-s3cret', OPS_HOOK_SECRET: 'ops-s3cret' };
-const TENANT_EVENTS = ['intake.file_rejected', 'intake.file_applied', 'collection.failed_hard', 'collection.likely_claim', 'period.closed', 'settlement.created', 'settlement.paid', 'settlement.disputed'];
+const TENANT_EVENTS = ['intake.file_rejected', 'intake.file_applied', 'collection.failed_hard', 'collection.likely_claim', 'policy.held', 'policy.released', 'period.closed', 'settlement.created', 'settlement.paid', 'settlement.disputed'];
 const FAST = { retry_base_seconds: 0.05, retry_cap_seconds: 0.2, timeout_seconds: 1, poll_seconds: 0.05 };
 const HEADER = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\n';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -190,6 +191,25 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     expect(mine[3]!.body.data).toMatchObject({ settlement_number: s.settlement_number, status: 'disputed', reason: 'fees look wrong' });
     expect(mine.every((r) => verifies(r, SECRETS.ACME_HOOK_SECRET))).toBe(true);
   });
+  it('policy.held and policy.released carry the hold, once per hold', async () => {
+    const before = acme.requests.length;
+    const hold = { id: 7, tenant_id: 'acme', policy_number: 'H-1', reason_code: '12', held_on: '2025-12-19', collection_id: 3 };
+    const now = env.ports.clock.now();
+    await transaction(env.ports.db, async (sql) => {
+      expect(await recordPolicyHeld(sql, env.ports.config, now, hold)).toBe(true);
+      expect(await recordPolicyHeld(sql, env.ports.config, now, hold)).toBe(false);
+      await recordPolicyReleased(sql, env.ports.config, now, { ...hold, released_on: '2026-01-02', released_by: 'ops@kasi', release_note: 'new mandate signed' });
+    });
+    await drain(env, svc);
+    expect(acme.accepted().slice(before).map((r) => [r.body.type, r.body.data])).toEqual([
+      ['policy.held', { hold_id: 7, policy_number: 'H-1', reason_code: '12', reason: 'ACCOUNT_CLOSED', held_on: '2025-12-19', collection_id: 3 }],
+      [
+        'policy.released',
+        { hold_id: 7, policy_number: 'H-1', reason_code: '12', reason: 'ACCOUNT_CLOSED', held_on: '2025-12-19', collection_id: 3, released_on: '2026-01-02', released_by: 'ops@kasi', release_note: 'new mandate signed' },
+      ],
+    ]);
+  });
+
   it('GET /v1/webhooks/events: a tenant sees its own events with their delivery, by status, paged', async () => {
     const app = await buildApp({ ports: env.ports, executions: new ExecutionQueue(env.ports) });
     try {
