@@ -13,6 +13,7 @@ import { registerEngine } from './engine.command.js';
 import { registerSimulate } from './simulate.command.js';
 import { registerSftp } from './sftp.command.js';
 import { registerApiKey } from './api-key.command.js';
+import { registerWebhooks } from './webhooks.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 const program = new Command();
@@ -39,6 +40,7 @@ registerEngine(program, globals);
 registerSimulate(program, globals);
 registerSftp(program, globals);
 registerApiKey(program, globals);
+registerWebhooks(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -212,3 +212,20 @@ export async function periodTotals(sql: Sql, tenant: string, period: string): Pr
   );
   return rows.map((r) => ({ status: r.status, n: Number(r.n), due: Number(r.due ?? 0), collected: Number(r.collected ?? 0) }));
 }
+
+/**
+ * Send failed deliveries of these events again (the receiver was fixed): back to pending, due now,
+ * attempts and errors cleared. Returns the event ids that had a failed delivery.
+ */
+export async function requeueFailed(sql: Sql, eventIds: readonly string[], dueAt: string): Promise<string[]> {
+  const done: string[] = [];
+  for (const id of eventIds) {
+    const n = await sql.run(
+      `UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, first_attempt_at = NULL, last_error = NULL, last_status = NULL
+       WHERE status = 'failed' AND event_row = (SELECT id FROM webhook_events WHERE event_id = ?)`,
+      [dueAt, id],
+    );
+    if (n > 0) done.push(id);
+  }
+  return done;
+}

@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { REPO } from '../helpers/cli.js';
+import { REPO, runKasi } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { closePay, closeReport, closeSettle, disputeSettlement } from '../../src
 import { importFile } from '../../src/jobs/import-file.js';
 import { reading, transaction } from '../../src/store/sql.js';
 import { recordPolicyHeld, recordPolicyReleased } from '../../src/usecases/webhooks/hold-events.js';
-import { webhookBacklog } from '../../src/store/webhook.repository.js';
+import { requeueFailed, webhookBacklog } from '../../src/store/webhook.repository.js';
 import { recordEvents } from '../../src/usecases/webhooks/record-event.js';
 import { buildApp } from '../../src/http/api/app.js';
 import { formatStatus } from '../../src/cli/status.command.js';
@@ -331,14 +331,30 @@ describe('webhooks: retries, order and refusals', () => {
     expect([never.status, never.attempts, never.last_error]).toEqual(['failed', 20, 'gave up after 20 attempts; last: HTTP 500']);
   });
 
+  it('kasi webhooks retry sends a failed event again, with the same id, once the receiver is fixed', async () => {
+    const failed = (await state()).filter((d) => d.status === 'failed').map((d) => JSON.parse(d.body) as { id: string; data: { period_month: string } });
+    const refused = failed.find((e) => e.data.period_month === 'refused')!;
+    rx.requests.length = 0;
+    rx.answer = () => 200;
+    const r = await runKasi(['webhooks', 'retry', refused.id, 'evt_00000000-0000-0000-0000-000000000000'], { env: { KASI_ROOT: env.root } });
+    expect(r.stdout).toBe(`${refused.id}: queued again\nevt_00000000-0000-0000-0000-000000000000: no failed delivery (unknown, pending or delivered): left alone\n`);
+    expect(r.code).toBe(1);
+    expect((await runKasi(['webhooks', 'retry', 'nope'], { env: { KASI_ROOT: env.root } })).code).toBe(2);
+    await drain(env, svc);
+    expect(rx.requests.map((x) => x.body.id)).toEqual([refused.id]);
+    expect(rx.requests[0]!.body.data).toEqual({ period_month: 'refused' });
+    // delivered now: nothing to queue again
+    expect(await transaction(env.ports.db, (sql) => requeueFailed(sql, [refused.id], new Date().toISOString()))).toEqual([]);
+  });
+
   it('kasi status counts them: pending (with the oldest), failed, delivered', async () => {
     rx.answer = () => 503;
     env.setNow('2025-11-02T10:00:00+02:00');
     await record(['stuck']);
     await svc.tick();
     const [acme] = await tenantStatus(env.ports);
-    expect(acme!.webhooks).toEqual({ pending: 1, failed: 3, delivered: 7, oldestPendingAt: '2025-11-02T08:00:00.000Z' });
-    expect(formatStatus([acme!])).toContain('\n  webhooks: 1 pending (oldest from 2025-11-02T08:00:00Z), 3 failed, 7 delivered\n');
+    expect(acme!.webhooks).toEqual({ pending: 1, failed: 2, delivered: 8, oldestPendingAt: '2025-11-02T08:00:00.000Z' });
+    expect(formatStatus([acme!])).toContain('\n  webhooks: 1 pending (oldest from 2025-11-02T08:00:00Z), 2 failed, 8 delivered\n');
   });
 });
 
