@@ -1,9 +1,8 @@
 import { collectionRate, sameDayLastMonth } from '../domain/collection-pace.js';
 import { periodOf, sastDate } from '../domain/dates.js';
-import { metrics } from '../jobs/metrics.js';
-import type { Log, Ports } from '../jobs/ports.js';
-import { collectedBy, lastIntakeByTenant } from '../store/metrics.repository.js';
-import { reading } from '../store/sql.js';
+import { metrics } from './metrics.js';
+import type { Log, Ports } from '../usecases/ports.js';
+import { storeMetricFigures } from '../store/metrics.repository.js';
 
 /**
  * The /metrics gauges that come from the store rather than from this process's own work: when each
@@ -48,11 +47,7 @@ export class StoreMetrics {
   async refresh(): Promise<void> {
     const today = sastDate(this.ports.clock.now());
     const last = sameDayLastMonth(today);
-    const [files, now, before] = await reading(this.ports.db, async (sql) => [
-      await lastIntakeByTenant(sql),
-      await collectedBy(sql, periodOf(today), today),
-      await collectedBy(sql, last.period, last.date),
-    ] as const);
+    const [files, now, before] = await storeMetricFigures(this.ports.db, { period: periodOf(today), upTo: today }, { period: last.period, upTo: last.date });
     for (const tenant of Object.keys(this.ports.config.tenants)) {
       const at = files.get(tenant);
       metrics.intakeLastFile.set({ tenant }, at ? Date.parse(at) / 1000 : 0);

@@ -1,4 +1,5 @@
-import type { Sql } from './sql.js';
+import type { Db } from './db.js';
+import { reading, type Sql } from './sql.js';
 
 /** Figures /metrics reads from the store (cluster-wide, so every replica reports the same). */
 export async function lastIntakeByTenant(sql: Sql): Promise<Map<string, string>> {
@@ -33,4 +34,9 @@ export async function collectedBy(sql: Sql, period: string, upTo: string): Promi
     out.set(r.tenant_id, f);
   }
   return out;
+}
+
+/** Both reads of StoreMetrics on one connection: the last file per tenant, this month's and last month's figures. */
+export function storeMetricFigures(db: Db, now: { period: string; upTo: string }, before: { period: string; upTo: string }) {
+  return reading(db, async (sql) => [await lastIntakeByTenant(sql), await collectedBy(sql, now.period, now.upTo), await collectedBy(sql, before.period, before.upTo)] as const);
 }

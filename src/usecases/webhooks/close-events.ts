@@ -2,8 +2,7 @@ import type { KasiConfig } from '../../config.js';
 import { formatCents } from '../../domain/money.js';
 import type { SettlementRecord } from '../../store/settlement.repository.js';
 import { settlementsInPaymentFile } from '../../store/settlement.repository.js';
-import type { Sql } from '../../store/sql.js';
-import { periodTotals } from '../../store/webhook.repository.js';
+import { periodTotals, type StoreTx } from '../../store/webhook.repository.js';
 import { anyReceiver } from './collection-events.js';
 import { recordEvent } from './record-event.js';
 
@@ -29,7 +28,7 @@ export function settlementData(s: SettlementRecord): Record<string, unknown> {
   };
 }
 
-export async function recordPeriodClosed(sql: Sql, config: Config, now: Date, tenant: string, period: string): Promise<void> {
+export async function recordPeriodClosed(sql: StoreTx, config: Config, now: Date, tenant: string, period: string): Promise<void> {
   if (!anyReceiver(config, ['period.closed'])) return;
   const totals = await periodTotals(sql, tenant, period);
   const count = (s: string) => totals.find((t) => t.status === s)?.n ?? 0;
@@ -43,12 +42,12 @@ export async function recordPeriodClosed(sql: Sql, config: Config, now: Date, te
   await recordEvent(sql, config, now, { type: 'period.closed', tenant, key: `period:${tenant}:${period}`, data });
 }
 
-export async function recordSettlementCreated(sql: Sql, config: Config, now: Date, s: SettlementRecord): Promise<void> {
+export async function recordSettlementCreated(sql: StoreTx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
   await recordEvent(sql, config, now, { type: 'settlement.created', tenant: s.tenant_id, key: `settlement:${s.id}`, data: settlementData(s) });
 }
 
 /** Every settlement the released payment file paid: `settlement.paid` with its EFT reference. */
-export async function recordSettlementsPaid(sql: Sql, config: Config, now: Date, fileId: number, fileName: string): Promise<void> {
+export async function recordSettlementsPaid(sql: StoreTx, config: Config, now: Date, fileId: number, fileName: string): Promise<void> {
   if (!anyReceiver(config, ['settlement.paid'])) return;
   for (const s of await settlementsInPaymentFile(sql, fileId)) {
     if (s.status !== 'paid') continue; // a disputed one is not paid
@@ -57,7 +56,7 @@ export async function recordSettlementsPaid(sql: Sql, config: Config, now: Date,
   }
 }
 
-export async function recordSettlementDisputed(sql: Sql, config: Config, now: Date, s: SettlementRecord): Promise<void> {
+export async function recordSettlementDisputed(sql: StoreTx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
   const data = { ...settlementData(s), disputed_at: s.disputed_at, reason: s.dispute_reason };
   await recordEvent(sql, config, now, { type: 'settlement.disputed', tenant: s.tenant_id, key: `settlement:${s.id}`, data });
 }

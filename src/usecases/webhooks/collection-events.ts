@@ -3,8 +3,7 @@ import type { KasiConfig } from '../../config.js';
 import { formatCents } from '../../domain/money.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import type { WebhookEventType } from '../../domain/webhook-events.js';
-import type { Sql } from '../../store/sql.js';
-import { attemptFacts } from '../../store/webhook.repository.js';
+import { attemptFacts, type StoreTx } from '../../store/webhook.repository.js';
 import { recordEvent } from './record-event.js';
 
 type Config = Pick<KasiConfig, 'tenants' | 'webhooks'>;
@@ -24,7 +23,7 @@ const COLLECTION_EVENTS: readonly WebhookEventType[] = ['collection.failed_hard'
  * instruction: a result file sent again is `repeated` and records nothing.
  */
 export async function recordCollectionEvents(
-  sql: Sql,
+  sql: StoreTx,
   config: Config,
   now: Date,
   results: readonly DebitResult[],

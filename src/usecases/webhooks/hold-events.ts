@@ -1,6 +1,6 @@
 import type { KasiConfig } from '../../config.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import type { Sql } from '../../store/sql.js';
+import type { StoreTx } from '../../store/webhook.repository.js';
 import { recordEvent } from './record-event.js';
 
 /**
@@ -28,11 +28,11 @@ function holdData(h: HoldFacts): Record<string, unknown> {
   return { hold_id: h.id, policy_number: h.policy_number, reason_code: h.reason_code, reason: classifyReturn(h.reason_code).reason, held_on: h.held_on, collection_id: h.collection_id };
 }
 
-export async function recordPolicyHeld(sql: Sql, config: Config, now: Date, h: HoldFacts): Promise<boolean> {
+export async function recordPolicyHeld(sql: StoreTx, config: Config, now: Date, h: HoldFacts): Promise<boolean> {
   return recordEvent(sql, config, now, { type: 'policy.held', tenant: h.tenant_id, key: `hold:${h.id}`, data: holdData(h) });
 }
 
-export async function recordPolicyReleased(sql: Sql, config: Config, now: Date, h: ReleaseFacts): Promise<boolean> {
+export async function recordPolicyReleased(sql: StoreTx, config: Config, now: Date, h: ReleaseFacts): Promise<boolean> {
   const data = { ...holdData(h), released_on: h.released_on, released_by: h.released_by, release_note: h.release_note };
   return recordEvent(sql, config, now, { type: 'policy.released', tenant: h.tenant_id, key: `hold:${h.id}`, data });
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KasiConfig, WebhookConfig } from '../../config.js';
 import { isOperatorEvent, laneOf, webhookBody, type WebhookEventType } from '../../domain/webhook-events.js';
-import { insertWebhookEvent } from '../../store/webhook.repository.js';
-import { transaction, type Sql } from '../../store/sql.js';
+import { insertWebhookEvent, type StoreTx, webhookTransaction } from '../../store/webhook.repository.js';
 import type { Db } from '../../store/db.js';
 
 /**
@@ -36,7 +35,7 @@ export function receiverFor(config: Pick<KasiConfig, 'tenants' | 'webhooks'>, te
 }
 
 /** In the caller's transaction. True when recorded now (false: nobody listens, or recorded before). */
-export async function recordEvent(sql: Sql, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
+export async function recordEvent(sql: StoreTx, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
   const receivers = receiversOf(config, e.tenant, e.type);
   if (receivers.length === 0) return false;
   const id = `evt_${randomUUID()}`;
@@ -58,7 +57,7 @@ export async function recordEvent(sql: Sql, config: Pick<KasiConfig, 'tenants' |
 export async function recordEvents(db: Db, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, events: readonly EventOccurrence[]): Promise<number> {
   const wanted = events.filter((e) => receiversOf(config, e.tenant, e.type).length > 0);
   if (wanted.length === 0) return 0;
-  return transaction(db, async (sql) => {
+  return webhookTransaction(db, async (sql) => {
     let n = 0;
     for (const e of wanted) if (await recordEvent(sql, config, now, e)) n++;
     return n;
