@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { cronProblem } from './domain/cron.js';
 import { consoleSchema } from './config.console.js';
+import { isOperatorEvent, WEBHOOK_EVENTS, webhookUrlProblems } from './domain/webhook-events.js';
 
 /**
  * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /
@@ -53,6 +54,32 @@ const sftp = z.strictObject({
   timeout_seconds: z.number().positive().default(30),
 });
 
+// A webhook receiver (docs/webhooks.md): its secret comes from the environment or a file, never the
+// config. A tenant's receivers cannot take operator events (checked per entry, so the problem is
+// listed beside any other).
+const webhookOf = (tenantHook: boolean) =>
+  z
+    .strictObject({
+      url: z.string().superRefine((v, ctx) => {
+        for (const message of webhookUrlProblems(v)) ctx.addIssue({ code: 'custom', message });
+      }),
+      secret_env: z.string().min(1).optional(),
+      secret_file: z.string().min(1).optional(),
+      events: z
+        .array(
+          z.enum(WEBHOOK_EVENTS).superRefine((e, ctx) => {
+            if (tenantHook && isOperatorEvent(e)) ctx.addIssue({ code: 'custom', message: `${e} is an operator event: list it under the top-level webhooks:` });
+          }),
+        )
+        .min(1),
+    })
+    .superRefine((w, ctx) => {
+      if ((w.secret_env === undefined) === (w.secret_file === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['secret_env'], message: 'give exactly one of secret_env (an environment variable name) or secret_file (a path)' });
+      }
+    });
+const webhook = webhookOf(false);
+
 const tenant = z
   .strictObject({
     name: z.string().min(1),
@@ -74,6 +101,7 @@ const tenant = z
       .array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate }))
       .optional(),
     sftp: sftp.optional(),
+    webhooks: z.array(webhookOf(true)).default([]),
   })
   .superRefine((t, ctx) => {
     if (t.intake === 'sftp' && !t.sftp) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'required when intake is sftp' });
@@ -144,12 +172,26 @@ const schema = z.strictObject({
   // the operator console under /console (issue 15); off while no user is configured
   console: consoleSchema,
   tenants: z.record(z.string(), tenant),
+  // operator-wide receivers: schedule.step_failed, and any tenant's events they list
+  webhooks: z.array(webhook).default([]),
+  webhook_delivery: z
+    .strictObject({
+      timeout_seconds: z.number().positive().default(10),
+      max_response_kb: z.number().positive().default(64),
+      retry_base_seconds: z.number().positive().default(10),
+      retry_cap_seconds: z.number().positive().default(86_400),
+      max_attempts: z.number().int().min(1).default(20),
+      poll_seconds: z.number().positive().default(1),
+      lanes_at_once: z.number().int().min(1).default(4),
+    })
+    .prefault({}),
 });
 
 export type FileConfig = z.infer<typeof schema>;
 export type TenantConfig = z.infer<typeof tenant>;
 export type SftpSettings = z.infer<typeof sftp>;
 export type BankAccountConfig = z.infer<typeof bankAccount>;
+export type WebhookConfig = z.infer<typeof webhook>;
 
 export interface KasiConfig extends FileConfig {
   /** Runtime root: inbox/, outbox/, archive/, failed/, data/ live under it. */

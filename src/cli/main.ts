@@ -16,6 +16,7 @@ import { registerSftp } from './sftp.command.js';
 import { registerApiKey } from './api-key.command.js';
 import { registerPolicy } from './policy.command.js';
 import { registerConsoleUser } from './console-user.command.js';
+import { registerWebhooks } from './webhooks.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
 handleClosedPipes();
@@ -45,6 +46,7 @@ registerSftp(program, globals);
 registerApiKey(program, globals);
 registerPolicy(program, globals);
 registerConsoleUser(program, globals);
+registerWebhooks(program, globals);
 
 try {
   logLevelFromEnv(); // a bad KASI_LOG_LEVEL is bad usage (exit 2) whatever the command

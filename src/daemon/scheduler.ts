@@ -6,6 +6,7 @@ import { claimRun, finishRun, firstOccurrence, lastOccurrence, releaseRun, renew
 import { reading, transaction } from '../store/sql.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
+import { recordEvent, type EventOccurrence } from '../usecases/webhooks/record-event.js';
 import type { KasiConfig } from '../config.js';
 import { scheduledSteps, StepInterrupted, type Occurrence, type ScheduledStep, type StepOutcome } from './steps.js';
 
@@ -219,6 +220,10 @@ export class Scheduler {
       for (const t of due) out.push(occurrence(step.name, t));
     }
     const order = new Map(this.opts.steps.map((s, i) => [s.name, i]));
+    for (const step of this.opts.steps) {
+      const oldest = out.filter((o) => o.step === step.name).reduce((m, o) => Math.min(m, o.instant.getTime()), Infinity);
+      metrics.stepOldestDue.set({ step: step.name }, Number.isFinite(oldest) ? oldest / 1000 : 0);
+    }
     return out.filter((o) => o.instant.getTime() <= cutoff).sort((a, b) => a.instant.getTime() - b.instant.getTime() || order.get(a.step)! - order.get(b.step)!);
   }
 
@@ -307,9 +312,10 @@ export class Scheduler {
     }
     const message = err instanceof Error ? err.message : String(err);
     const retryAt = this.wallNow() + this.opts.retryMs * 2 ** (attempt - 1);
-    await this.finish(occ, 'failed', { error: message }, retryAt);
-    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     const last = attempt >= this.opts.maxAttempts;
+    const data = { step: occ.step, occurrence: occ.key, attempt, max_attempts: this.opts.maxAttempts, error: message, retry_at: last ? null : new Date(retryAt).toISOString() };
+    await this.finish(occ, 'failed', { error: message }, retryAt, { type: 'schedule.step_failed', tenant: null, key: `${occ.step}:${occ.key}:${attempt}`, data });
+    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     this.log.error(
       { ...base, err, retry_at: last ? null : new Date(retryAt).toISOString() },
       last ? `step ${occ.step} failed for good after ${attempt} attempts; run it by hand (kasi batch / kasi close)` : `step ${occ.step} failed; it is retried`,
@@ -317,10 +323,10 @@ export class Scheduler {
     return { ...base, status: 'failed', detail: { error: message } };
   }
 
-  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number): Promise<void> {
+  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number, event?: EventOccurrence): Promise<void> {
     const record = () =>
-      transaction(this.ports.db, (sql) =>
-        finishRun(sql, {
+      transaction(this.ports.db, async (sql) => {
+        const n = await finishRun(sql, {
           step: occ.step,
           occurrence: occ.key,
           owner: this.owner,
@@ -328,8 +334,11 @@ export class Scheduler {
           finishedAt: this.ports.clock.now().toISOString(),
           leaseUntil: new Date(leaseUntilMs).toISOString(),
           detail,
-        }),
-      );
+        });
+        // the webhook event commits with the failure it reports (the outbox pattern)
+        if (event && n > 0) await recordEvent(sql, this.ports.config, this.ports.clock.now(), event);
+        return n;
+      });
     // The store may be restarting (the step often failed because of it): recording the outcome is
     // tried again for a few seconds with fresh connections, or the occurrence would wait for its
     // lease to run out before its retry.

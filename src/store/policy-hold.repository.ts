@@ -139,9 +139,18 @@ export function heldInPeriodOf(db: Db, tenant: string, first: IsoDate, last: Iso
 }
 
 /** Release in one transaction: the released hold (null when not held), and whether the policy exists. */
-export function releaseHoldIn(db: Db, tenant: string, policyNumber: string, r: Release, now: string): Promise<{ hold: HoldRecord | null; known: boolean }> {
+export function releaseHoldIn(
+  db: Db,
+  tenant: string,
+  policyNumber: string,
+  r: Release,
+  now: string,
+  /** in the same transaction, for the released hold (its policy.released event: the outbox pattern) */
+  onReleased?: (sql: HoldSql, hold: HoldRecord) => Promise<unknown>,
+): Promise<{ hold: HoldRecord | null; known: boolean }> {
   return transaction(db, async (sql) => {
     const hold = await releaseHoldRow(sql, tenant, policyNumber, r, now);
+    if (hold && onReleased) await onReleased(sql, hold);
     return { hold, known: hold !== null || (await policyExists(sql, tenant, policyNumber)) };
   });
 }
@@ -150,4 +159,9 @@ export function releaseHoldIn(db: Db, tenant: string, policyNumber: string, r: R
 export async function policyNumberOf(db: Db, tenant: string, id: number): Promise<string | null> {
   const p = await reading(db, (sql) => policyById(sql, tenant, id));
   return p ? p.policy_number : null;
+}
+
+/** Holds a policy file released (its `hold` column, released_by `file:<name>`): their policy.released events. */
+export function holdsReleasedByFile(db: Db, tenant: string, fileName: string): Promise<HoldRecord[]> {
+  return reading(db, (sql) => sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND released_by = ? ORDER BY id', [tenant, `file:${fileName}`]));
 }

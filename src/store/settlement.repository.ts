@@ -153,3 +153,9 @@ export function collectedAmountsQuery(tenant: string, period: Period): StreamQue
     params: [tenant, period],
   };
 }
+
+/** The settlements one payment file pays (in the file's order). */
+export async function settlementsInPaymentFile(sql: Sql, fileId: number): Promise<SettlementRecord[]> {
+  const rows = await sql.all<Record<string, unknown>>('SELECT * FROM settlements WHERE payment_file_id = ? ORDER BY payment_seq', [fileId]);
+  return rows.map(record);
+}

@@ -75,6 +75,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
       '/v1/settlements',
       '/v1/settlements/{id}',
       '/v1/settlements/{id}/export',
+      '/v1/webhooks/events',
     ]);
     // generated from the validating schemas: the body of POST /policies is the PolicyCreate schema
     expect(doc.paths['/v1/policies'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PolicyCreate' });

@@ -50,7 +50,7 @@ describe('loadConfig: defaults', () => {
     const c = loadConfig({ root: r, env: {} });
     expect(c.intake.settle_seconds).toBe(0.3);
     expect(c.intake.amount_ceiling).toBe('100000.00');
-    expect(c.tenants.acme).toEqual({ name: 'Acme Funeral Insurance Ltd', intake: 'folder', api_key_sha256: [] });
+    expect(c.tenants.acme).toEqual({ name: 'Acme Funeral Insurance Ltd', intake: 'folder', api_key_sha256: [], webhooks: [] });
     expect(c.sources).toEqual([expect.stringMatching(/config\/default\.yaml$/), join(r, 'config/local.yaml')]);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.intake)).toBe(true);

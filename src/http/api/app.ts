@@ -24,6 +24,7 @@ import { listRoutes } from './routes/lists.js';
 import { policyRoutes } from './routes/policies.js';
 import { reportRoutes } from './routes/reports.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /**
  * The daemon's HTTP server (Fastify): the operations endpoints (/healthz, /readyz, /metrics, as
@@ -32,7 +33,7 @@ import { settlementRoutes } from './routes/settlements.js';
  * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
  * apart from the rate-limit windows.
  */
-export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...holdRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes, ...listRoutes];
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...holdRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes, ...listRoutes, ...webhookRoutes];
 
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
 

@@ -116,7 +116,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     security: [{ apiKey: [] }],
-    tags: [{ name: 'Policies' }, { name: 'Collections' }, { name: 'Reports' }, { name: 'Settlements' }, { name: 'Files' }],
+    tags: [{ name: 'Policies' }, { name: 'Collections' }, { name: 'Reports' }, { name: 'Settlements' }, { name: 'Files' }, { name: 'Webhooks' }],
     paths,
     components: { schemas: components, securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
   };

@@ -5,6 +5,7 @@ import { chunkLines, csvLine, headerLine, textCell } from '../../outbox/csv.js';
 import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
 import { reading, transaction } from '../../store/sql.js';
 import { existsComplete, writeAtomic } from '../../outbox/atomic-writer.js';
+import { recordPeriodClosed } from '../webhooks/close-events.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -92,7 +93,11 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   const now = ports.clock.now();
   const end = periodEnd(period);
   if (now < end) return skipped(`${tenant} ${period}: the period is still running; it can be closed from ${sastDate(end)}`);
-  const closedNow = await transaction(ports.db, (sql) => closePeriod(sql, tenant, period, end.toISOString(), now.toISOString()));
+  const closedNow = await transaction(ports.db, async (sql) => {
+    const closed = await closePeriod(sql, tenant, period, end.toISOString(), now.toISOString());
+    if (closed) await recordPeriodClosed(sql, ports.config, now, tenant, period);
+    return closed;
+  });
   if (closedNow) crashPoint('close-after-commit');
   const dir = ports.paths.outbox(tenant, period);
   const files = (['csv', 'json'] as const).map((format) => join(dir, reportFileName(period, format)));

@@ -1,3 +1,4 @@
+import type { HoldRecord } from '../../store/policy-hold.repository.js';
 import type { DebitResult } from '../../bank/gateway.js';
 import { lastFailureReason } from '../../domain/engine/collection-state.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
@@ -23,6 +24,8 @@ export interface ResultsSummary {
   repeated: number;
   excessive: number;
   paidCents: number;
+  /** holds placed by these results (a holding return code): policy.held events, in the same transaction */
+  holds: HoldRecord[];
 }
 
 interface Classified {
@@ -46,7 +49,7 @@ export async function applyResults(
   prior?: PriorAttempts,
   known?: KnownAttempts,
 ): Promise<ResultsSummary> {
-  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0 };
+  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0, holds: [] };
   if (results.length === 0) return summary;
   const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
   const seen = new Set<string>();
@@ -112,7 +115,7 @@ export async function applyResults(
     const outcome = summary.outcomes[c.seq];
     if (r.result === 'UNPAID' && (outcome === 'applied' || outcome === 'late') && holdsPolicy(r.reasonCode)) failures.push({ collectionId: c.collection_id!, reasonCode: r.reasonCode, on: r.processedDate });
   }
-  if (failures.length) await holdPolicies(sql, failures, now);
+  if (failures.length) summary.holds = await holdPolicies(sql, failures, now);
   return summary;
 }
 

@@ -9,6 +9,7 @@ import type { Attempt, IncomeEvent, PastAttempt } from '../../domain/engine/type
 import type { ChunkCounts } from '../../store/batch-chunk.repository.js';
 import * as repo from '../../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../../store/sql.js';
+import { recordCollectionEvents } from '../webhooks/collection-events.js';
 import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
 import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims, type ChunkWork } from './batch-chunks.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -166,7 +167,8 @@ export async function runChunk(
     crashPoint('after-present');
     const flight = planned.flight;
     await transaction(ports.db, async (sql) => {
-      await applyResults(sql, results, now, null, prior, known);
+      const applied = await applyResults(sql, results, now, null, prior, known);
+      await recordCollectionEvents(sql, ports.config, new Date(now), results, applied);
       await repo.clearInFlight(sql, flight);
     });
     countResults(results, sum);
@@ -347,7 +349,8 @@ export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: 
   const results = await gateway.present(rows[0]!.action_date, rows.map(toInstruction));
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
-    await applyResults(sql, results, now);
+    const applied = await applyResults(sql, results, now);
+    await recordCollectionEvents(sql, ports.config, new Date(now), results, applied);
     await repo.clearInFlightIds(sql, [...new Set(rows.map((r) => Number(r.flight_id)))]);
   });
   return results;

@@ -3,6 +3,7 @@ import { holdsPolicy } from '../../domain/engine/holds.js';
 import { normaliseReasonCode } from '../../domain/engine/reason-codes.js';
 import { holdsIn, insertHolds, releaseHoldIn, type HoldRecord, type HoldSql, type HoldState } from '../../store/policy-hold.repository.js';
 import type { Ports } from '../ports.js';
+import { recordPolicyReleased } from '../webhooks/hold-events.js';
 
 /**
  * Holds (issue 12), the two moves a hold makes: placed when a debit comes back with a holding
@@ -33,7 +34,9 @@ export type ReleaseOutcome = { status: 'released'; hold: HoldRecord } | { status
 /** The insurer lifts the hold: the policy is opened and collected again from now on. */
 export async function releaseHold(ports: Ports, tenant: string, policyNumber: string, by: string, note: string | null = null): Promise<ReleaseOutcome> {
   const now = ports.clock.now();
-  const { hold, known } = await releaseHoldIn(ports.db, tenant, policyNumber, { releasedOn: sastDate(now), releasedBy: by, note }, now.toISOString());
+  const { hold, known } = await releaseHoldIn(ports.db, tenant, policyNumber, { releasedOn: sastDate(now), releasedBy: by, note }, now.toISOString(), (sql, h) =>
+    recordPolicyReleased(sql, ports.config, now, { ...h, released_on: h.released_on ?? sastDate(now) }),
+  );
   if (hold) {
     ports.log.info({ tenant, policy: policyNumber, reason_code: hold.reason_code, held_on: hold.held_on, by }, 'policy hold released');
     return { status: 'released', hold };

@@ -3,6 +3,7 @@ import type { Cents } from '../../domain/money.js';
 import type { Ports } from '../ports.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { holdsIn } from '../../store/policy-hold.repository.js';
+import { webhookStore, type WebhookBacklog } from '../../store/webhook.repository.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
 export interface TenantStatus {
@@ -14,6 +15,8 @@ export interface TenantStatus {
   period: PeriodStatus;
   /** Policies held now (a holding return code, until the insurer releases them): never presented. */
   held: { policyNumber: string; reasonCode: string; reason: string; heldOn: string }[];
+  /** Webhook deliveries of the tenant's events (docs/webhooks.md); null when it has none at all. */
+  webhooks: Omit<WebhookBacklog, 'tenant'> | null;
 }
 
 export interface PeriodStatus {
@@ -42,6 +45,7 @@ const num = (v: Count | null | undefined) => Number(v ?? 0);
 export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
   const { knex } = ports.db;
   const out: TenantStatus[] = [];
+  const hooks = await webhookStore.backlog(ports.db);
   for (const [id, t] of Object.entries(ports.config.tenants)) {
     const pol = (await knex('policies').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
     const fil = (await knex('intake_files').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
@@ -64,6 +68,7 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
         reason: classifyReturn(h.reason_code).reason,
         heldOn: h.held_on,
       })),
+      webhooks: backlogOf(hooks, id),
     });
   }
   return out;
@@ -120,4 +125,14 @@ async function periodStatus(ports: Ports, tenant: string, period: Period): Promi
       .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0)),
     likelyClaims: claims.map((c) => ({ policyNumber: c.policy_number, customerId: c.customer_id })),
   };
+}
+
+function backlogOf(all: readonly WebhookBacklog[], tenant: string | null): Omit<WebhookBacklog, 'tenant'> | null {
+  const b = all.find((x) => x.tenant === tenant);
+  return b ? { pending: b.pending, failed: b.failed, delivered: b.delivered, oldestPendingAt: b.oldestPendingAt } : null;
+}
+
+/** Deliveries of operator events (schedule.step_failed, the bank's files); null when there are none. */
+export async function operatorWebhooks(ports: Ports): Promise<Omit<WebhookBacklog, 'tenant'> | null> {
+  return backlogOf(await webhookStore.backlog(ports.db), null);
 }

@@ -14,6 +14,7 @@ import type { Ports } from '../ports.js';
 import { deadHere, REPLICA_ID, TakenElsewhere } from '../../daemon/replica.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import { kindHandler } from './intake-kinds.js';
+import { recordIntakeEvent } from '../webhooks/intake-events.js';
 import './intake-engine-kinds.js';
 
 /**
@@ -188,6 +189,8 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
   crashPoint('intake-after-results');
+  // before the move: a restart finishes an unfinished file through here again (recorded once, by its id)
+  await recordIntakeEvent(ports.db, ports.config, ports.clock.now(), rec, errors);
   const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
   let movedTo: string | null = null;
   if (rec.archive_path && (await exists(rec.archive_path))) {
