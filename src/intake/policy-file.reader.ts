@@ -11,9 +11,12 @@ import type { RowError } from './row-error.js';
  */
 export type PolicyItem = { kind: 'row'; line: number; row: PolicyRow } | ({ kind: 'error' } & RowError);
 
-export type OpenedFile<T> =
+/** An opened file: its file-level errors, or its batches (`B`) still to be read. */
+export type OpenedBatches<B> =
   | { ok: false; errors: RowError[] }
-  | { ok: true; delimiter: Delimiter; warnings: RowError[]; items: AsyncGenerator<T[]> };
+  | { ok: true; delimiter: Delimiter; warnings: RowError[]; items: AsyncGenerator<B> };
+
+export type OpenedFile<T> = OpenedBatches<T[]>;
 
 export interface HeaderedCsv {
   delimiter: Delimiter;

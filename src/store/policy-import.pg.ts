@@ -3,7 +3,8 @@ import pgCopy from 'pg-copy-streams';
 import type pg from 'pg';
 import type { Db } from './db.js';
 import { withPgConnection } from './db.js';
-import { repeatedInFile, type PolicyItem } from '../intake/policy-file.reader.js';
+import { repeatedInFile } from '../intake/policy-file.reader.js';
+import type { PolicyBatch } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
@@ -76,7 +77,7 @@ export async function copyInto(conn: pg.PoolClient, sql: string, lines: AsyncIte
 export async function applyPoliciesPg(
   db: Db,
   meta: IntakeFileMeta,
-  items: AsyncIterable<PolicyItem[]>,
+  batches: AsyncIterable<PolicyBatch>,
   tally: Tally,
   decide: () => RowError | null,
   hooks: PgApplyHooks = {},
@@ -97,20 +98,13 @@ export async function applyPoliciesPg(
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
       let cancelling = 0;
+      // the COPY text was built by the parser (in the worker thread for a big file): here only written
       async function* lines(): AsyncGenerator<string> {
-        for await (const batch of items) {
-          let buf = '';
-          for (const item of batch) {
-            if (item.kind === 'error') {
-              tally.add(item);
-              continue;
-            }
-            const r = item.row;
-            staged++;
-            if (r.status === 'cancelled') cancelling++;
-            buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
-          }
-          yield buf;
+        for await (const b of batches) {
+          for (const e of b.errors) tally.add(e);
+          staged += b.rows;
+          cancelling += b.cancelling;
+          if (b.copy) yield b.copy;
         }
       }
       await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
