@@ -61,8 +61,10 @@ async function pgReference(file: string, url: string, keyed: boolean): Promise<n
   return (r.rows[0] as { n: number }).n;
 }
 
-async function kasiImport(root: string, file: string, name: string): Promise<number> {
-  const config = loadConfig({ root, env: {} });
+/** `inProcess`: the path before the pipeline (parse and write on one thread), for the same-run comparison. */
+async function kasiImport(root: string, file: string, name: string, inProcess: boolean): Promise<number> {
+  const loaded = loadConfig({ root, env: {} });
+  const config = inProcess ? { ...loaded, intake: { ...loaded.intake, pipeline_min_bytes: Number.MAX_SAFE_INTEGER } } : loaded;
   const db = openDb(databaseTarget(config));
   try {
     const out = await importFile({ config, db, clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
@@ -79,6 +81,6 @@ const value =
     ? await sqliteReference(args.file!, args.db!, keyed)
     : task === 'pg-ref'
       ? await pgReference(args.file!, args.url!, keyed)
-      : await kasiImport(args.root!, args.file!, args.name!);
+      : await kasiImport(args.root!, args.file!, args.name!, args.inProcess === 'yes');
 const seconds = (performance.now() - t0) / 1000;
 process.stdout.write(JSON.stringify({ seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), value }) + '\n');

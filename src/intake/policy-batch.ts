@@ -39,8 +39,7 @@ export function packPolicyBatch(items: PolicyItem[], format: BatchFormat, bytes:
   let copy = '';
   for (const item of items) {
     if (item.kind === 'error') {
-      const { kind: _kind, ...e } = item;
-      b.errors.push(e);
+      b.errors.push(rowError(item));
       b.errorAt.push(b.rows);
       continue;
     }
@@ -57,6 +56,12 @@ export function packPolicyBatch(items: PolicyItem[], format: BatchFormat, bytes:
   }
   b.copy = copy;
   return b;
+}
+
+function rowError(item: { kind: 'error' } & RowError): RowError {
+  const e: RowError = { line: item.line, column: item.column, code: item.code, message: item.message };
+  if (item.severity) e.severity = item.severity;
+  return e;
 }
 
 /** In-process packing of a reader's batches (small files: a worker's start-up would cost more than it saves). */

@@ -22,11 +22,14 @@ export interface KindHandler {
  * `intake.pipeline_min_bytes` (parsing on one core while the database writes on the other),
  * in-process when smaller (a worker's start-up, ~40 ms, would cost more than it saves).
  */
+/** The packed batch the store's policy writer takes: rows for SQLite's statements, COPY text for PostgreSQL. */
+export const batchFormat = (ports: Pick<Ports, 'db'>): BatchFormat => (ports.db.dialect === 'sqlite' ? 'rows' : 'copy');
+
 async function openPolicies(path: string, scan: FileScan, ports: Ports, onBytes?: (n: number) => void): Promise<OpenedBatches<PolicyBatch>> {
   const sqlite = ports.db.dialect === 'sqlite';
   // PostgreSQL finds repeated policy numbers in its staging table (see policy-import.pg.ts)
   const rules = { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling), findRepeats: sqlite };
-  const format: BatchFormat = sqlite ? 'rows' : 'copy';
+  const format = batchFormat(ports);
   if (scan.size >= ports.config.intake.pipeline_min_bytes) return openPolicyPipeline(path, scan, { ...rules, format }, onBytes);
   let bytes = 0;
   const opened = await openPolicyFile(path, scan, rules, (n) => {
