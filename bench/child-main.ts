@@ -5,8 +5,8 @@ import pg from 'pg';
 import pgCopy from 'pg-copy-streams';
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { readCsvBatches } from '../src/intake/csv-source.js';
-import { importFile } from '../src/jobs/import-file.js';
-import { Paths, silentLog } from '../src/jobs/ports.js';
+import { importFile } from '../src/usecases/intake/import-file.js';
+import { Paths, silentLog } from '../src/usecases/ports.js';
 import { openDb } from '../src/store/db.js';
 
 /** The child side of bench/child.ts: one task, timed, then its own peak RSS. */

@@ -1,11 +1,11 @@
 import { databaseTarget, loadConfig } from '../src/config.js';
 import { SimulatedBank } from '../src/bank/simulator.js';
-import { runBatch } from '../src/jobs/batch.js';
-import { closeReport, closeSettle, closeSettlementCsv } from '../src/jobs/close.js';
-import { engineSetup } from '../src/jobs/engine-setup.js';
-import { executeCollections } from '../src/jobs/execute.js';
-import { importFile } from '../src/jobs/import-file.js';
-import { Paths, silentLog, type Ports } from '../src/jobs/ports.js';
+import { runBatch } from '../src/usecases/collect/batch.js';
+import { closeReport, closeSettle, closeSettlementCsv } from '../src/usecases/close/close.js';
+import { engineSetup } from '../src/usecases/collect/engine-setup.js';
+import { executeCollections } from '../src/usecases/collect/execute.js';
+import { importFile } from '../src/usecases/intake/import-file.js';
+import { Paths, silentLog, type Ports } from '../src/usecases/ports.js';
 import { openDb } from '../src/store/db.js';
 
 /**

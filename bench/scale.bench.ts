@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { databaseTarget, loadConfig } from '../src/config.js';
-import { writeSamplePolicies } from '../src/jobs/sample-files.js';
+import { writeSamplePolicies } from './sample-files.js';
 import { openDb } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { createPgDatabase, dropPgDatabase, round, saveSection, table } from './harness.js';

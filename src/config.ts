@@ -3,7 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { cronProblem } from './domain/schedule.js';
+import { cronProblem } from './domain/cron.js';
 
 /**
  * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /

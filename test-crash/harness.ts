@@ -12,7 +12,7 @@ import type { DebitInstruction } from '../src/bank/gateway.js';
 import { createZaCalendar } from '../src/domain/calendar.js';
 import { addDays, sastInstant, type IsoDate } from '../src/domain/dates.js';
 import { formatCents } from '../src/domain/money.js';
-import { occurrenceKey } from '../src/domain/schedule.js';
+import { occurrenceKey } from '../src/domain/cron.js';
 
 /**
  * The crash loop (issue 7, SPEC 9 "a crash (kill -9) at any moment, then a restart"): a whole

@@ -1,6 +1,6 @@
 import { periodOf, previousPeriod } from '../domain/dates.js';
-import { closeDue } from '../jobs/close.js';
-import type { Ports } from '../jobs/ports.js';
+import { closeDue } from '../usecases/close/close.js';
+import type { Ports } from '../usecases/ports.js';
 import { reading } from '../store/sql.js';
 
 /**

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { sastDate } from '../domain/dates.js';
-import { CLOSE_STEPS, closeDue, runCloseStep, type CloseOutcome, type CloseStep } from '../jobs/close.js';
-import { closeSchedule } from '../jobs/close-schedule.js';
+import { CLOSE_STEPS, closeDue, runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
+import { closeSchedule } from '../domain/close-calendar.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { checkPeriod, checkTenant } from './report.command.js';
-import { queueForSftp } from '../jobs/deliveries.js';
+import { queueForSftp } from '../usecases/deliver/deliveries.js';
 
 /**
  * `kasi close --period YYYY-MM [--tenant id] [--step report|settle|invoice|pay] [--json]`: the

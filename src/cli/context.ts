@@ -2,7 +2,7 @@ import pino from 'pino';
 import { ConfigError, databaseTarget, loadConfig, type KasiConfig } from '../config.js';
 import { openDb } from '../store/db.js';
 import { assertSchemaCurrent, SchemaTooNewError } from '../store/migrate.js';
-import { Paths, type Clock, type Log, type Ports } from '../jobs/ports.js';
+import { Paths, type Clock, type Log, type Ports } from '../usecases/ports.js';
 
 /**
  * The composition root's helpers: global options → config → ports. Only the CLI reads the

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importFile, type IntakeOutcome } from '../jobs/import-file.js';
+import { importFile, type IntakeOutcome } from '../usecases/intake/import-file.js';
 import type { IntakeKind } from '../store/intake-file.repository.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { makeProgress } from './progress.js';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Log } from '../jobs/ports.js';
+import type { Log } from '../usecases/ports.js';
 
 /**
  * Progress for long work: a bar on a terminal, plain log lines (every 10%) otherwise.

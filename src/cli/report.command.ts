@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isPeriod } from '../domain/dates.js';
-import { isClosed, withReportChunks, type ReportFormat } from '../jobs/close-report.js';
+import { isClosed, withReportChunks, type ReportFormat } from '../usecases/close/close-report.js';
 import { writeAtomic } from '../outbox/atomic-writer.js';
-import type { Ports } from '../jobs/ports.js';
+import type { Ports } from '../usecases/ports.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 
 /**

@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatCents } from '../domain/money.js';
-import { disputeSettlement } from '../jobs/close-dispute.js';
-import { withSettlementCsvChunks } from '../jobs/close-settlement-csv.js';
-import { loadStatement } from '../jobs/close-settle.js';
-import type { Ports } from '../jobs/ports.js';
+import { disputeSettlement } from '../usecases/close/close-dispute.js';
+import { withSettlementCsvChunks } from '../usecases/close/close-settlement-csv.js';
+import { loadStatement } from '../usecases/close/close-settle.js';
+import type { Ports } from '../usecases/ports.js';
 import { settlementJson, type SettlementStatement } from '../outbox/settlement.renderer.js';
 import { findSettlementByNumber, type SettlementRecord } from '../store/settlement.repository.js';
 import { reading } from '../store/sql.js';

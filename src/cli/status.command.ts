@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isPeriod, sastDate } from '../domain/dates.js';
 import { formatCents } from '../domain/money.js';
-import { tenantStatus, type PeriodStatus, type TenantStatus } from '../jobs/status.js';
+import { tenantStatus, type PeriodStatus, type TenantStatus } from '../usecases/collect/status.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 
 /** Likely claims listed by name in the text output; all of them are in --json and the collection report. */

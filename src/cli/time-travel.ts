@@ -1,4 +1,4 @@
-import type { Clock } from '../jobs/ports.js';
+import type { Clock } from '../usecases/ports.js';
 import { CliError, parseNow } from './context.js';
 
 /**

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat, readFile } from 'node:fs/promis
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { injectedWriteFault, writeCrashPoint } from './write-faults.js';
+import { injectedWriteFault, writeCrashPoint } from '../faults/write-faults.js';
 
 /**
  * Every file kasi writes appears atomically: written under a temporary dot-name in the same

@@ -14,8 +14,9 @@ import type { Env, SftpLog, TenantSftpSettings } from './tenant-sftp.config.js';
  * remote mtime already processed; any intake: sha256 idempotency, a duplicate). Nothing is lost,
  * nothing is applied twice.
  */
-export type IntakeOutcome = 'applied' | 'duplicate' | 'rejected';
-export type IntakeFn = (tenant: string, stagedPath: string, originalName: string) => Promise<IntakeOutcome>;
+/** What became of one pulled file (the import's `IntakeOutcome.status`, as the poller records it). */
+export type IntakeVerdict = 'applied' | 'duplicate' | 'rejected';
+export type IntakeFn = (tenant: string, stagedPath: string, originalName: string) => Promise<IntakeVerdict>;
 
 export interface SftpPollerOptions {
   tenant: string;
@@ -39,7 +40,7 @@ export interface SftpPollerOptions {
 
 export interface TakenFile {
   name: string;
-  outcome: IntakeOutcome;
+  outcome: IntakeVerdict;
   /** Name under processed_dir, or null when the move failed (retried on a later poll). */
   movedTo: string | null;
 }
@@ -171,7 +172,7 @@ export class SftpPoller {
     // the remote modification time goes with the bytes: intake records it as when the file was
     // received, and it tells the same remote file taken again after a restart from a re-upload
     await utimes(staged, entry.mtimeMs / 1000, entry.mtimeMs / 1000);
-    let outcome: IntakeOutcome;
+    let outcome: IntakeVerdict;
     try {
       outcome = await this.o.intake(tenant, staged, name);
     } catch (err) {

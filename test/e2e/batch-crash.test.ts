@@ -7,7 +7,7 @@ import { killAllKasi, requireBuilt, runKasi, type CliResult } from '../helpers/c
 
 /**
  * SPEC 4.3 "exactly once", with real processes: the built CLI runs `kasi batch` and is killed
- * (SIGKILL, through the KASI_CRASH_AT test hook of src/jobs/crash-point.ts) right after the
+ * (SIGKILL, through the KASI_CRASH_AT test hook of src/faults/crash-point.ts) right after the
  * day's attempts are stored as SUBMITTED, or right after the gateway took them but before that is
  * recorded. Run again without the hook, the batch presents nothing twice and loses nothing:
  * compared with the same day run without a crash, on the file gateway and on the simulator.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { addDays, sastInstant } from '../../src/domain/dates.js';
-import { runBatch } from '../../src/jobs/batch.js';
-import { engineSetup } from '../../src/jobs/engine-setup.js';
-import { makeGateway } from '../../src/jobs/gateway-factory.js';
-import { Paths, silentLog, type Ports } from '../../src/jobs/ports.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { engineSetup } from '../../src/usecases/collect/engine-setup.js';
+import { makeGateway } from '../../src/usecases/collect/gateway-factory.js';
+import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
 import { databaseTarget, loadConfig } from '../../src/config.js';
 import { openDb } from '../../src/store/db.js';
 import { spawnKasi, waitFor, type CliResult, type KasiProcess } from './cli.js';

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { openDb } from '../../src/store/db.js';
 import { migrate } from '../../src/store/migrate.js';
-import { Paths, silentLog, type Ports } from '../../src/jobs/ports.js';
+import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
 import { databaseTarget } from '../../src/config.js';
 import { createPgDatabase } from './pg.js';
 

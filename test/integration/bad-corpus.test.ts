@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileGateway } from '../../src/bank/file-gateway.js';
-import { runBatch } from '../../src/jobs/batch.js';
-import { engineSetup } from '../../src/jobs/engine-setup.js';
-import { executeCollections } from '../../src/jobs/execute.js';
-import { importFile } from '../../src/jobs/import-file.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { engineSetup } from '../../src/usecases/collect/engine-setup.js';
+import { executeCollections } from '../../src/usecases/collect/execute.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
 import {
   BAD_DAY,
   BAD_DIR,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { GOLDEN_DIR } from '../fixtures/golden/golden.js';
 import { STATEMENT } from '../fixtures/golden/small-month.js';
-import { closeDue } from '../../src/jobs/close.js';
+import { closeDue } from '../../src/usecases/close/close.js';
 import { ACME_CONFIG, SMALL_ADJUSTMENTS, SMALL_MONTH, pdfText, seedAdjustments, seedMonth, snapshot, xmllint } from './close-seed.js';
 
 /**

@@ -7,7 +7,7 @@ import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { centsFromDecimal } from '../../src/domain/money.js';
 import { addMonths } from '../../src/domain/calendar.js';
 import type { KasiConfig } from '../../src/config.js';
-import { closeReport, closeSettle, closeSettlementCsv } from '../../src/jobs/close.js';
+import { closeReport, closeSettle, closeSettlementCsv } from '../../src/usecases/close/close.js';
 import { seedAdjustments, seedMonth, type AdjustmentSpec, type CollectionSpec } from './close-seed.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBatch } from '../../src/jobs/batch.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
 import { EngineWorld, nextDay, type AttemptView } from './engine-harness.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runBatch } from '../../src/jobs/batch.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
 import { EngineWorld } from './engine-harness.js';
 
 /**

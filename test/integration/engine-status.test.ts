@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/status.command.js';
-import { runBatch } from '../../src/jobs/batch.js';
-import { tenantStatus } from '../../src/jobs/status.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { tenantStatus } from '../../src/usecases/collect/status.js';
 import { EngineWorld } from './engine-harness.js';
 
 /**

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { executeCollections } from '../../src/jobs/execute.js';
-import { importFile } from '../../src/jobs/import-file.js';
-import { scheduledSteps } from '../../src/jobs/schedule.js';
-import { Scheduler, type UnitReport } from '../../src/jobs/scheduler.js';
+import { executeCollections } from '../../src/usecases/collect/execute.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
+import { scheduledSteps } from '../../src/daemon/steps.js';
+import { Scheduler, type UnitReport } from '../../src/daemon/scheduler.js';
 import { existsComplete } from '../../src/outbox/atomic-writer.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { ACME_CONFIG, bigMonth, seedMonth } from './close-seed.js';
@@ -16,7 +16,7 @@ import { ACME_CONFIG, bigMonth, seedMonth } from './close-seed.js';
  * leaves no partial or temp file, and its retry (the scheduler's next attempt) succeeds once the
  * disk has room again. As root the folder is a real small tmpfs (full: `size=` too small; unwritable:
  * remounted read-only); without root, the write-boundary seam KASI_FAULT_WRITE of
- * src/outbox/write-faults.ts injects the same errno (KASI_TEST_NO_MOUNT=1 forces that path).
+ * src/faults/write-faults.ts injects the same errno (KASI_TEST_NO_MOUNT=1 forces that path).
  */
 const HOUR = 3_600_000;
 let env: TestEnv | null = null;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importFile } from '../../src/jobs/import-file.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
 import { BAD_NOW, corpusBytes, corpusName, goldenCsvPath, loadCorpus, type CorpusEntry } from '../helpers/bad-corpus.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileGateway } from '../../src/bank/file-gateway.js';
 import type { BankGateway } from '../../src/bank/gateway.js';
-import { runBatch } from '../../src/jobs/batch.js';
-import { engineSetup } from '../../src/jobs/engine-setup.js';
-import { executeCollections } from '../../src/jobs/execute.js';
-import { importFile } from '../../src/jobs/import-file.js';
-import { writeSamplePolicies } from '../../src/jobs/sample-files.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { engineSetup } from '../../src/usecases/collect/engine-setup.js';
+import { executeCollections } from '../../src/usecases/collect/execute.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
+import { writeSamplePolicies } from '../../bench/sample-files.js';
 import { up as inFlightUp } from '../../src/store/migrations/012_in_flight.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 

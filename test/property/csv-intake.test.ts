@@ -9,7 +9,7 @@ import { CsvParser, MAX_RECORD_CHARS, type CsvItem } from '../../src/intake/csv-
 import { scanFile } from '../../src/intake/file-scan.js';
 import { openPolicyFile } from '../../src/intake/policy-file.reader.js';
 import type { RowError } from '../../src/intake/row-error.js';
-import { importFile } from '../../src/jobs/import-file.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv } from '../helpers/env.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createZaCalendar } from '../../src/domain/calendar.js';
 import { dayOfWeek } from '../../src/domain/dates.js';
-import { closeSchedule, paymentDateFor } from '../../src/jobs/close-schedule.js';
-import { paymentReference, settlementNumber } from '../../src/jobs/close-settle.js';
+import { closeSchedule, paymentDateFor } from '../../src/domain/close-calendar.js';
+import { paymentReference, settlementNumber } from '../../src/usecases/close/close-settle.js';
 
 /** SPEC 5.2: the payment date is the 3rd of the next month, moved back to a processing day. */
 const cal = createZaCalendar();

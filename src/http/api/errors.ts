@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodError } from 'zod';
-import type { Log } from '../../jobs/ports.js';
+import type { Log } from '../../usecases/ports.js';
 
 /**
  * The API's one error shape: `{"error": {"code", "message", "details", "request_id"}}`. Handlers

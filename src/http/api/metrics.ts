@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { registry } from '../../jobs/metrics.js';
+import { registry } from '../../daemon/metrics.js';
 
 /**
  * The API's Prometheus metrics, in the process registry (/metrics): requests by route template

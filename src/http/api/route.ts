@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Ports } from '../../jobs/ports.js';
-import type { ExecutionQueue } from '../../jobs/api-executions.js';
-import type { IntakeOutcome } from '../../jobs/import-file.js';
+import type { Ports } from '../../usecases/ports.js';
+import type { ExecutionQueue } from '../../usecases/api/api-executions.js';
+import type { IntakeOutcome } from '../../usecases/intake/import-file.js';
 import type { Caller } from './auth.js';
 import { fromZod } from './errors.js';
 import type { RequestClass } from './rate-limit.js';

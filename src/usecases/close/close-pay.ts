@@ -1,0 +1,101 @@
+import { join } from 'node:path';
+import { isIsoDate, type IsoDate } from '../../domain/dates.js';
+import { validateBankAccount } from '../../domain/bank-account.js';
+import { eftFileName, eftXml, paymentProblems, type EftPayment } from '../../outbox/eft.renderer.js';
+import { paymentFilesOn, planPaymentFile, releasePaymentFile, type PlannedFile } from '../../store/payment.repository.js';
+import { settlementsPayableOn, type SettlementRecord } from '../../store/settlement.repository.js';
+import { reading, transaction } from '../../store/sql.js';
+import type { KasiConfig } from '../../config.js';
+import { ensureFile, skipped, type StepResult } from './close-common.js';
+import { writeSettlementCsv } from './close-settlement-csv.js';
+import type { Ports } from '../ports.js';
+
+/**
+ * Day 3 (SPEC 5.2, 5.3), per payment date across tenants: the settlement CSV of every settlement
+ * paid that day, then ONE pain.001 file `outbox/bank/payments-<YYYYMMDD>-<NNN>.xml` with every
+ * pending settlement of the day whose tenant has a valid bank account and whose net is positive.
+ * Any other is reported and left out (it stays pending; a later run after the configuration is
+ * corrected puts it in the day's next file). Crash safety: see store/payment.repository.ts.
+ */
+function eftPaymentOf(config: KasiConfig, s: SettlementRecord): EftPayment | string[] {
+  const tenant = config.tenants[s.tenant_id];
+  if (!tenant) return [`tenant ${s.tenant_id} is not in the configuration`];
+  const account = tenant.bank_account;
+  if (!account) return validateBankAccount(null).map((m) => `bank account: ${m}`);
+  const payment: EftPayment = {
+    settlementNumber: s.settlement_number,
+    paymentReference: s.payment_reference,
+    amountCents: s.net_amount,
+    creditor: { name: tenant.name, account },
+  };
+  const problems = paymentProblems(payment);
+  return problems.length > 0 ? problems : payment;
+}
+
+function renderFile(config: KasiConfig, date: IsoDate): (settlements: SettlementRecord[], seq: number) => PlannedFile {
+  return (settlements, seq) => {
+    const payments = settlements.map((s) => {
+      const p = eftPaymentOf(config, s);
+      if (Array.isArray(p)) throw new Error(`${s.settlement_number} cannot be paid: ${p.join('; ')}`);
+      return p;
+    });
+    const content = eftXml({ paymentDate: date, sequence: seq, debtor: { name: config.provider.name, account: config.provider.bank_account }, payments });
+    return { seq, name: eftFileName(date, seq), content, total: payments.reduce((t, p) => t + p.amountCents, 0) };
+  };
+}
+
+/** Which of the day's settlements go into a new file; the rest are reported with the reason. */
+function selectPayable(config: KasiConfig, settlements: readonly SettlementRecord[]): { ids: string[]; problems: string[] } {
+  const ids: string[] = [];
+  const problems: string[] = [];
+  for (const s of settlements) {
+    if (s.payment_file_id !== null) continue;
+    if (s.status === 'disputed') {
+      problems.push(`${s.tenant_id} ${s.settlement_number}: disputed (${s.dispute_reason ?? 'no reason given'}); not paid`);
+      continue;
+    }
+    if (s.status !== 'pending') continue;
+    const p = eftPaymentOf(config, s);
+    if (Array.isArray(p)) problems.push(`${s.tenant_id} ${s.settlement_number}: ${p.join('; ')}; left out of the payment file, the settlement stays pending`);
+    else ids.push(s.id);
+  }
+  return { ids, problems };
+}
+
+export async function closePay(ports: Ports, paymentDate: IsoDate): Promise<StepResult> {
+  if (!isIsoDate(paymentDate)) throw new Error(`"${paymentDate}" is not a date YYYY-MM-DD`);
+  const { config } = ports;
+  const log = ports.log.child({ step: 'close-pay', payment_date: paymentDate });
+  const settlements = await reading(ports.db, (sql) => settlementsPayableOn(sql, paymentDate));
+  if (settlements.length === 0) return skipped(`no settlement is to be paid on ${paymentDate}`);
+  const files: string[] = [];
+  let changed = false;
+  for (const s of settlements) {
+    const [path, wrote] = await writeSettlementCsv(ports, s);
+    files.push(path);
+    changed ||= wrote;
+  }
+  const { ids, problems } = selectPayable(config, settlements);
+  const debtor = validateBankAccount(config.provider.bank_account);
+  if (debtor.length > 0 && ids.length > 0) {
+    problems.push(`the provider's bank account is invalid (${debtor.join('; ')}); no payment file written`);
+  } else if (ids.length > 0) {
+    const now = ports.clock.now().toISOString();
+    const planned = await transaction(ports.db, (sql) => planPaymentFile(sql, paymentDate, ids, renderFile(config, paymentDate), now));
+    if (planned) log.info({ file: planned.name, payments: planned.payments, total: planned.total }, 'payment file planned');
+  }
+  // Write and release every file of the day not yet released (planned now or by a run that
+  // crashed), and write again any released one whose file has gone missing.
+  for (const f of await reading(ports.db, (sql) => paymentFilesOn(sql, paymentDate))) {
+    const path = join(ports.paths.bankOutbox(), f.name);
+    files.push(path);
+    changed = (await ensureFile(path, (write) => write(f.content))) || changed;
+    if (f.released_at === null) {
+      await transaction(ports.db, (sql) => releasePaymentFile(sql, f.id, ports.clock.now().toISOString()));
+      log.info({ file: f.name, payments: f.payments, total: f.total }, 'payment file released; its settlements are paid');
+      changed = true;
+    }
+  }
+  for (const p of problems) log.warn({}, p);
+  return { status: changed ? 'done' : 'exists', files, problems };
+}

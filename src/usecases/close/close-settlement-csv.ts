@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { isPeriod, type Period } from '../../domain/dates.js';
+import { allocateSettlementColumns } from '../../domain/allocation.js';
+import { settlementCsvPages, settlementFileName, type SettlementLine } from '../../outbox/settlement.renderer.js';
+import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../../store/adjustment.repository.js';
+import { readNumbers, withPageStream, type RawRow } from '../../store/report.repository.js';
+import { collectedAmountsQuery, collectedLinesQuery, findSettlement, type SettlementRecord } from '../../store/settlement.repository.js';
+import { reading } from '../../store/sql.js';
+import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
+import type { Ports } from '../ports.js';
+
+/**
+ * Day 3 (SPEC 5.2): the settlement CSV. Lines: the period's collected policies by policy number,
+ * then the carried adjustments by origin period and policy. Two passes over the same ordered
+ * rows: the first reads only the amounts (one number per line, from an index) to allocate the fee columns by
+ * largest remainder, so each column sums exactly to the statement; the second streams the
+ * lines out with their fees. Neither holds the lines themselves in memory.
+ */
+function lineOf(r: RawRow): SettlementLine {
+  return {
+    period_month: r[0] as string,
+    policy_number: r[1] as string,
+    customer_id: r[2] as string,
+    external_customer_ref: r[3] as string,
+    product_code: r[4] as string,
+    collection_amount_collected: Number(r[5]),
+  };
+}
+
+/** Hand the settlement CSV's chunks to `sink` (writeAtomic, stdout). */
+export async function withSettlementCsvChunks<T>(ports: Ports, rec: SettlementRecord, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
+  const { tenant_id: tenant, period } = rec;
+  const amounts = await readNumbers(ports.db, [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)]);
+  const columns = allocateSettlementColumns(amounts, {
+    totalCollections: rec.total_collections,
+    distributionFee: rec.distribution_fee,
+    collectionsFee: rec.collections_fee,
+    totalFees: rec.total_fees,
+    vat: rec.vat,
+    netAmount: rec.net_amount,
+  });
+  const lines = [collectedLinesQuery(tenant, period), adjustmentLinesQuery(tenant, period)];
+  return withPageStream(ports.db, lines, lineOf, (pages) => sink(settlementCsvPages(rec.settlement_number, pages, columns)));
+}
+
+export async function writeSettlementCsv(ports: Ports, rec: SettlementRecord): Promise<[string, boolean]> {
+  const path = join(ports.paths.outbox(rec.tenant_id, rec.period), settlementFileName(rec.settlement_number, 'csv'));
+  const wrote = await ensureFile(path, (write) => withSettlementCsvChunks(ports, rec, write));
+  if (wrote) ports.log.info({ step: 'close-pay', tenant: rec.tenant_id, period: rec.period, file: path }, 'settlement CSV written');
+  return [path, wrote];
+}
+
+export async function closeSettlementCsv(ports: Ports, tenant: string, period: Period): Promise<StepResult> {
+  if (!isPeriod(period)) throw new Error(`"${period}" is not a period YYYY-MM`);
+  tenantConfig(ports.config, tenant);
+  const rec = await reading(ports.db, (sql) => findSettlement(sql, tenant, period));
+  if (!rec) return skipped(`${tenant} ${period}: no settlement yet; run the settle step first`);
+  const [path, wrote] = await writeSettlementCsv(ports, rec);
+  return { status: wrote ? 'done' : 'exists', files: [path], problems: [] };
+}

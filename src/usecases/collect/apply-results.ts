@@ -1,0 +1,305 @@
+import type { DebitResult } from '../../bank/gateway.js';
+import { lastFailureReason } from '../../domain/engine/collection-state.js';
+import { classifyReturn } from '../../domain/engine/reason-codes.js';
+import { idRange, type Sql, type Param } from '../../store/sql.js';
+
+/**
+ * Applies bank results (from the simulator at once, or from result files) inside the caller's
+ * transaction. A result for an unknown instruction, or a second result for one instruction, is
+ * recorded and reported, never applied; a result for a closed period is recorded as late and
+ * carried as an adjustment into the next settlement, never changing the closed collection.
+ * A PAID result for more than the debit presented is recorded as `excessive` and never applied:
+ * a collection never collects more than was asked for.
+ */
+export type ResultOutcome = 'applied' | 'late' | 'unknown' | 'repeated' | 'excessive';
+
+export interface ResultsSummary {
+  outcomes: ResultOutcome[];
+  applied: number;
+  late: number;
+  unknown: number;
+  repeated: number;
+  excessive: number;
+  paidCents: number;
+}
+
+interface Classified {
+  seq: number;
+  instruction_id: string;
+  attempt_id: number | null;
+  status: string | null;
+  collection_id: number | null;
+  period: string | null;
+  tenant_id: string | null;
+  closed_at: string | null;
+  amount_requested: number | null;
+  action_date: string | null;
+}
+
+export async function applyResults(
+  sql: Sql,
+  results: readonly DebitResult[],
+  now: string,
+  intakeFileId: number | null = null,
+  prior?: PriorAttempts,
+  known?: KnownAttempts,
+): Promise<ResultsSummary> {
+  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0 };
+  if (results.length === 0) return summary;
+  const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
+  const seen = new Set<string>();
+  const updates: Param[][] = [];
+  const late: { r: DebitResult; c: Classified; ledgerRow: number }[] = [];
+  const ledger: Param[][] = [];
+  for (const c of rows) {
+    const r = results[c.seq]!;
+    let outcome: ResultOutcome;
+    if (c.attempt_id === null) outcome = 'unknown';
+    else if (seen.has(r.instructionId) || c.status === 'PAID' || c.status === 'UNPAID') outcome = 'repeated';
+    else if (r.result === 'PAID' && c.amount_requested !== null && r.amountCollectedCents > Number(c.amount_requested)) outcome = 'excessive';
+    else if (c.closed_at) outcome = 'late';
+    else outcome = 'applied';
+    if (outcome !== 'excessive') seen.add(r.instructionId); // a corrected result may follow it
+    summary.outcomes[c.seq] = outcome;
+    summary[outcome]++;
+    const amount = r.result === 'PAID' ? r.amountCollectedCents : 0;
+    ledger.push([r.instructionId, r.result, amount, r.reasonCode, r.processedDate, intakeFileId, outcome, now]);
+    if (outcome === 'applied' || outcome === 'late') {
+      const reason = r.result === 'UNPAID' ? classifyReturn(r.reasonCode ?? '').reason : null;
+      updates.push([c.attempt_id, r.result, amount, r.result === 'UNPAID' ? r.reasonCode : null, reason, r.processedDate]);
+      if (r.result === 'PAID') summary.paidCents += amount;
+    }
+    if (outcome === 'late') late.push({ r, c, ledgerRow: ledger.length - 1 });
+  }
+  const ledgerIds = await sql.applyRows(
+    'kasi_ledger',
+    [['instruction_id', 'text'], ['result', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['processed_date', 'text'], ['intake_file_id', 'int'], ['outcome', 'text'], ['received_at', 'text']],
+    ledger,
+    [
+      {
+        set: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
+         SELECT instruction_id, result, amount, reason_code, processed_date, intake_file_id, outcome, received_at FROM kasi_ledger`,
+        perRow: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+      },
+    ],
+  );
+  if (updates.length === 0) return summary;
+  await sql.applyRows(
+    'kasi_attempt_results',
+    [['id', 'int'], ['status', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['reason', 'text'], ['processed_date', 'text']],
+    updates,
+    [
+      {
+        set: `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
+           processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
+         FROM kasi_attempt_results s WHERE attempts.id = s.id AND attempts.id BETWEEN ? AND ?`,
+        perRow: `UPDATE attempts SET status = ?2, amount_collected = ?3, reason_code = ?4, reason = ?5,
+           processed_date = ?6, resulted_at = ?7, presented_at = COALESCE(presented_at, ?8) WHERE id = ?1`,
+        params: [now, now, ...idRange(updates, 0)],
+      },
+    ],
+  );
+  await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
+  if (late.length) await recordLate(sql, late, now, ledgerIds);
+  return summary;
+}
+
+/** Each result matched to its attempt in the store (by instruction id), with the attempt's state and its period's. */
+async function classifyStored(sql: Sql, results: readonly DebitResult[]): Promise<Classified[]> {
+  await sql.stage(
+    'kasi_results',
+    [['seq', 'int'], ['instruction_id', 'text']],
+    results.map((r, i) => [i, r.instructionId]),
+  );
+  return sql.all<Classified>(
+    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested, a.action_date
+     FROM kasi_results s
+     LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
+     LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
+     ORDER BY s.seq`,
+  );
+}
+
+/**
+ * The attempts the caller has just stored (the batch: it presents what it stored, and knows each
+ * attempt's id), by instruction id. Results are then matched in memory instead of looked up one by
+ * one by instruction id; their status and period are still read from the store, so a result that
+ * another replica applied meanwhile is `repeated` and one for a closed period `late`, as always.
+ */
+export interface KnownAttempt {
+  attemptId: number;
+  collectionId: number;
+  tenant: string;
+  period: string;
+  amountRequested: number;
+  actionDate: string;
+}
+export type KnownAttempts = ReadonlyMap<string, KnownAttempt>;
+
+/** Classify against `known`; null (the caller then reads the store) unless it covers every result once. */
+async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: KnownAttempts): Promise<Classified[] | null> {
+  const mine: KnownAttempt[] = [];
+  const ids = new Set<string>();
+  let lo = Number.MAX_SAFE_INTEGER;
+  let hi = 0;
+  for (const r of results) {
+    const k = known.get(r.instructionId);
+    if (!k || ids.has(r.instructionId)) return null;
+    ids.add(r.instructionId);
+    mine.push(k);
+    lo = Math.min(lo, k.attemptId);
+    hi = Math.max(hi, k.attemptId);
+  }
+  const periods = new Map<string, string | null>();
+  for (const k of mine) {
+    const key = `${k.tenant}\u0000${k.period}`;
+    if (periods.has(key)) continue;
+    const [p] = await sql.all<{ closed_at: string | null }>('SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?', [k.tenant, k.period]);
+    periods.set(key, p?.closed_at ?? null);
+  }
+  // those with a result already (their ids lie in the range of the ones just stored): one range read
+  const resulted = new Map<number, string>();
+  for (const a of await sql.all<{ id: number; status: string }>(`SELECT id, status FROM attempts WHERE id BETWEEN ? AND ? AND status IN ('PAID', 'UNPAID')`, [lo, hi])) {
+    resulted.set(Number(a.id), a.status);
+  }
+  return results.map((r, seq) => {
+    const k = mine[seq]!;
+    return {
+      seq,
+      instruction_id: r.instructionId,
+      attempt_id: k.attemptId,
+      status: resulted.get(k.attemptId) ?? 'SUBMITTED',
+      collection_id: k.collectionId,
+      period: k.period,
+      tenant_id: k.tenant,
+      closed_at: periods.get(`${k.tenant}\u0000${k.period}`) ?? null,
+      amount_requested: k.amountRequested,
+      action_date: k.actionDate,
+    };
+  });
+}
+
+/** An attempt as the collection's figures see it. */
+export interface FigureAttempt {
+  action_date: string;
+  status: string;
+  amount_collected: number | null;
+  reason_code: string | null;
+}
+
+/**
+ * What the caller knows of the collections of the instructions it presents: by instruction id, the
+ * collection's earlier attempts in presentment order. The batch read them when it planned the
+ * collection with nothing pending, so they all have their results and cannot change before this one
+ * arrives; the figures then come from them and the result, without reading the attempts again.
+ */
+export type PriorAttempts = ReadonlyMap<string, readonly FigureAttempt[]>;
+
+/** The figures of the collections just applied: from `prior` when it covers them all, else from the store. */
+async function refreshApplied(sql: Sql, applied: Classified[], results: readonly DebitResult[], now: string, prior?: PriorAttempts): Promise<void> {
+  const known = new Map<number, FigureAttempt[]>();
+  for (const c of prior ? applied : []) {
+    const before = prior!.get(c.instruction_id);
+    if (!before || known.has(c.collection_id!) || before.some((a) => a.status !== 'PAID' && a.status !== 'UNPAID')) break;
+    const r = results[c.seq]!;
+    known.set(c.collection_id!, [...before, { action_date: c.action_date!, status: r.result, amount_collected: r.result === 'PAID' ? r.amountCollectedCents : 0, reason_code: r.result === 'UNPAID' ? r.reasonCode : null }]);
+  }
+  if (applied.length > 0 && known.size === applied.length) await writeFigures(sql, known, now);
+  else await refreshCollections(sql, [...new Set(applied.map((c) => c.collection_id!))], now);
+}
+
+/** Recompute the collections' running figures from their attempts (the attempts are the truth). */
+export async function refreshCollections(sql: Sql, ids: number[], now: string): Promise<void> {
+  for (let i = 0; i < ids.length; i += 5000) {
+    const chunk = ids.slice(i, i + 5000);
+    if (!chunk.length) continue;
+    await sql.stage('kasi_ids', [['id', 'int']], chunk.map((id) => [id]));
+    const attempts = await sql.all<FigureAttempt & { collection_id: number }>(
+      // IN, not a join: the planner then looks each id up instead of walking every attempt
+      `SELECT a.collection_id, a.action_date, a.status, a.amount_collected, a.reason_code FROM attempts a WHERE a.collection_id IN (SELECT id FROM kasi_ids)
+       ORDER BY a.collection_id, a.presentment`,
+    );
+    const byCollection = new Map<number, FigureAttempt[]>();
+    for (const a of attempts) {
+      const list = byCollection.get(a.collection_id);
+      if (list) list.push(a);
+      else byCollection.set(a.collection_id, [a]);
+    }
+    await writeFigures(sql, byCollection, now);
+  }
+}
+
+/**
+ * Store each collection's figures computed from its attempts (in presentment order): collected,
+ * pending, last failure, halt and flag, and the counters (presentments, first and last attempt
+ * date), which the batch leaves to this write when the simulator answers at once.
+ */
+async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
+  const rows: Param[][] = [];
+  for (const [id, list] of byCollection) {
+    const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
+    let collected = 0;
+    let pending = 0;
+    let halted: string | null = null;
+    let flag: string | null = null;
+    for (const a of list) {
+      if (a.status === 'PAID') collected += a.amount_collected ?? 0;
+      if (a.status === 'SUBMITTED' || a.status === 'PRESENTED') pending++;
+      const result = a.status === 'PAID' || a.status === 'UNPAID' ? a.status : 'PENDING';
+      mine.push({ result, reasonCode: a.reason_code });
+      if (a.status === 'UNPAID') {
+        const cls = classifyReturn(a.reason_code ?? '');
+        if (cls.kind === 'hard') halted ??= cls.reason;
+        if (cls.flag === 'DECEASED') flag = 'DECEASED';
+      }
+    }
+    rows.push([id, collected, pending, lastFailureReason(mine), halted, flag, list.length, list[0]!.action_date, list[list.length - 1]!.action_date]);
+  }
+  await sql.applyRows(
+    'kasi_collection_figures',
+    [
+      ['id', 'int'],
+      ['collected', 'int'],
+      ['pending', 'int'],
+      ['last_failure_reason', 'text'],
+      ['halted', 'text'],
+      ['flag', 'text'],
+      ['presentments', 'int'],
+      ['first_attempt_date', 'text'],
+      ['last_attempt_date', 'text'],
+    ],
+    rows,
+    [
+      {
+        set: `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
+           halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag),
+           presentments = s.presentments, first_attempt_date = s.first_attempt_date, last_attempt_date = s.last_attempt_date, next_check = NULL, updated_at = ?
+         FROM kasi_collection_figures s WHERE collections.id = s.id AND collections.id BETWEEN ? AND ?`,
+        perRow: `UPDATE collections SET amount_collected = ?2, pending = ?3, last_failure_reason = ?4,
+           halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag),
+           presentments = ?7, first_attempt_date = ?8, last_attempt_date = ?9, next_check = NULL, updated_at = ?10 WHERE id = ?1`,
+        params: [now, ...idRange(rows, 0)],
+      },
+    ],
+  );
+}
+
+/**
+ * A paid result for a closed period: an adjustment for the tenant's next settlement, pointing at its
+ * ledger row (by the id the insert gave where the store tells it, SQLite; else looked up by
+ * instruction id, PostgreSQL, where bank_results keeps that index).
+ */
+async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified; ledgerRow: number }[], now: string, ledgerIds: number[] | null): Promise<void> {
+  for (const { r, c, ledgerRow } of late) {
+    if (r.result !== 'PAID' || r.amountCollectedCents === 0) continue;
+    const ledgerId = ledgerIds?.[ledgerRow];
+    await sql.run(
+      `INSERT INTO adjustments (tenant_id, origin_period, policy_number, customer_id, external_customer_ref, product_code, amount, bank_result_id, reason, created_at)
+       SELECT col.tenant_id, col.period, col.policy_number, col.customer_id, col.external_customer_ref, col.product_code, ?,
+         ${ledgerId === undefined ? '(SELECT MAX(id) FROM bank_results WHERE instruction_id = ?)' : '?'}, ?, ?
+       FROM collections col WHERE col.id = ?`,
+      [r.amountCollectedCents, ledgerId ?? r.instructionId, `late result for ${r.instructionId} processed ${r.processedDate}`, now, c.collection_id],
+    );
+  }
+}

@@ -1,0 +1,113 @@
+import { periodOf, sastDate, type Period } from '../../domain/dates.js';
+import type { Cents } from '../../domain/money.js';
+import type { Ports } from '../ports.js';
+
+/** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
+export interface TenantStatus {
+  tenant: string;
+  name: string;
+  policies: { active: number; cancelled: number };
+  files: { applied: number; rejected: number; duplicate: number };
+  lastFiles: { name: string; status: string; imported: number; failed: number; processed_at: string }[];
+  period: PeriodStatus;
+}
+
+export interface PeriodStatus {
+  period: Period;
+  state: 'not executed' | 'open' | 'closed';
+  closedAt: string | null;
+  /** By collection status: OPEN while the period runs, the final statuses after the close. */
+  collections: { open: number; paidFull: number; paidPartial: number; unpaid: number; cancelled: number };
+  /** The OPEN collections by what is in so far. */
+  openProgress: { collectedInFull: number; inPart: number; nothingYet: number };
+  /** Due over the collections not cancelled (a cancelled policy owes nothing more). */
+  dueCents: Cents;
+  /** Collected over all collections, cancelled ones included (that money came in). */
+  collectedCents: Cents;
+  /** Attempts by result; awaiting = stored or presented, no result yet. */
+  presentments: { total: number; paid: number; unpaid: number; awaiting: number };
+  /** Unpaid attempts by reason (SPEC 4.3), most frequent first. */
+  failures: { reason: string; count: number }[];
+  /** Collections flagged DECEASED (return code 18): likely claims the insurer must hear about. */
+  likelyClaims: { policyNumber: string; customerId: string }[];
+}
+
+type Count = number | string;
+const num = (v: Count | null | undefined) => Number(v ?? 0);
+
+export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
+  const { knex } = ports.db;
+  const out: TenantStatus[] = [];
+  for (const [id, t] of Object.entries(ports.config.tenants)) {
+    const pol = (await knex('policies').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
+    const fil = (await knex('intake_files').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
+    const count = (rows: { status: string; n: Count }[], s: string) => num(rows.find((r) => r.status === s)?.n);
+    const lastFiles = (await knex('intake_files')
+      .where({ tenant_id: id })
+      .orderBy('id', 'desc')
+      .limit(5)
+      .select('name', 'status', 'imported', 'failed', 'processed_at')) as TenantStatus['lastFiles'];
+    out.push({
+      tenant: id,
+      name: t.name,
+      policies: { active: count(pol, 'active'), cancelled: count(pol, 'cancelled') },
+      files: { applied: count(fil, 'applied'), rejected: count(fil, 'rejected'), duplicate: count(fil, 'duplicate') },
+      lastFiles,
+      period: await periodStatus(ports, id, period),
+    });
+  }
+  return out;
+}
+
+async function periodStatus(ports: Ports, tenant: string, period: Period): Promise<PeriodStatus> {
+  const { knex } = ports.db;
+  const state = (await knex('periods').where({ tenant_id: tenant, period }).first('closed_at')) as { closed_at: string | null } | undefined;
+  const byStatus = (await knex('collections')
+    .where({ tenant_id: tenant, period })
+    .groupBy('status')
+    .select(
+      'status',
+      knex.raw('COUNT(*) AS n'),
+      knex.raw('SUM(amount_due) AS due'),
+      knex.raw('SUM(amount_collected) AS collected'),
+      knex.raw('SUM(CASE WHEN amount_collected >= amount_due THEN 1 ELSE 0 END) AS full_n'),
+      knex.raw('SUM(CASE WHEN amount_collected > 0 AND amount_collected < amount_due THEN 1 ELSE 0 END) AS part_n'),
+    )) as { status: string; n: Count; due: Count; collected: Count; full_n: Count; part_n: Count }[];
+  const row = (s: string) => byStatus.find((r) => r.status === s);
+  const open = row('OPEN');
+  // a period's attempts are found through its collections (attempts are indexed by collection)
+  const ofPeriod = () => knex('attempts as a').join('collections as c', 'c.id', 'a.collection_id').where({ 'c.tenant_id': tenant, 'c.period': period });
+  const attempts = (await ofPeriod().groupBy('a.status').select('a.status as status').count({ n: '*' })) as { status: string; n: Count }[];
+  const attemptsOf = (s: string) => num(attempts.find((r) => r.status === s)?.n);
+  const failures = (await ofPeriod().where('a.status', 'UNPAID').groupBy('a.reason').select('a.reason as reason').count({ n: '*' })) as {
+    reason: string | null;
+    n: Count;
+  }[];
+  const claims = (await knex('collections')
+    .where({ tenant_id: tenant, period, flag: 'DECEASED' })
+    .orderBy('policy_number')
+    .select('policy_number', 'customer_id')) as { policy_number: string; customer_id: string }[];
+  const paid = attemptsOf('PAID');
+  const unpaid = attemptsOf('UNPAID');
+  const awaiting = attemptsOf('SUBMITTED') + attemptsOf('PRESENTED');
+  return {
+    period,
+    state: !state ? 'not executed' : state.closed_at ? 'closed' : 'open',
+    closedAt: state?.closed_at ?? null,
+    collections: {
+      open: num(open?.n),
+      paidFull: num(row('PAID_FULL')?.n),
+      paidPartial: num(row('PAID_PARTIAL')?.n),
+      unpaid: num(row('UNPAID')?.n),
+      cancelled: num(row('CANCELLED')?.n),
+    },
+    openProgress: { collectedInFull: num(open?.full_n), inPart: num(open?.part_n), nothingYet: num(open?.n) - num(open?.full_n) - num(open?.part_n) },
+    dueCents: byStatus.filter((r) => r.status !== 'CANCELLED').reduce((s, r) => s + num(r.due), 0),
+    collectedCents: byStatus.reduce((s, r) => s + num(r.collected), 0),
+    presentments: { total: paid + unpaid + awaiting, paid, unpaid, awaiting },
+    failures: failures
+      .map((f) => ({ reason: f.reason ?? 'UNKNOWN', count: num(f.n) }))
+      .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0)),
+    likelyClaims: claims.map((c) => ({ policyNumber: c.policy_number, customerId: c.customer_id })),
+  };
+}

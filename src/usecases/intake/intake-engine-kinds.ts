@@ -1,0 +1,88 @@
+import { sastDate } from '../../domain/dates.js';
+import { INCOME_REQUIRED, readIncomeRow, type IncomeRow } from '../../domain/income-row.js';
+import { RESULT_REQUIRED, readResultRow, type ResultRow } from '../../domain/result-row.js';
+import { classifyReturn } from '../../domain/engine/reason-codes.js';
+import { formatCents } from '../../domain/money.js';
+import { openRowFile } from '../../intake/policy-file.reader.js';
+import { applyInTransaction } from '../../intake/sql-apply.js';
+import { applyResults } from '../collect/apply-results.js';
+import { registerKind, type KindHandler } from './intake-kinds.js';
+
+/**
+ * Income files (`income*.csv`) and bank result files (`results*.csv` in inbox/bank) through the
+ * same intake as policies: same ledger, same duplicate rule, same result files.
+ */
+const income: KindHandler = {
+  label: 'income',
+  open: async (path, scan, ports) => {
+    const today = sastDate(ports.clock.now());
+    return openRowFile<IncomeRow>(path, scan, INCOME_REQUIRED, [], (cells, header, decimal) => readIncomeRow(cells, header, { decimal, today }));
+  },
+  apply: (ports, meta, items, tally, decide) =>
+    applyInTransaction<IncomeRow>(ports.db, meta, items as never, tally, decide, async (sql, fileId, rows) => {
+      await sql.stage(
+        'kasi_income',
+        [['customer_id', 'text'], ['date', 'text'], ['amount', 'int']],
+        rows.map(({ row }) => [row.customerId, row.date, row.amountCents]),
+      );
+      await sql.run(
+        `INSERT INTO income_events (tenant_id, customer_id, date, amount, intake_file_id)
+         SELECT ?, customer_id, date, amount, ? FROM kasi_income WHERE true ON CONFLICT (tenant_id, customer_id, date, amount) DO NOTHING`,
+        [meta.tenantId, fileId],
+      );
+      // next_check is the strategy's "nothing to do before" for the deposits it knew; a deposit
+      // just learnt of may call for a debit sooner (SPEC 4.2: 1–2 business days after it).
+      await sql.run(
+        `UPDATE collections SET next_check = NULL
+         WHERE tenant_id = ? AND status = 'OPEN' AND next_check IS NOT NULL AND customer_id IN (SELECT customer_id FROM kasi_income)`,
+        [meta.tenantId],
+      );
+    }),
+};
+
+const results: KindHandler = {
+  label: 'result',
+  open: (path, scan) => openRowFile<ResultRow>(path, scan, RESULT_REQUIRED, [], (cells, header) => readResultRow(cells, header)),
+  apply: (ports, meta, items, tally, decide) =>
+    applyInTransaction<ResultRow>(ports.db, meta, items as never, tally, decide, async (sql, fileId, rows) => {
+      const now = ports.clock.now().toISOString();
+      const summary = await applyResults(
+        sql,
+        rows.map(({ row }) => ({ instructionId: row.instructionId, result: row.result, amountCollectedCents: row.amountCents, reasonCode: row.reasonCode, processedDate: row.processedDate })),
+        now,
+        fileId,
+      );
+      rows.forEach(({ line, row }, i) => {
+        const outcome = summary.outcomes[i];
+        if (outcome === 'unknown' || outcome === 'repeated') {
+          tally.imported--;
+          tally.add({
+            line,
+            column: 'instruction_id',
+            code: outcome === 'unknown' ? 'RESULT_UNKNOWN_INSTRUCTION' : 'RESULT_REPEATED',
+            message:
+              outcome === 'unknown'
+                ? `no debit was presented with instruction_id "${row.instructionId}"; the result was recorded and ignored`
+                : `instruction "${row.instructionId}" already has a result; this one was recorded and ignored`,
+            severity: 'warning',
+          });
+        } else if (outcome === 'excessive') {
+          tally.imported--;
+          tally.add({
+            line,
+            column: 'amount_collected',
+            code: 'RESULT_MORE_THAN_PRESENTED',
+            message: `amount_collected ${formatCents(row.amountCents)} is more than the debit presented as "${row.instructionId}"; the result was recorded and not applied: ask the bank for a corrected result`,
+          });
+        } else if (outcome === 'late') {
+          tally.add({ line, column: 'instruction_id', code: 'RESULT_LATE', message: `the period of "${row.instructionId}" is closed; the result is carried into the next settlement`, severity: 'warning' });
+        }
+        if (row.reasonCode && classifyReturn(row.reasonCode).reason.startsWith('UNKNOWN_')) {
+          tally.add({ line, column: 'reason_code', code: 'RESULT_UNKNOWN_REASON', message: `return code ${row.reasonCode} is not in the ACB table; treated as a hard failure (${classifyReturn(row.reasonCode).reason})`, severity: 'warning' });
+        }
+      });
+    }),
+};
+
+registerKind('income', income);
+registerKind('results', results);
