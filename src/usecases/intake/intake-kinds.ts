@@ -22,6 +22,9 @@ export interface KindHandler {
  * `intake.pipeline_min_bytes` (parsing on one core while the database writes on the other),
  * in-process when smaller (a worker's start-up, ~40 ms, would cost more than it saves).
  */
+/** Files this big or bigger go through the worker unless `intake.pipeline_min_bytes` says otherwise (~65,000 rows). */
+export const PIPELINE_MIN_BYTES = 4 * 1024 * 1024;
+
 /** The packed batch the store's policy writer takes: rows for SQLite's statements, COPY text for PostgreSQL. */
 export const batchFormat = (ports: Pick<Ports, 'db'>): BatchFormat => (ports.db.dialect === 'sqlite' ? 'rows' : 'copy');
 
@@ -30,7 +33,7 @@ async function openPolicies(path: string, scan: FileScan, ports: Ports, onBytes?
   // PostgreSQL finds repeated policy numbers in its staging table (see policy-import.pg.ts)
   const rules = { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling), findRepeats: sqlite };
   const format = batchFormat(ports);
-  if (scan.size >= ports.config.intake.pipeline_min_bytes) return openPolicyPipeline(path, scan, { ...rules, format }, onBytes);
+  if (scan.size >= (ports.config.intake.pipeline_min_bytes ?? PIPELINE_MIN_BYTES)) return openPolicyPipeline(path, scan, { ...rules, format }, onBytes);
   let bytes = 0;
   const opened = await openPolicyFile(path, scan, rules, (n) => {
     bytes = n;
