@@ -4,9 +4,10 @@ import { benchClose } from './close.bench.js';
 import { benchSftp } from './sftp.bench.js';
 import { benchApi } from './api.bench.js';
 import { benchConsole } from './console.bench.js';
+import { benchScale } from './scale.bench.js';
 
 /**
- * `npm run bench [-- --only intake,...] [--rows N]`: every section prints a table and merges its figures
+ * `npm run bench [-- --only intake,...] [--rows N] [--sizes 250000,1000000,4000000]`: every section prints a table and merges its figures
  * into bench/results.json.
  */
 const rowsArg = process.argv.indexOf('--rows');
@@ -17,17 +18,29 @@ if (!Number.isSafeInteger(ROWS) || ROWS < 1) {
   process.exit(2);
 }
 
+const sizesArg = process.argv.indexOf('--sizes');
+/** `--sizes a,b,c` (else KASI_BENCH_SCALE, else 250k, 1M, 4M): the book sizes of the scaling curve. */
+const SIZES = String(sizesArg > 0 ? process.argv[sizesArg + 1] : (process.env.KASI_BENCH_SCALE ?? '250000,1000000,4000000'))
+  .split(',')
+  .map(Number);
+if (SIZES.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+  console.error('--sizes (or KASI_BENCH_SCALE) must be whole numbers ≥ 1, comma-separated');
+  process.exit(2);
+}
+
 const sections: Record<string, () => Promise<void>> = {
   intake: () => benchIntake(ROWS),
   sftp: () => benchSftp(),
   close: () => benchClose(ROWS),
   api: () => benchApi(Number(process.env.KASI_BENCH_API_ROWS ?? 100_000)),
   console: () => benchConsole(ROWS),
+  scale: () => benchScale(SIZES),
   engine: () => benchEngine({ batchRows: ROWS, simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 
 const onlyArg = process.argv.indexOf('--only');
-const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : Object.keys(sections);
+// the scaling curve runs for tens of minutes (4M collections): only when named (`--only scale`)
+const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',') : Object.keys(sections).filter((s) => s !== 'scale');
 for (const name of only) {
   const fn = sections[name];
   if (!fn) {

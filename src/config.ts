@@ -136,6 +136,9 @@ const schema = z.strictObject({
     done_markers: z.boolean(),
     max_failed_share: rate,
     amount_ceiling: decimal,
+    // policy files at least this big are parsed in a worker thread while the main thread writes
+    // (intake pipeline over two cores); smaller ones in-process, where a worker's start-up costs more
+    pipeline_min_bytes: z.number().int().min(0).optional(), // unset: PIPELINE_MIN_BYTES (4 MiB), see usecases/intake/intake-kinds.ts
   }),
   schedules: z.strictObject({
     batch: cron,

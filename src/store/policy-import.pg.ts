@@ -3,7 +3,8 @@ import pgCopy from 'pg-copy-streams';
 import type pg from 'pg';
 import type { Db } from './db.js';
 import { withPgConnection } from './db.js';
-import { repeatedInFile, type PolicyItem } from '../intake/policy-file.reader.js';
+import { repeatedInFile } from '../intake/policy-file.reader.js';
+import type { PolicyBatch } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
@@ -30,16 +31,24 @@ WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number
   AND (p.customer_id, p.external_customer_ref, p.product_code, p.collection_amount, p.status)
   IS DISTINCT FROM (s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status)`;
 
-// New numbers: ON CONFLICT on the unique key (an anti-join against the table being filled is
-// planned as if it were empty and can degrade badly). Imports of one tenant are serialised by an
-// advisory lock, so the conflict arbiter only ever meets numbers the UPDATE above already handled.
-const INSERT_NEW = `
+// New numbers, as a plain INSERT: imports of one tenant's policies (files and API calls alike)
+// are serialised by an advisory lock, so nothing else adds this tenant's numbers meanwhile. ON
+// CONFLICT DO NOTHING costs a speculative insertion per row (measured on 1M rows: +35% over a
+// plain insert, and 4.5 s of conflicts on a re-import where every number exists).
+const INSERT_FROM = (stage: string) => `
 INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
   collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
 SELECT $1::varchar, s.policy_number, s.customer_id, s.external_customer_ref, s.product_code, s.collection_amount, s.status,
   CASE WHEN s.status = 'cancelled' THEN $2 END, $2, $2, $3
-FROM kasi_stage_policies s
-ON CONFLICT (tenant_id, policy_number) DO NOTHING`;
+FROM ${stage} s`;
+
+// The numbers the tenant does not have yet, found before anything is inserted: an anti-join
+// against the table being filled, in the INSERT itself, may be planned as if it were empty and
+// degrade; here policies is only read.
+const STAGE_NEW = `
+CREATE TEMP TABLE kasi_stage_new ON COMMIT DROP AS
+SELECT s.* FROM kasi_stage_policies s
+WHERE NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1::varchar AND p.policy_number = s.policy_number)`;
 
 /** SPEC 3.2: a cancelled policy's open collection ends CANCELLED (see policy-import.sqlite.ts). */
 const CANCEL_OPEN_COLLECTIONS = `
@@ -77,7 +86,7 @@ export async function copyInto(conn: pg.PoolClient, sql: string, lines: AsyncIte
 export async function applyPoliciesPg(
   db: Db,
   meta: IntakeFileMeta,
-  items: AsyncIterable<PolicyItem[]>,
+  batches: AsyncIterable<PolicyBatch>,
   tally: Tally,
   decide: () => RowError | null,
   hooks: PgApplyHooks = {},
@@ -94,26 +103,20 @@ export async function applyPoliciesPg(
         [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now, meta.source ?? null],
       );
       const fileId = Number((ins.rows[0] as { id: number }).id);
+      const fresh = !(await conn.query('SELECT 1 FROM policies WHERE tenant_id = $1 LIMIT 1', [meta.tenantId])).rowCount;
       await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
       let cancelling = 0;
       const releases: string[] = [];
+      // the COPY text was built by the parser (in the worker thread for a big file): here only written
       async function* lines(): AsyncGenerator<string> {
-        for await (const batch of items) {
-          let buf = '';
-          for (const item of batch) {
-            if (item.kind === 'error') {
-              tally.add(item);
-              continue;
-            }
-            const r = item.row;
-            staged++;
-            if (r.status === 'cancelled') cancelling++;
-            if (r.hold === 'release') releases.push(r.policyNumber);
-            buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
-          }
-          yield buf;
+        for await (const b of batches) {
+          for (const e of b.errors) tally.add(e);
+          staged += b.rows;
+          cancelling += b.cancelling;
+          releases.push(...b.releases);
+          if (b.copy) yield b.copy;
         }
       }
       await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
@@ -142,8 +145,14 @@ export async function applyPoliciesPg(
         return { fileId: 0, reject };
       }
       await conn.query('ANALYZE kasi_stage_policies');
-      await conn.query(UPDATE_CHANGED, [meta.tenantId, now, fileId]);
-      await conn.query(INSERT_NEW, [meta.tenantId, now, fileId]);
+      if (fresh) {
+        // the tenant's first file: every staged number is new (and unique, repeats are gone)
+        await conn.query(INSERT_FROM('kasi_stage_policies'), [meta.tenantId, now, fileId]);
+      } else {
+        await conn.query(UPDATE_CHANGED, [meta.tenantId, now, fileId]);
+        await conn.query(STAGE_NEW, [meta.tenantId]);
+        await conn.query(INSERT_FROM('kasi_stage_new'), [meta.tenantId, now, fileId]);
+      }
       await hooks.afterRowsPg?.(conn, fileId);
       if (cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
       if (releases.length) await releaseHoldsPg(conn, meta.tenantId, releases, releaseByFile(meta, now), now);

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { withSqliteConnection } from './db.js';
-import type { PolicyItem } from '../intake/policy-file.reader.js';
+import { TEXT_PER_ROW, walkBatch, type PolicyBatch } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
@@ -44,7 +44,7 @@ export interface ApplyHooks {
 export async function applyPoliciesSqlite(
   db: Db,
   meta: IntakeFileMeta,
-  items: AsyncIterable<PolicyItem[]>,
+  batches: AsyncIterable<PolicyBatch>,
   tally: Tally,
   decide: () => RowError | null,
   hooks: ApplyHooks = {},
@@ -69,25 +69,28 @@ export async function applyPoliciesSqlite(
       const known = conn.prepare('SELECT 1 FROM policies WHERE tenant_id = ? AND policy_number = ?').pluck();
       const cancelled: string[] = [];
       const releases: string[] = [];
-      for await (const batch of items) {
-        for (const item of batch) {
-          if (item.kind === 'error') {
-            tally.add(item);
-            continue;
-          }
-          const r = item.row;
-          if (r.status === 'cancelled') {
-            if (!known.get(meta.tenantId, r.policyNumber)) {
-              tally.add(unknownCancelled(item.line, r.policyNumber));
-              continue;
+      const tenant = meta.tenantId;
+      for await (const b of batches) {
+        const t = b.text;
+        walkBatch(
+          b,
+          (e) => tally.add(e),
+          (i) => {
+            const o = i * TEXT_PER_ROW;
+            const policyNumber = t[o]!;
+            const status = t[o + 4]!;
+            if (status === 'cancelled') {
+              if (!known.get(tenant, policyNumber)) {
+                tally.add(unknownCancelled(b.lines[i]!, policyNumber));
+                return;
+              }
+              cancelled.push(policyNumber);
             }
-            cancelled.push(r.policyNumber);
-          }
-          const tenant = meta.tenantId;
-          if (r.hold === 'release') releases.push(r.policyNumber);
-          upsert.run(tenant, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status, r.status === 'cancelled' ? now : null, now, now, fileId);
-          tally.imported++;
-        }
+            if (b.releases.length && b.releases.includes(policyNumber)) releases.push(policyNumber);
+            upsert.run(tenant, policyNumber, t[o + 1], t[o + 2], t[o + 3], b.amounts[i], status, status === 'cancelled' ? now : null, now, now, fileId);
+            tally.imported++;
+          },
+        );
       }
       const reject = decide();
       if (reject) {

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from '../../domain/policy-row.js';
 import type { CellError, HeaderMap } from '../../domain/csv-rules.js';
 import { centsFromDecimal, formatCents, parseRate } from '../../domain/money.js';
-import type { PolicyItem } from '../../intake/policy-file.reader.js';
+import { packPolicyBatch, type PolicyBatch } from '../../intake/policy-batch.js';
 import type { RowError } from '../../intake/row-error.js';
 import { Tally } from '../../intake/tally.js';
 import { policyByNumber, type PolicyRecord } from '../../store/api.repository.js';
 import { markFinished, type IntakeFileMeta } from '../../store/intake-file.repository.js';
 import { reading } from '../../store/sql.js';
-import { kindHandler } from '../intake/intake-kinds.js';
+import { batchFormat, kindHandler } from '../intake/intake-kinds.js';
 import type { Ports } from '../ports.js';
 
 /**
@@ -68,8 +68,8 @@ export async function applyPolicyRow(ports: Ports, tenant: string, row: PolicyRo
     source: 'api',
   };
   const tally = new Tally();
-  async function* items(): AsyncGenerator<PolicyItem[]> {
-    yield [{ kind: 'row', line: 1, row }];
+  async function* items(): AsyncGenerator<PolicyBatch> {
+    yield packPolicyBatch([{ kind: 'row', line: 1, row }], batchFormat(ports), 0);
   }
   const share = parseRate(ports.config.intake.max_failed_share);
   const res = await kindHandler('policies').apply(ports, meta, items(), tally, () => tally.verdict(share, 'policy'));
