@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
-import { hardFailureHolds } from './console-holds.repository.js';
 
 /**
  * The overview's figures, precomputed per tenant, period and day (console_summaries). One refresh
@@ -17,8 +16,6 @@ import { hardFailureHolds } from './console-holds.repository.js';
  *   claims[-]          collections flagged DECEASED (code 18: likely claims)
  *   halted[-][R]       collections the engine stopped for this period, by why
  *   next_check[day]    OPEN collections the engine will look at next on that day
- *   held[-]['<reason> <policy>']  up to 20 collections stopped by a hard failure (value: its id),
- *                      the overview's stand-in while the database has no policy_holds table
  */
 export interface SummaryRow {
   day: string;
@@ -78,7 +75,6 @@ export async function computeSummary(db: Db, tenant: string, period: string): Pr
   for (const r of await grouped(col().where({ status: 'OPEN' }).whereNotNull('next_check').groupBy('next_check').select({ k: 'next_check' }).count({ v: '*' }))) {
     rows.push({ day: r.k!, kind: 'next_check', key: '', value: n(r.v) });
   }
-  for (const h of await hardFailureHolds(db, tenant, period, 20)) rows.push({ day: '-', kind: 'held', key: `${h.reason} ${h.policy_number}`, value: h.collection_id ?? 0 });
   return rows;
 }
 

@@ -47,6 +47,7 @@ describe('GET /v1/openapi.json', () => {
     expect(posts).toEqual([
       ['/v1/policies', ['Idempotency-Key'], true],
       ['/v1/policies/import', ['Idempotency-Key'], true],
+      ['/v1/policies/{id}/hold/release', ['Idempotency-Key'], true],
       ['/v1/collections/execute', ['Idempotency-Key'], true],
       ['/v1/settlements', ['Idempotency-Key'], true],
     ]);

@@ -17,7 +17,7 @@ describe.each(['sqlite', 'pg'] as const)('kasi status on %s', (dialect) => {
     await w.policies([
       ['C1', 'P1', '150.00'], // paid on the 4th
       ['C2', 'P2', '99.90'], // 18: deceased
-      ['C3', 'P3', '200.00'], // 02
+      ['C3', 'P3', '200.00'], // R50 came in: R50 debited, not R200 (the debit cap, docs/money-rules.md)
       ['C4', 'P4', '100.00'], // cancelled on the 5th
       ['C5', 'P5', '80.00'], // nothing yet (waits for the 25th)
       ['C6', 'P6', '300.00'], // irregular: a part on the 5th
@@ -59,14 +59,11 @@ describe.each(['sqlite', 'pg'] as const)('kasi status on %s', (dialect) => {
       state: 'open',
       closedAt: null,
       collections: { open: 6, paidFull: 0, paidPartial: 0, unpaid: 0, cancelled: 1 },
-      openProgress: { collectedInFull: 1, inPart: 1, nothingYet: 4 },
+      openProgress: { collectedInFull: 1, inPart: 2, nothingYet: 3 },
       dueCents: 949_90,
-      collectedCents: 214_00,
-      presentments: { total: 5, paid: 2, unpaid: 2, awaiting: 1 },
-      failures: [
-        { reason: 'ACCOUNT_HOLDER_DECEASED', count: 1 },
-        { reason: 'INSUFFICIENT_FUNDS', count: 1 },
-      ],
+      collectedCents: 264_00,
+      presentments: { total: 5, paid: 3, unpaid: 1, awaiting: 1 },
+      failures: [{ reason: 'ACCOUNT_HOLDER_DECEASED', count: 1 }],
       likelyClaims: [{ policyNumber: 'P2', customerId: 'C2' }],
     });
     expect(formatStatus(tenants)).toBe(
@@ -76,16 +73,19 @@ describe.each(['sqlite', 'pg'] as const)('kasi status on %s', (dialect) => {
         '  intake files: 6 applied, 0 rejected, 0 duplicate',
         ...intakeLines,
         '  period 2025-11 (open)',
-        '    collections: 6 open (1 collected in full so far, 1 in part, 4 nothing yet), 0 paid in full, 0 partial, 0 unpaid, 1 cancelled',
-        '    due R949.90, collected R214.00',
-        '    presentments: 5 (2 paid, 2 unpaid, 1 awaiting a result)',
-        '    failures: ACCOUNT_HOLDER_DECEASED 1, INSUFFICIENT_FUNDS 1',
+        '    collections: 6 open (1 collected in full so far, 2 in part, 3 nothing yet), 0 paid in full, 0 partial, 0 unpaid, 1 cancelled',
+        '    due R949.90, collected R264.00',
+        '    presentments: 5 (3 paid, 1 unpaid, 1 awaiting a result)',
+        '    failures: ACCOUNT_HOLDER_DECEASED 1',
         '    likely claims (account holder deceased): 1',
         '      P2  customer C2',
+        '  held policies (not collected until released: kasi policy release): 1',
+        '    P2  held 2025-11-04  18 ACCOUNT_HOLDER_DECEASED',
         'beta (Beta Life Ltd)',
         '  policies: 0 active, 0 cancelled',
         '  intake files: 0 applied, 0 rejected, 0 duplicate',
         '  period 2025-11: not executed (run kasi execute --period 2025-11)',
+        '  held policies (not collected until released: kasi policy release): none',
         '',
       ].join('\n'),
     );
@@ -99,10 +99,10 @@ describe.each(['sqlite', 'pg'] as const)('kasi status on %s', (dialect) => {
     const tenants = await tenantStatus(w.ports, '2025-11');
     expect(formatStatus(tenants).split('\n').slice(8, 15)).toEqual([
       '  period 2025-11 (closed 2025-12-01)',
-      '    collections: 0 open (0 collected in full so far, 0 in part, 0 nothing yet), 2 paid in full, 1 partial, 3 unpaid, 1 cancelled',
-      '    due R949.90, collected R334.00',
-      '    presentments: 5 (3 paid, 2 unpaid, 0 awaiting a result)',
-      '    failures: ACCOUNT_HOLDER_DECEASED 1, INSUFFICIENT_FUNDS 1',
+      '    collections: 0 open (0 collected in full so far, 0 in part, 0 nothing yet), 2 paid in full, 2 partial, 2 unpaid, 1 cancelled',
+      '    due R949.90, collected R384.00',
+      '    presentments: 5 (4 paid, 1 unpaid, 0 awaiting a result)',
+      '    failures: ACCOUNT_HOLDER_DECEASED 1',
       '    likely claims (account holder deceased): 1',
       '      P2  customer C2',
     ]);

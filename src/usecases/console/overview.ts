@@ -1,6 +1,6 @@
 import { addDays, firstDayOf, lastDayOf, periodOf, previousPeriod, sastDate, type IsoDate, type Period } from '../../domain/dates.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import { heldPolicies, isHoldReason, type HeldPolicy } from '../../store/console-holds.repository.js';
+import { heldPolicies, type HeldPolicy } from '../../store/console-holds.repository.js';
 import { periodsOf, readSummary, type SummaryRow } from '../../store/console-summary.repository.js';
 import type { Ports } from '../ports.js';
 
@@ -37,7 +37,8 @@ export interface Overview {
   failures: { reason: string; count: number }[];
   likelyClaims: number;
   halted: { reason: string; count: number }[];
-  held: { source: 'policy_holds' | 'hard_failures'; total: number; rows: HeldPolicy[] };
+  /** open holds (docs/money-rules.md): the newest ten, and how many */
+  held: { total: number; rows: HeldPolicy[] };
 }
 
 const sum = (rows: SummaryRow[], kind: string) => rows.filter((r) => r.kind === kind).reduce((t, r) => t + r.value, 0);
@@ -91,10 +92,6 @@ async function readOverview(ports: Ports, tenant: string, period?: Period): Prom
     .filter((r) => r.day > today)
     .sort((a, b) => a.day.localeCompare(b.day))[0];
   const stored = await heldPolicies(ports.db, tenant, 10);
-  const fallback = of('held').map((r) => {
-    const [reason, ...num] = r.key.split(' ');
-    return { policy_number: num.join(' '), reason: reason!, since: null, collection_id: r.value };
-  });
   const halted = of('halted').map((r) => ({ reason: r.key, count: r.value }));
   return {
     tenant,
@@ -115,8 +112,6 @@ async function readOverview(ports: Ports, tenant: string, period?: Period): Prom
     failures: of('failures').map((r) => ({ reason: r.key, count: r.value })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
     likelyClaims: sum(rows, 'claims'),
     halted: halted.sort((a, b) => b.count - a.count),
-    held: stored
-      ? { source: 'policy_holds', total: stored.total, rows: stored.rows.map((r) => ({ ...r, reason: `${r.reason} ${classifyReturn(r.reason).reason}` })) }
-      : { source: 'hard_failures', total: halted.filter((h) => isHoldReason(h.reason)).reduce((t, h) => t + h.count, 0), rows: fallback },
+    held: { total: stored.total, rows: stored.rows.map((r) => ({ ...r, reason: `${r.reason} ${classifyReturn(r.reason).reason}` })) },
   };
 }

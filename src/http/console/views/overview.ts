@@ -41,7 +41,7 @@ ${o.failures.map((f) => html`<tr><th scope="row"><a href="/console/collections${
 
 function held(o: Overview): Html {
   const h = o.held;
-  const what = h.source === 'policy_holds' ? 'Policies on hold (a hard return code stops debits until released)' : `Policies stopped by a hard return code in ${o.period}`;
+  const what = 'Policies on hold (a hard return code stops debits until the insurer releases them)';
   return html`<section aria-labelledby="held-h"><h2 id="held-h">Held policies: ${count(h.total)}</h2>
 <p>${what}.${h.total > h.rows.length ? html` The first ${h.rows.length} are listed.` : ''}</p>
 ${h.rows.length ? html`<table><caption>Held policies</caption><thead><tr><th scope="col">policy</th><th scope="col">reason</th><th scope="col">since</th></tr></thead><tbody>
