@@ -10,9 +10,8 @@ import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { writeAtomic } from '../../../outbox/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
-import { settlementPeriodById } from '../../../store/api.repository.js';
-import { findSettlement, type SettlementRecord } from '../../../store/settlement.repository.js';
-import { reading } from '../../../store/sql.js';
+import { settlementOfPeriod, settlementWithId } from '../../../store/api-reads.repository.js';
+import type { SettlementRecord } from '../../../store/settlement.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { Settlement, SettlementCreate, UuidParams } from '../schemas.js';
@@ -29,10 +28,7 @@ async function statementText(ports: Ports, rec: SettlementRecord): Promise<strin
 }
 
 async function byId(ports: Ports, tenant: string, id: string): Promise<SettlementRecord> {
-  const rec = await reading(ports.db, async (sql) => {
-    const period = await settlementPeriodById(sql, tenant, id);
-    return period ? findSettlement(sql, tenant, period) : undefined;
-  });
+  const rec = await settlementWithId(ports.db, tenant, id);
   if (!rec) throw notFound(`settlement ${id}`);
   return rec;
 }
@@ -56,10 +52,10 @@ const create = route({
       ]);
     }
     const closing = await ensureClosed(ports, caller.tenant, period);
-    const before = await reading(ports.db, (sql) => findSettlement(sql, caller.tenant, period));
+    const before = await settlementOfPeriod(ports.db, caller.tenant, period);
     const r = await closeSettle(ports, caller.tenant, period);
     if (r.status === 'done') await queueForSftp(ports, [caller.tenant], [...closing, ...r.files]);
-    const rec = await reading(ports.db, (sql) => findSettlement(sql, caller.tenant, period));
+    const rec = await settlementOfPeriod(ports.db, caller.tenant, period);
     if (!rec) throw new Error(`no settlement for ${caller.tenant} ${period} after the settle step (${r.problems.join('; ')})`);
     return reply
       .code(before ? 200 : 201)
