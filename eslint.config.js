@@ -22,8 +22,6 @@ const DOMAIN_PURE = {
  * a new file must not be added to it.
  */
 const SQL_OUTSIDE_STORE_PHASE2 = [
-  'src/cli/close-hook.ts',
-  'src/cli/settlement.command.ts',
   'src/daemon/scheduler.ts',
   'src/daemon/steps.ts',
   'src/intake/sql-apply.ts',

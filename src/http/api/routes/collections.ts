@@ -1,6 +1,6 @@
 import { reportJsonRow } from '../../../outbox/report.renderer.js';
 import type { ExecutionRecord } from '../../../store/api.repository.js';
-import { collectionWithId, executionWithId, missingPolicyIds, periodClosedAt } from '../../../store/api-reads.repository.js';
+import { collectionWithId, executionWithId, missingPolicyIds, periodClosedAt } from '../../../store/edge-reads.repository.js';
 import { reportRowOf } from '../../../store/report.repository.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { route } from '../route.js';

@@ -8,7 +8,7 @@ import { formatCents } from '../../../domain/money.js';
 import { applyPolicyRow, cellText, fieldsOf, validatePolicy, type PolicyFields } from '../../../usecases/api/api-policies.js';
 import { importFile } from '../../../usecases/intake/import-file.js';
 import type { PolicyRecord } from '../../../store/api.repository.js';
-import { policyWithId } from '../../../store/api-reads.repository.js';
+import { policyWithId } from '../../../store/edge-reads.repository.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { route, type ApiDeps } from '../route.js';
 import { ErrorBody, ImportResult, IntIdParams, Policy, PolicyCreate, PolicyPatch } from '../schemas.js';

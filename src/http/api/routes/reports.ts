@@ -6,7 +6,7 @@ import { closeReport, isClosed, periodEnd } from '../../../usecases/close/close-
 import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { reportFileName } from '../../../outbox/report.renderer.js';
-import { periodOf } from '../../../store/api-reads.repository.js';
+import { periodOf } from '../../../store/edge-reads.repository.js';
 import { ApiError } from '../errors.js';
 import { route } from '../route.js';
 import { ReportJson, ReportQuery } from '../schemas.js';

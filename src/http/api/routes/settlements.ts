@@ -10,7 +10,7 @@ import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { writeAtomic } from '../../../outbox/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
-import { settlementOfPeriod, settlementWithId } from '../../../store/api-reads.repository.js';
+import { settlementOfPeriod, settlementWithId } from '../../../store/edge-reads.repository.js';
 import type { SettlementRecord } from '../../../store/settlement.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';

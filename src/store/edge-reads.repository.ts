@@ -3,13 +3,13 @@ import { collectionById, executionById, policyById, settlementPeriodById, unknow
 import type { Db } from './db.js';
 import { periodState } from './engine.repository.js';
 import { closedAt, type RawRow } from './report.repository.js';
-import { findSettlement, type SettlementRecord } from './settlement.repository.js';
+import { findSettlement, findSettlementByNumber, type SettlementRecord } from './settlement.repository.js';
 import { reading } from './sql.js';
 
 /**
- * The HTTP API's reads (issue 13): each one statement (or two) on its own connection, outside any
- * transaction, so a route hands over the database and a tenant and never sees SQL. All scoped to
- * the tenant: another tenant's id finds nothing.
+ * The edges' reads (issue 13): the HTTP API's and the CLI's, each one statement (or two) on its own
+ * connection outside any transaction, so a route or command hands over the database and never
+ * sees SQL. The API's are scoped to the tenant: another tenant's id finds nothing.
  */
 
 /** When the tenant's period was closed (null: open, or never executed). */
@@ -50,4 +50,9 @@ export function settlementWithId(db: Db, tenant: string, id: string): Promise<Se
     const period = await settlementPeriodById(sql, tenant, id);
     return period ? findSettlement(sql, tenant, period) : undefined;
   });
+}
+
+/** A settlement by its number, any tenant (the operator's `kasi settlement show|export|dispute`). */
+export function settlementWithNumber(db: Db, number: string): Promise<SettlementRecord | undefined> {
+  return reading(db, (sql) => findSettlementByNumber(sql, number));
 }
