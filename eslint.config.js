@@ -22,8 +22,6 @@ const DOMAIN_PURE = {
  * a new file must not be added to it.
  */
 const SQL_OUTSIDE_STORE_PHASE2 = [
-  'src/daemon/scheduler.ts',
-  'src/daemon/steps.ts',
   'src/intake/sql-apply.ts',
   'src/usecases/api/api-executions.ts',
   'src/usecases/api/api-policies.ts',
