@@ -23,8 +23,6 @@ const DOMAIN_PURE = {
  */
 const SQL_OUTSIDE_STORE_PHASE2 = [
   'src/intake/sql-apply.ts',
-  'src/usecases/api/api-executions.ts',
-  'src/usecases/api/api-policies.ts',
   'src/usecases/close/close-dispute.ts',
   'src/usecases/close/close-invoice.ts',
   'src/usecases/close/close-pay.ts',
@@ -36,8 +34,6 @@ const SQL_OUTSIDE_STORE_PHASE2 = [
   'src/usecases/collect/batch-chunks.ts',
   'src/usecases/collect/batch.ts',
   'src/usecases/collect/execute.ts',
-  'src/usecases/collect/gateway-factory.ts',
-  'src/usecases/collect/simulate.ts',
 ];
 
 export default tseslint.config(

@@ -1,5 +1,5 @@
 import type { Period } from '../domain/dates.js';
-import { collectionById, executionById, policyById, settlementPeriodById, unknownPolicyIds, type ExecutionRecord, type PolicyRecord } from './api.repository.js';
+import { collectionById, executionById, policyById, policyByNumber, settlementPeriodById, unknownPolicyIds, type ExecutionRecord, type PolicyRecord } from './api.repository.js';
 import type { Db } from './db.js';
 import { periodState } from './engine.repository.js';
 import { closedAt, type RawRow } from './report.repository.js';
@@ -29,6 +29,10 @@ export function missingPolicyIds(db: Db, tenant: string, ids: readonly number[])
 
 export function policyWithId(db: Db, tenant: string, id: number): Promise<PolicyRecord | undefined> {
   return reading(db, (sql) => policyById(sql, tenant, id));
+}
+
+export function policyWithNumber(db: Db, tenant: string, policyNumber: string): Promise<PolicyRecord | undefined> {
+  return reading(db, (sql) => policyByNumber(sql, tenant, policyNumber));
 }
 
 export function executionWithId(db: Db, tenant: string, id: string): Promise<ExecutionRecord | undefined> {
