@@ -6,7 +6,7 @@ import { chunksLeft, lastAttemptId, presentmentsSince, tenantsWithActivePolicies
 import { tenantsThatExecuted } from '../store/period.repository.js';
 import { CHUNK_WORK, runBatch } from '../usecases/collect/batch.js';
 import { helpBatch, type ChunkClaims } from '../usecases/collect/batch-chunks.js';
-import { REPLICA_ID } from './replica.js';
+import { REPLICA_ID } from '../usecases/replica.js';
 import { runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
 import { closeSchedule } from '../domain/close-calendar.js';
 import { queueForSftp } from '../usecases/deliver/deliveries.js';

@@ -3,7 +3,7 @@ import { SimulatedBank } from '../../bank/simulator.js';
 import { addMonths } from '../../domain/calendar.js';
 import { addDays, firstDayOf, periodOf, sastInstant, type IsoDate, type Period } from '../../domain/dates.js';
 import { formatCents } from '../../domain/money.js';
-import { writeAtomic } from '../../outbox/atomic-writer.js';
+import { writeAtomic } from '../../files/atomic-writer.js';
 import { simulationTotals } from '../../store/simulation.repository.js';
 import { runBatch } from './batch.js';
 import { engineSetup } from './engine-setup.js';

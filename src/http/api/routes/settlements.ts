@@ -8,7 +8,7 @@ import { periodEnd } from '../../../usecases/close/close-report.js';
 import { withSettlementCsvChunks } from '../../../usecases/close/close-settlement-csv.js';
 import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
-import { writeAtomic } from '../../../outbox/atomic-writer.js';
+import { writeAtomic } from '../../../files/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
 import { settlementOfPeriod, settlementWithId } from '../../../store/edge-reads.repository.js';
 import type { SettlementRecord } from '../../../store/settlement.repository.js';
