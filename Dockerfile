@@ -17,6 +17,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY bin ./bin
 COPY config ./config
+# the console's stylesheet (served at /console/assets/console.css; no CDN)
+COPY assets ./assets
 RUN mkdir -p /var/lib/kasi && chown -R node:node /var/lib/kasi
 USER node
 VOLUME ["/var/lib/kasi"]

@@ -50,7 +50,7 @@ const POLICY_COLUMNS = 'id, tenant_id, policy_number, customer_id, external_cust
 const COLLECTION_COLUMNS = `tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
   status, presentments, pending, first_attempt_date, last_attempt_date, last_failure_reason, flag, created_at, updated_at`;
 
-function seedSqlite(conn: BetterSqlite3.Database, rows: number): void {
+export function seedSqlite(conn: BetterSqlite3.Database, rows: number): void {
   const pol = conn.prepare(`INSERT INTO policies (${POLICY_COLUMNS}) VALUES (${Array(11).fill('?').join(', ')})`);
   const col = conn.prepare(`INSERT INTO collections (${COLLECTION_COLUMNS}) VALUES (${Array(18).fill('?').join(', ')})`);
   conn.exec('BEGIN');
@@ -63,7 +63,7 @@ function seedSqlite(conn: BetterSqlite3.Database, rows: number): void {
   conn.exec('COMMIT');
 }
 
-async function seedPg(db: Db, rows: number): Promise<void> {
+export async function seedPg(db: Db, rows: number): Promise<void> {
   await withPgConnection(db, async (conn) => {
     await conn.query('BEGIN');
     await conn.query(`INSERT INTO tenants (id, name, created_at) VALUES ('bench', 'Bench Insurance', $1)`, [NOW]);

@@ -3,6 +3,7 @@ import { benchEngine } from './engine.bench.js';
 import { benchClose } from './close.bench.js';
 import { benchSftp } from './sftp.bench.js';
 import { benchApi } from './api.bench.js';
+import { benchConsole } from './console.bench.js';
 
 /**
  * `npm run bench [-- --only intake,...] [--rows N]`: every section prints a table and merges its figures
@@ -21,6 +22,7 @@ const sections: Record<string, () => Promise<void>> = {
   sftp: () => benchSftp(),
   close: () => benchClose(ROWS),
   api: () => benchApi(Number(process.env.KASI_BENCH_API_ROWS ?? 100_000)),
+  console: () => benchConsole(ROWS),
   engine: () => benchEngine({ batchRows: ROWS, simPolicies: Number(process.env.KASI_BENCH_SIM ?? 100_000) }),
 };
 

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { cronProblem } from './domain/cron.js';
+import { consoleSchema } from './config.console.js';
+import { isOperatorEvent, WEBHOOK_EVENTS, webhookUrlProblems } from './domain/webhook-events.js';
 
 /**
  * Configuration: `config/default.yaml` (checked in) ← `<root>/config/local.yaml` ← `--config` /
@@ -52,10 +54,40 @@ const sftp = z.strictObject({
   timeout_seconds: z.number().positive().default(30),
 });
 
+// A webhook receiver (docs/webhooks.md): its secret comes from the environment or a file, never the
+// config. A tenant's receivers cannot take operator events (checked per entry, so the problem is
+// listed beside any other).
+const webhookOf = (tenantHook: boolean) =>
+  z
+    .strictObject({
+      url: z.string().superRefine((v, ctx) => {
+        for (const message of webhookUrlProblems(v)) ctx.addIssue({ code: 'custom', message });
+      }),
+      secret_env: z.string().min(1).optional(),
+      secret_file: z.string().min(1).optional(),
+      events: z
+        .array(
+          z.enum(WEBHOOK_EVENTS).superRefine((e, ctx) => {
+            if (tenantHook && isOperatorEvent(e)) ctx.addIssue({ code: 'custom', message: `${e} is an operator event: list it under the top-level webhooks:` });
+          }),
+        )
+        .min(1),
+    })
+    .superRefine((w, ctx) => {
+      if ((w.secret_env === undefined) === (w.secret_file === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['secret_env'], message: 'give exactly one of secret_env (an environment variable name) or secret_file (a path)' });
+      }
+    });
+const webhook = webhookOf(false);
+
 const tenant = z
   .strictObject({
     name: z.string().min(1),
     vat_number: z.string().optional(),
+    // false: the insurer is not registered for VAT (its invoices say so); unset with no vat_number:
+    // the number is simply not configured and the invoice says "not supplied"
+    vat_registered: z.boolean().optional(),
+    // the recipient address on tax invoices and statements; line breaks are kept
     address: z.string().optional(),
     intake: z.enum(['folder', 'sftp']).default('folder'),
     // HTTP API keys of this tenant as hex SHA-256 digests; a list so a key can be rotated (add the
@@ -69,9 +101,11 @@ const tenant = z
       .array(z.strictObject({ from: isoDate, distribution_rate: rate, collections_rate: rate, vat_rate: rate }))
       .optional(),
     sftp: sftp.optional(),
+    webhooks: z.array(webhookOf(true)).default([]),
   })
   .superRefine((t, ctx) => {
     if (t.intake === 'sftp' && !t.sftp) ctx.addIssue({ code: 'custom', path: ['sftp'], message: 'required when intake is sftp' });
+    if (t.vat_registered === false && t.vat_number) ctx.addIssue({ code: 'custom', path: ['vat_registered'], message: 'false, but a vat_number is set: remove one of them' });
   });
 
 const schema = z.strictObject({
@@ -135,13 +169,29 @@ const schema = z.strictObject({
       .prefault({}),
     max_upload_mb: z.number().positive().default(200),
   }),
+  // the operator console under /console (issue 15); off while no user is configured
+  console: consoleSchema,
   tenants: z.record(z.string(), tenant),
+  // operator-wide receivers: schedule.step_failed, and any tenant's events they list
+  webhooks: z.array(webhook).default([]),
+  webhook_delivery: z
+    .strictObject({
+      timeout_seconds: z.number().positive().default(10),
+      max_response_kb: z.number().positive().default(64),
+      retry_base_seconds: z.number().positive().default(10),
+      retry_cap_seconds: z.number().positive().default(86_400),
+      max_attempts: z.number().int().min(1).default(20),
+      poll_seconds: z.number().positive().default(1),
+      lanes_at_once: z.number().int().min(1).default(4),
+    })
+    .prefault({}),
 });
 
 export type FileConfig = z.infer<typeof schema>;
 export type TenantConfig = z.infer<typeof tenant>;
 export type SftpSettings = z.infer<typeof sftp>;
 export type BankAccountConfig = z.infer<typeof bankAccount>;
+export type WebhookConfig = z.infer<typeof webhook>;
 
 export interface KasiConfig extends FileConfig {
   /** Runtime root: inbox/, outbox/, archive/, failed/, data/ live under it. */
@@ -242,9 +292,30 @@ export function loadConfig(opts: LoadOptions = {}): KasiConfig {
       }
     }
   }
+  if (parsed.success) {
+    for (const [name, u] of Object.entries(parsed.data.console.users)) {
+      if (u.tenant !== undefined && !parsed.data.tenants[u.tenant]) problems.push(`console.users.${name}.tenant: no tenant "${u.tenant}" in tenants`);
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const config: KasiConfig = { ...parsed.data, root, sources };
   return deepFreeze(config);
+}
+
+/**
+ * What a valid config leaves out that a document will miss: logged as warnings at start, never
+ * an error (a tenant can be collected for before its address is known).
+ */
+export function configWarnings(config: Pick<KasiConfig, 'provider' | 'tenants'>): string[] {
+  const out: string[] = [];
+  if (!config.provider.address) out.push('provider.address is not set: statements and tax invoices will show no supplier address');
+  for (const [id, t] of Object.entries(config.tenants)) {
+    if (!t.address) out.push(`tenants.${id}.address is not set: ${id}'s tax invoices will show no recipient address`);
+    if (!t.vat_number && t.vat_registered !== false) {
+      out.push(`tenants.${id}.vat_number is not set: ${id}'s tax invoices will say "VAT number: not supplied" (set vat_registered: false if ${id} is not registered for VAT)`);
+    }
+  }
+  return out;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -49,7 +49,17 @@ export function parseNow(raw: string): Date {
   return d;
 }
 
-export function makeLogger(level = process.env.KASI_LOG_LEVEL ?? 'info'): Log {
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** KASI_LOG_LEVEL, checked: a typo must not silently fall back (or crash inside pino). */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.KASI_LOG_LEVEL?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new CliError(`KASI_LOG_LEVEL="${env.KASI_LOG_LEVEL}" is not a log level; use one of ${LOG_LEVELS.join(', ')}`, 2);
+  return raw;
+}
+
+export function makeLogger(level = logLevelFromEnv()): Log {
   // JSON lines on stderr; stdout is for the command's own output.
   return pino({ level, base: { app: 'kasi' }, redact: { paths: ['*.password', '*.private_key', '*.api_key', 'password'], censor: '[secret]' } }, pino.destination(2)) as unknown as Log;
 }

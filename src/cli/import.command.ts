@@ -42,7 +42,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
           throw new CliError(`unknown tenant "${opts.tenant}": add it under tenants: in the config (or run kasi init --tenant ${opts.tenant})`, 2);
         }
         const progress = makeProgress(`importing ${file}`, ports.log);
-        const out = await importFile(ports, { tenantId: opts.tenant, path, kind: opts.kind as IntakeKind | undefined, mode: 'copy', onProgress: (b, t) => progress.update(b, t) });
+        const out = await importFile(ports, { tenantId: opts.tenant, path, kind: opts.kind as IntakeKind | undefined, mode: 'copy', source: 'inbox', onProgress: (b, t) => progress.update(b, t) });
         progress.stop();
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file: out.file, status: out.status, imported: out.imported, failed: out.failed, errors: out.errors.map(({ line, column, code, message }) => ({ line, column, code, message })) }, null, 2) + '\n');

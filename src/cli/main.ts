@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { CliError, type GlobalOptions } from './context.js';
+import { handleClosedPipes } from './closed-pipe.js';
+import { CliError, logLevelFromEnv, type GlobalOptions } from './context.js';
 import { registerInit } from './init.command.js';
 import { registerImport } from './import.command.js';
 import { registerMigrate } from './migrate.command.js';
@@ -13,8 +14,12 @@ import { registerEngine } from './engine.command.js';
 import { registerSimulate } from './simulate.command.js';
 import { registerSftp } from './sftp.command.js';
 import { registerApiKey } from './api-key.command.js';
+import { registerPolicy } from './policy.command.js';
+import { registerConsoleUser } from './console-user.command.js';
+import { registerWebhooks } from './webhooks.command.js';
 
 /** The composition root. Exit codes (SPEC 8): 0 ok, 1 failed, 2 bad usage or invalid input. */
+handleClosedPipes();
 const program = new Command();
 program
   .name('kasi')
@@ -39,8 +44,12 @@ registerEngine(program, globals);
 registerSimulate(program, globals);
 registerSftp(program, globals);
 registerApiKey(program, globals);
+registerPolicy(program, globals);
+registerConsoleUser(program, globals);
+registerWebhooks(program, globals);
 
 try {
+  logLevelFromEnv(); // a bad KASI_LOG_LEVEL is bad usage (exit 2) whatever the command
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {

@@ -5,6 +5,7 @@ import { isPeriod } from '../domain/dates.js';
 import { isClosed, withReportChunks, type ReportFormat } from '../usecases/close/close-report.js';
 import { writeAtomic } from '../files/atomic-writer.js';
 import type { Ports } from '../usecases/ports.js';
+import { outputClosed } from './closed-pipe.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 
 /**
@@ -13,9 +14,10 @@ import { CliError, openPorts, type GlobalOptions } from './context.js';
  * are the same. Streams: a million rows go to stdout or the file without being held in memory.
  */
 
-/** Write chunks to stdout, waiting when the pipe is full. */
+/** Write chunks to stdout, waiting when the pipe is full; stop reading when the reader has gone (`| head`). */
 export async function writeStdout(chunks: AsyncIterable<string>): Promise<void> {
   for await (const chunk of chunks) {
+    if (outputClosed()) break;
     if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
   }
 }

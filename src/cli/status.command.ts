@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isPeriod, sastDate } from '../domain/dates.js';
 import { formatCents } from '../domain/money.js';
-import { tenantStatus, type PeriodStatus, type TenantStatus } from '../usecases/collect/status.js';
+import { operatorWebhooks, tenantStatus, type PeriodStatus, type TenantStatus } from '../usecases/collect/status.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 
 /** Likely claims listed by name in the text output; all of them are in --json and the collection report. */
@@ -18,11 +18,13 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
       const ports = await openPorts(globals());
       try {
         const tenants = await tenantStatus(ports, opts.period);
+        const operator = await operatorWebhooks(ports);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ tenants }, null, 2) + '\n');
+          process.stdout.write(JSON.stringify({ tenants, operator_webhooks: operator }, null, 2) + '\n');
           return;
         }
         process.stdout.write(formatStatus(tenants));
+        if (operator) process.stdout.write(`operator ${formatWebhooks(operator)}`);
         if (tenants.length === 0) process.stdout.write('no tenants configured: run kasi init --tenant <id>\n');
       } finally {
         await ports.db.close();
@@ -38,8 +40,17 @@ export function formatStatus(tenants: readonly TenantStatus[]): string {
       `  intake files: ${t.files.applied} applied, ${t.files.rejected} rejected, ${t.files.duplicate} duplicate\n`;
     for (const f of t.lastFiles) out += `    ${f.processed_at.slice(0, 19)}Z  ${f.status.padEnd(9)} ${f.name} (${f.imported} imported, ${f.failed} failed)\n`;
     out += formatPeriod(t.period);
+    out += `  held policies (not collected until released: kasi policy release): ${t.held.length || 'none'}\n`;
+    for (const h of t.held.slice(0, CLAIMS_SHOWN)) out += `    ${h.policyNumber}  held ${h.heldOn}  ${h.reasonCode} ${h.reason}\n`;
+    if (t.held.length > CLAIMS_SHOWN) out += `    … and ${t.held.length - CLAIMS_SHOWN} more (kasi policy holds --tenant ${t.tenant})\n`;
+    if (t.webhooks) out += `  ${formatWebhooks(t.webhooks)}`;
   }
   return out;
+}
+
+export function formatWebhooks(w: NonNullable<TenantStatus['webhooks']>): string {
+  const oldest = w.oldestPendingAt ? ` (oldest from ${w.oldestPendingAt.slice(0, 19)}Z)` : '';
+  return `webhooks: ${w.pending} pending${oldest}, ${w.failed} failed, ${w.delivered} delivered\n`;
 }
 
 function formatPeriod(p: PeriodStatus): string {

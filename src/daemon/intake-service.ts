@@ -38,7 +38,7 @@ export class IntakeService {
         if (opts.takeOverride && (await opts.takeOverride(folder, path, name))) return;
         let out: IntakeOutcome;
         try {
-          out = await importFile(ports, { tenantId: folder.tenant, path, name, mode: 'move' });
+          out = await importFile(ports, { tenantId: folder.tenant, path, name, mode: 'move', source: folder.tenant === 'bank' ? undefined : 'inbox' });
         } catch (err) {
           // replicas share the inbox: the file is another one's (it finishes it, moves it), not a fault
           if (!isTakenElsewhere(err)) throw err;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween } from '../domain/cron.js';
+import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, payScheduleWarning } from '../domain/cron.js';
 import { scheduleRuns, type ScheduleRuns } from '../store/schedule-runs.repository.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
+import { recordEvent, type EventOccurrence } from '../usecases/webhooks/record-event.js';
 import type { KasiConfig } from '../config.js';
 import { scheduledSteps, StepInterrupted, type Occurrence, type ScheduledStep, type StepOutcome } from './steps.js';
 
@@ -114,6 +115,9 @@ export class Scheduler {
     this.stateNow = 'running';
     this.loopDone = this.loop();
     this.log.info({ owner: this.owner, steps: this.opts.steps.map((s) => `${s.name} "${s.cron.source}"`) }, 'scheduler started');
+    const pay = this.opts.steps.find((s) => s.name === 'close_pay');
+    const warning = pay ? payScheduleWarning(pay.cron) : null;
+    if (warning) this.log.warn({ step: 'close_pay' }, warning);
   }
 
   /**
@@ -220,13 +224,19 @@ export class Scheduler {
       for (const t of due) out.push(occurrence(step.name, t));
     }
     const order = new Map(this.opts.steps.map((s, i) => [s.name, i]));
+    for (const step of this.opts.steps) {
+      const oldest = out.filter((o) => o.step === step.name).reduce((m, o) => Math.min(m, o.instant.getTime()), Infinity);
+      metrics.stepOldestDue.set({ step: step.name }, Number.isFinite(oldest) ? oldest / 1000 : 0);
+    }
     return out.filter((o) => o.instant.getTime() <= cutoff).sort((a, b) => a.instant.getTime() - b.instant.getTime() || order.get(a.step)! - order.get(b.step)!);
   }
 
   /** One pass: run what is due until done, blocked, or stopping. Public for tests. */
   async tick(): Promise<TickResult> {
     const ran: UnitReport[] = [];
-    for (const occ of await this.plan()) {
+    const due = await this.plan();
+    if (due.length > 0) this.log.debug({ due: due.map((o) => `${o.step} ${o.key}`) }, 'scheduler tick: steps due');
+    for (const occ of due) {
       if (this.stopper.signal.aborted) break;
       const wall = this.wallNow();
       const claim = await this.runs.claim({
@@ -240,6 +250,7 @@ export class Scheduler {
       });
       if (!claim.claimed) {
         const r = claim.row;
+        this.log.debug({ step: occ.step, occurrence: occ.key, status: r.status, owner: r.owner }, 'step occurrence held or settled by another run');
         if (r.status === 'running') await this.help(occ);
         if (r.status === 'running' || (r.status === 'failed' && r.attempts < this.opts.maxAttempts)) return { ran, blockedAt: occ.key };
         continue; // settled meanwhile (another replica ran it)
@@ -303,9 +314,10 @@ export class Scheduler {
     }
     const message = err instanceof Error ? err.message : String(err);
     const retryAt = this.wallNow() + this.opts.retryMs * 2 ** (attempt - 1);
-    await this.finish(occ, 'failed', { error: message }, retryAt);
-    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     const last = attempt >= this.opts.maxAttempts;
+    const data = { step: occ.step, occurrence: occ.key, attempt, max_attempts: this.opts.maxAttempts, error: message, retry_at: last ? null : new Date(retryAt).toISOString() };
+    await this.finish(occ, 'failed', { error: message }, retryAt, { type: 'schedule.step_failed', tenant: null, key: `${occ.step}:${occ.key}:${attempt}`, data });
+    metrics.stepRuns.inc({ step: occ.step, status: 'failed' });
     this.log.error(
       { ...base, err, retry_at: last ? null : new Date(retryAt).toISOString() },
       last ? `step ${occ.step} failed for good after ${attempt} attempts; run it by hand (kasi batch / kasi close)` : `step ${occ.step} failed; it is retried`,
@@ -313,9 +325,10 @@ export class Scheduler {
     return { ...base, status: 'failed', detail: { error: message } };
   }
 
-  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number): Promise<void> {
+  private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number, event?: EventOccurrence): Promise<void> {
     const record = () =>
-      this.runs.finish({
+      this.runs.finish(
+        {
           step: occ.step,
           occurrence: occ.key,
           owner: this.owner,
@@ -323,7 +336,10 @@ export class Scheduler {
           finishedAt: this.ports.clock.now().toISOString(),
           leaseUntil: new Date(leaseUntilMs).toISOString(),
           detail,
-      });
+        },
+        // the webhook event commits with the failure it reports (the outbox pattern)
+        event ? (tx) => recordEvent(tx, this.ports.config, this.ports.clock.now(), event) : undefined,
+      );
     // The store may be restarting (the step often failed because of it): recording the outcome is
     // tried again for a few seconds with fresh connections, or the occurrence would wait for its
     // lease to run out before its retry.

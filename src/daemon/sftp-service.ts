@@ -1,3 +1,4 @@
+import { recordSftpContact } from '../store/console-ops.repository.js';
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type Sleep } from '../sftp/backoff.js';
 import { SftpPoller, type PollReport } from '../sftp/poller.js';
 import { errText } from '../sftp/sftp-session.js';
@@ -150,6 +151,7 @@ export class SftpService {
         const r = await this.tick(l.tenant);
         if (this.stopper.signal.aborted) break;
         this.report(r);
+        await this.recordContact(r);
         if (r.pollError !== null) {
           failures++;
           delay = backoffDelay(failures, policy);
@@ -162,6 +164,16 @@ export class SftpService {
         this.log.error({ tenant: l.tenant, err: errText(err), retry_in_ms: delay }, 'SFTP loop error');
       }
       await sleep(delay, this.stopper.signal);
+    }
+  }
+
+  /** The console's operations page shows each SFTP tenant's last contact and last error. */
+  private async recordContact(r: TickReport): Promise<void> {
+    if (r.elsewhere) return;
+    try {
+      await recordSftpContact(this.ports.db, r.tenant, this.ports.clock.now().toISOString(), r.pollError, r.poll?.taken.length ?? 0);
+    } catch (err) {
+      this.log.warn({ tenant: r.tenant, err: errText(err) }, 'could not record the SFTP contact');
     }
   }
 
@@ -183,7 +195,7 @@ export class SftpService {
       await queueIntakeResult(this.ports, { tenant, resultPath: this.ports.paths.intakeResultCsv(tenant, name) }, { again: false });
       return before.status;
     }
-    const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move' });
+    const out = await importFile(this.ports, { tenantId: tenant, path: stagedPath, name, mode: 'move', source: 'sftp' });
     this.log.info(
       { tenant: out.tenant, file: out.file, status: out.status, imported: out.imported, failed: out.failed, movedTo: out.movedTo },
       `sftp intake ${out.status}: ${out.file}`,

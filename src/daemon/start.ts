@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { configWarnings } from '../config.js';
 import { healthz, readyz } from '../http/health.js';
 import { startHttpServer } from '../http/api/app.js';
 import { metricsHandler } from '../http/metrics.js';
@@ -9,6 +10,9 @@ import { IntakeService } from './intake-service.js';
 import { recordIntake, registry } from './metrics.js';
 import { Scheduler, schedulerOptionsFrom } from './scheduler.js';
 import { SftpService } from './sftp-service.js';
+import { ConsoleSummaryLoop } from './console-summaries.js';
+import { StoreMetrics } from './store-metrics.js';
+import { WebhookService } from './webhook-service.js';
 
 /** How a stop ended: everything finished in the bound, or a step outlived it (released in the store for the next start). */
 export type StopOutcome = 'drained' | 'timeout';
@@ -39,7 +43,7 @@ export interface DaemonOptions {
  * The long-running service, started in order: HTTP (API and /healthz, /readyz, /metrics), intake
  * (folder watch and rescan; files a killed run left half-recorded finished first), API executions
  * left running by a stop, SFTP polling, the scheduler. The handle stops them in reverse order:
- * the four workers drain side by side within the one bound, then HTTP closes, then the database.
+ * the workers drain side by side within the one bound, then HTTP closes, then the database.
  * From here on the daemon owns `ports.db`. Signals are the caller's (the CLI's) business.
  */
 export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<DaemonHandle> {
@@ -59,9 +63,21 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
   await executions.resume();
   const sftp = new SftpService(ports, { env: opts.env, onOutcome: recordIntake });
   sftp.start();
+  // webhook events recorded by any step (here or in another replica) are sent from this loop
+  const webhooks = new WebhookService(ports, { env: opts.env });
+  webhooks.start();
+  const storeMetrics = new StoreMetrics(ports);
+  storeMetrics.start();
   scheduler.start();
+  // the operator console (/console): its overview's summaries, refreshed while the console is on
+  const consoleLoop = new ConsoleSummaryLoop(ports);
+  consoleLoop.start();
+  if (consoleLoop.enabled) log.info({ console: `/console on port ${http.port}`, users: Object.keys(cfg.console.users).length }, 'console on');
+  else log.info({ console: 'off' }, 'console off: no console.users configured (kasi console-user makes one)');
   const sim = opts.clock?.travelling ? { simulated_now: opts.clock.now().toISOString(), speed: opts.speed } : {};
   log.info({ root: cfg.root, tenants: Object.keys(cfg.tenants), pid: process.pid, http_port: http.port, ...sim }, 'kasi daemon started');
+  // what a valid config leaves out that the documents will miss (an address, a VAT number)
+  for (const w of configWarnings(cfg)) log.warn({}, w);
 
   let done: Promise<StopOutcome> | null = null;
   let settle: (o: StopOutcome) => void = () => undefined;
@@ -69,8 +85,8 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
   const stopAll = async (): Promise<StopOutcome> => {
     let outcome: StopOutcome = 'timeout';
     try {
-      // reverse order of start; the four workers drain side by side within the one bound
-      [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), sftp.stop(), intake.stop(), executions.stop()]);
+      // reverse order of start; the workers drain side by side within the one bound
+      [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), webhooks.stop(), storeMetrics.stop(), sftp.stop(), intake.stop(), executions.stop(), consoleLoop.stop()]);
       await http.close();
       await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
     } catch (err) {

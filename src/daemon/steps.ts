@@ -7,7 +7,7 @@ import { tenantsThatExecuted } from '../store/period.repository.js';
 import { CHUNK_WORK, runBatch } from '../usecases/collect/batch.js';
 import { helpBatch, type ChunkClaims } from '../usecases/collect/batch-chunks.js';
 import { REPLICA_ID } from '../usecases/replica.js';
-import { runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
+import { payDue, runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
 import { closeSchedule } from '../domain/close-calendar.js';
 import { queueForSftp } from '../usecases/deliver/deliveries.js';
 import { engineSetup } from '../usecases/collect/engine-setup.js';
@@ -149,28 +149,49 @@ async function executedTenants(ports: Ports, period: Period): Promise<string[]> 
  * A close occurrence runs every close step of the period due by its date, like `kasi close`
  * (each is idempotent): day 1 report + settle, day 2 the invoice, and the payment on the
  * settlements' payment date (moved back from the 3rd when that is not a processing day, so it
- * may fall on day 1 or 2). Pay looks at the real date too: a settlement generated late (the
- * daemon was down) is payable on its generation day, after the day-3 occurrence.
+ * may fall on day 1 or 2).
+ *
+ * The pay step (daily by default) then pays every pending settlement whose payment date has come,
+ * whatever its period: a payment date after the 3rd (no processing day in the 1st–3rd, e.g.
+ * 2026-05-04 for April 2026) or a settlement generated late (the daemon was down) is paid on its
+ * day, and a payment missed while the daemon was down is caught up. Pay looks at the real date
+ * too, so a catch-up occurrence pays what is due by now.
  */
 function closeStep(last: CloseStep): ScheduledStep['run'] {
   return async (ports, occ) => {
     const period = closedPeriodFor(occ.date);
-    const tenants = await executedTenants(ports, period);
-    if (tenants.length === 0) return skippedWith(`no tenant has collections in ${period}; nothing to close`);
     const today = last === 'pay' ? maxDate(occ.date, sastDate(ports.clock.now())) : occ.date;
-    const when = closeSchedule(period);
     const outcomes: CloseOutcome[] = [];
-    if (today >= when.report) outcomes.push(...(await runCloseStep(ports, 'report', period, tenants)));
-    if (today >= when.settle) outcomes.push(...(await runCloseStep(ports, 'settle', period, tenants)));
-    if (today >= when.invoice) outcomes.push(...(await runCloseStep(ports, 'invoice', period, tenants)));
-    if (today >= when.report) outcomes.push(...(await runCloseStep(ports, 'pay', period, tenants, today)));
+    // the period's own steps only in the close window (1st–3rd): a daily pay step does not
+    // re-check a closed month every day
+    const inWindow = last !== 'pay' || Number(occ.date.slice(8)) <= 3;
+    const tenants = inWindow ? await executedTenants(ports, period) : [];
+    // the period's steps go by the occurrence's date (a late day-1 pay occurrence does not write
+    // the day-2 invoice); the payment goes by the real date
+    if (tenants.length > 0) outcomes.push(...(await periodSteps(ports, period, tenants, occ.date)));
+    if (last === 'pay') outcomes.push(...(await payDue(ports, today)));
+    if (outcomes.length === 0) return skippedWith(last === 'pay' ? `no settlement is due for payment by ${today}` : `no tenant has collections in ${period}; nothing to close`);
     const files = outcomes.flatMap((o) => o.result.files);
     const problems = outcomes.flatMap((o) => o.result.problems);
-    await queueForSftp(ports, tenants, files);
+    await queueForSftp(ports, Object.keys(ports.config.tenants), files);
     const count = (s: string) => outcomes.filter((o) => o.result.status === s).length;
     const detail = { period, through: today, written: count('done'), existing: count('exists'), skipped: count('skipped'), files: files.length, problems };
-    return { status: outcomes.length > 0 && count('skipped') === outcomes.length ? 'skipped' : 'done', detail, files, problems };
+    // the daily pay step is `done` only on a day it wrote or paid something: its idle days (and the
+    // close window's re-checks of files that exist) are `skipped`
+    const idle = last === 'pay' ? count('done') === 0 : count('skipped') === outcomes.length;
+    return { status: idle ? 'skipped' : 'done', detail, files, problems };
   };
+}
+
+/** The period's close steps due by `today` (report and settle on the 1st, the invoice on the 2nd). */
+async function periodSteps(ports: Ports, period: Period, tenants: string[], today: IsoDate): Promise<CloseOutcome[]> {
+  const when = closeSchedule(period);
+  const outcomes: CloseOutcome[] = [];
+  if (today >= when.report) outcomes.push(...(await runCloseStep(ports, 'report', period, tenants)));
+  if (today >= when.settle) outcomes.push(...(await runCloseStep(ports, 'settle', period, tenants)));
+  if (today >= when.invoice) outcomes.push(...(await runCloseStep(ports, 'invoice', period, tenants)));
+  if (today >= when.report) outcomes.push(...(await runCloseStep(ports, 'pay', period, tenants, today)));
+  return outcomes;
 }
 
 const maxDate = (a: IsoDate, b: IsoDate) => (a > b ? a : b);

@@ -171,6 +171,18 @@ export function keyDate(key: string): IsoDate {
   return key.slice(0, 10);
 }
 
+/**
+ * The pay step must run on every day a payment date can fall on: the 1st–3rd, but also the 4th or
+ * 5th when the 1st–3rd hold no bank business day (May 2026, January 2027), or any day a settlement
+ * generated late is due. A schedule that skips days leaves such a settlement pending until its next
+ * occurrence; the warning says so (the daemon still runs it: an operator may mean it).
+ */
+export function payScheduleWarning(spec: CronSpec): string | null {
+  const everyDay = spec.days.size === 31 && spec.months.size === 12 && spec.weekdays.size === 7;
+  if (everyDay) return null;
+  return `schedules.close_pay "${spec.source}" does not run every day: a settlement whose payment date falls between its occurrences (e.g. 2026-05-04, when the 1st–3rd hold no business day) is paid only at the next one; the default "0 2 * * *" pays every settlement on its payment date`;
+}
+
 /** The period a close occurrence on `date` (1st–3rd) closes: the month before. */
 export function closedPeriodFor(date: IsoDate): Period {
   return previousPeriod(periodOf(date));

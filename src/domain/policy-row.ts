@@ -3,7 +3,11 @@ import { checkText, isCellError, type CellError, type HeaderMap } from './csv-ru
 
 /** The policy file's columns (SPEC 3.2). */
 export const POLICY_REQUIRED = ['customer_id', 'external_customer_ref', 'policy_number', 'product_code', 'collection_amount'] as const;
-export const POLICY_OPTIONAL = ['status'] as const;
+/**
+ * `hold` (issue 12): `release` lifts the policy's hold (a debit came back with a holding code,
+ * docs/money-rules.md); empty, or the column absent, changes nothing.
+ */
+export const POLICY_OPTIONAL = ['status', 'hold'] as const;
 
 export type PolicyStatus = 'active' | 'cancelled';
 
@@ -14,6 +18,8 @@ export interface PolicyRow {
   productCode: string;
   amountCents: Cents;
   status: PolicyStatus;
+  /** `release`: lift the policy's hold; null: no change */
+  hold: 'release' | null;
 }
 
 const PRODUCT_CODE = /^[A-Za-z0-9_-]{1,32}$/;
@@ -59,8 +65,13 @@ export function readPolicyRow(cells: string[], header: HeaderMap, rules: PolicyR
       errors.push({ column: 'status', code: 'INVALID_STATUS', message: `status "${statusCell.trim()}" must be active or cancelled (empty means active)` });
     }
   }
+  const holdCell = (cellOf(cells, header, 'hold') ?? '').trim().toLowerCase();
+  if (holdCell !== '' && holdCell !== 'release') {
+    errors.push({ column: 'hold', code: 'INVALID_HOLD', message: `hold "${cellOf(cells, header, 'hold')!.trim()}" must be release (lift the policy's hold) or empty (no change)` });
+  }
   if (errors.length || !amount.ok) return { ok: false, errors };
-  return { ok: true, row: { customerId, externalCustomerRef, policyNumber, productCode, amountCents: amount.cents, status } };
+  const hold = holdCell === 'release' ? 'release' : null;
+  return { ok: true, row: { customerId, externalCustomerRef, policyNumber, productCode, amountCents: amount.cents, status, hold } };
 }
 
 /** Says which character is wrong: a lookalike (Cyrillic Е for E) is invisible otherwise. */

@@ -26,9 +26,9 @@ export async function applyInTransaction<T>(
   try {
     return await transaction(db, async (sql) => {
       const [f] = await sql.all<{ id: number }>(
-        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
-         VALUES (?, ?, ?, ?, ?, 'applied', ?, ?, ?, ?) RETURNING id`,
-        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, meta.processedAt],
+        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+         VALUES (?, ?, ?, ?, ?, 'applied', ?, ?, ?, ?, ?) RETURNING id`,
+        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, meta.processedAt, meta.source ?? null],
       );
       const fileId = Number(f!.id);
       const rows: { line: number; row: T }[] = [];

@@ -1,10 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
 import type { Cents, Rate } from '../domain/money.js';
 import { formatCents } from '../domain/money.js';
 
 /**
- * Shared layout for kasi's A4 documents (statement, tax invoice), drawn with pdfkit's built-in
- * Helvetica (no font files to ship; text stays extractable for search and pdftotext).
+ * Shared layout for kasi's A4 documents (statement, tax invoice), drawn in DejaVu Sans Condensed,
+ * embedded (subset) in every PDF. pdfkit's built-in Helvetica only covers Windows-1252: it drops
+ * or garbles `ḓ`, `ṱ` (Tshivenda), `Ł`, `ś` (Polish) and a tax invoice must carry the recipient's
+ * legal name exactly. DejaVu covers the Latin script of all eleven official languages and more;
+ * its TTFs come from the npm package dejavu-fonts-ttf (Bitstream Vera licence with public-domain
+ * DejaVu changes: free to embed and redistribute; see node_modules/dejavu-fonts-ttf/LICENSE).
+ * The text stays extractable for search and pdftotext (the font carries a ToUnicode map).
  *
  * Deterministic bytes: pdfkit derives the trailer /ID from the info dictionary, so fixing
  * CreationDate (the document's own created_at), Producer and Creator makes a re-run of the same
@@ -15,7 +23,20 @@ export interface Party {
   name: string;
   vatNumber: string | null;
   address?: string | null;
+  /** false: the party says it is not registered for VAT; otherwise a missing number is "not supplied" */
+  vatRegistered?: boolean;
 }
+
+const FONT_DIR = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+/** Read once per process: the two faces every document uses. */
+let fonts: { regular: Buffer; bold: Buffer } | null = null;
+function fontFiles(): { regular: Buffer; bold: Buffer } {
+  fonts ??= { regular: readFileSync(join(FONT_DIR, 'DejaVuSansCondensed.ttf')), bold: readFileSync(join(FONT_DIR, 'DejaVuSansCondensed-Bold.ttf')) };
+  return fonts;
+}
+/** The registered names of the faces (pdfkit's registerFont). */
+const REGULAR = 'kasi-regular';
+const BOLD = 'kasi-bold';
 
 export type Doc = PDFKit.PDFDocument;
 
@@ -51,6 +72,10 @@ export function renderPdf(meta: PdfMeta, draw: (doc: Doc) => void): Promise<Buff
     doc.on('end', () => resolve(Buffer.concat(parts)));
     doc.on('error', reject);
     try {
+      const f = fontFiles();
+      doc.registerFont(REGULAR, f.regular);
+      doc.registerFont(BOLD, f.bold);
+      doc.font(REGULAR);
       draw(doc);
       doc.end();
     } catch (err) {
@@ -86,8 +111,8 @@ export function ensureRoom(doc: Doc, needed: number): void {
 
 export function title(doc: Doc, text: string, right: string): void {
   const y = doc.y;
-  doc.font('Helvetica-Bold').fontSize(18).text(text, PAGE.margin, y, { width: CONTENT_WIDTH / 2 });
-  doc.font('Helvetica').fontSize(10).text(right, PAGE.margin + CONTENT_WIDTH / 2, y + 4, { width: CONTENT_WIDTH / 2, align: 'right' });
+  doc.font(BOLD).fontSize(18).text(text, PAGE.margin, y, { width: CONTENT_WIDTH / 2 });
+  doc.font(REGULAR).fontSize(10).text(right, PAGE.margin + CONTENT_WIDTH / 2, y + 4, { width: CONTENT_WIDTH / 2, align: 'right' });
   doc.x = PAGE.margin;
   doc.y = Math.max(doc.y, y + 28);
   doc.moveDown(0.5);
@@ -98,15 +123,21 @@ export function keyValues(doc: Doc, pairs: readonly (readonly [string, string])[
   for (const [label, value] of pairs) {
     ensureRoom(doc, 14);
     const y = doc.y;
-    doc.font('Helvetica-Bold').fontSize(10).text(label, PAGE.margin, y, { width: labelWidth });
-    doc.font('Helvetica').fontSize(10).text(value, PAGE.margin + labelWidth, y, { width: CONTENT_WIDTH - labelWidth });
+    doc.font(BOLD).fontSize(10).text(label, PAGE.margin, y, { width: labelWidth });
+    doc.font(REGULAR).fontSize(10).text(value, PAGE.margin + labelWidth, y, { width: CONTENT_WIDTH - labelWidth });
     doc.x = PAGE.margin;
   }
   doc.moveDown(0.8);
 }
 
+/** A missing VAT number is "not supplied" unless the party said it is not registered. */
+export function vatLine(p: Party): string {
+  return `VAT number: ${p.vatNumber ?? (p.vatRegistered === false ? 'not registered for VAT' : 'not supplied')}`;
+}
+
 function partyLines(p: Party): string[] {
-  return [p.name, ...(p.address ? [p.address] : []), `VAT number: ${p.vatNumber ?? 'not registered for VAT'}`];
+  const address = (p.address ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  return [p.name, ...address, vatLine(p)];
 }
 
 /** Two parties side by side, each under its heading. */
@@ -117,8 +148,8 @@ export function parties(doc: Doc, left: readonly [string, Party], right: readonl
   let bottom = y;
   for (const [i, [heading, party]] of [left, right].entries()) {
     const x = PAGE.margin + i * (CONTENT_WIDTH / 2 + 10);
-    doc.font('Helvetica-Bold').fontSize(9).fillColor('#555555').text(heading.toUpperCase(), x, y, { width: w });
-    doc.fillColor('#000000').font('Helvetica').fontSize(10);
+    doc.font(BOLD).fontSize(9).fillColor('#555555').text(heading.toUpperCase(), x, y, { width: w });
+    doc.fillColor('#000000').font(REGULAR).fontSize(10);
     for (const line of partyLines(party)) doc.text(line, x, doc.y, { width: w });
     bottom = Math.max(bottom, doc.y);
   }
@@ -139,7 +170,7 @@ export interface TableRow {
 export function amountTable(doc: Doc, heading: readonly [string, string, string], rows: readonly TableRow[]): void {
   const cols = { label: PAGE.margin, rate: PAGE.margin + 300, amount: PAGE.margin + 370 };
   const widths = { label: 290, rate: 60, amount: CONTENT_WIDTH - 370 };
-  const line = (r: TableRow, font: string): void => {
+  const line = (r: TableRow, font: typeof REGULAR | typeof BOLD): void => {
     ensureRoom(doc, 18);
     const y = doc.y;
     if (r.total) doc.moveTo(PAGE.margin, y - 2).lineTo(PAGE.margin + CONTENT_WIDTH, y - 2).lineWidth(0.5).stroke();
@@ -150,21 +181,21 @@ export function amountTable(doc: Doc, heading: readonly [string, string, string]
     doc.x = PAGE.margin;
     doc.y = y + 16;
   };
-  line({ label: heading[0], rate: heading[1], amount: heading[2] }, 'Helvetica-Bold');
-  for (const r of rows) line(r, r.total ? 'Helvetica-Bold' : 'Helvetica');
+  line({ label: heading[0], rate: heading[1], amount: heading[2] }, BOLD);
+  for (const r of rows) line(r, r.total ? BOLD : REGULAR);
   doc.moveDown(1);
 }
 
 export function section(doc: Doc, heading: string): void {
   ensureRoom(doc, 40);
   doc.x = PAGE.margin;
-  doc.font('Helvetica-Bold').fontSize(12).text(heading, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+  doc.font(BOLD).fontSize(12).text(heading, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
   doc.moveDown(0.3);
 }
 
 export function note(doc: Doc, text: string): void {
   ensureRoom(doc, 30);
-  doc.font('Helvetica').fontSize(8).fillColor('#555555').text(text, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
+  doc.font(REGULAR).fontSize(8).fillColor('#555555').text(text, PAGE.margin, doc.y, { width: CONTENT_WIDTH });
   doc.fillColor('#000000');
   doc.moveDown(0.5);
 }

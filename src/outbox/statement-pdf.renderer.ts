@@ -1,4 +1,5 @@
 import { sastDate } from '../domain/dates.js';
+import { paymentDateReason } from '../domain/payment-date.js';
 import { maskAccountNumber, validateBankAccount, type BankAccount } from '../domain/bank-account.js';
 import {
   amountTable,
@@ -76,6 +77,8 @@ export function statementPdf(input: StatementPdfInput): Promise<Buffer> {
         ['Payment reference', s.paymentReference],
         ['Paid to', payeeLine(input.payee)],
       ]);
+      const reason = paymentDateReason(s.periodMonth, s.paymentDate, s.createdAt);
+      if (reason) note(doc, reason);
       if (s.adjustments.length > 0) {
         section(doc, 'Adjustments from earlier periods');
         const listed = s.adjustments.slice(0, MAX_LISTED_ADJUSTMENTS);

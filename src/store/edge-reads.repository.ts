@@ -1,5 +1,6 @@
 import type { Period } from '../domain/dates.js';
 import { collectionById, executionById, policyById, policyByNumber, settlementPeriodById, unknownPolicyIds, type ExecutionRecord, type PolicyRecord } from './api.repository.js';
+import { settlementIdByNumber } from './api-list.repository.js';
 import type { Db } from './db.js';
 import { periodState } from './engine.repository.js';
 import { closedAt, type RawRow } from './report.repository.js';
@@ -48,10 +49,11 @@ export function settlementOfPeriod(db: Db, tenant: string, period: Period): Prom
   return reading(db, (sql) => findSettlement(sql, tenant, period));
 }
 
-/** The tenant's settlement with this id, or undefined. */
-export function settlementWithId(db: Db, tenant: string, id: string): Promise<SettlementRecord | undefined> {
+/** The tenant's settlement by its id (a UUID) or its number (SETTLE-2025-11-001), or undefined. */
+export function settlementWithRef(db: Db, tenant: string, ref: string): Promise<SettlementRecord | undefined> {
   return reading(db, async (sql) => {
-    const period = await settlementPeriodById(sql, tenant, id);
+    const id = ref.startsWith('SETTLE-') ? await settlementIdByNumber(sql, tenant, ref) : ref;
+    const period = id === undefined ? undefined : await settlementPeriodById(sql, tenant, id);
     return period ? findSettlement(sql, tenant, period) : undefined;
   });
 }

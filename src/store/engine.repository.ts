@@ -28,7 +28,8 @@ export interface AttemptRow {
 }
 
 /**
- * Open one collection per active policy not yet in the period; the amount due is frozen now.
+ * Open one collection per active policy not yet in the period and not held (policy_holds); the
+ * amount due is frozen now.
  * ON CONFLICT on the unique key rather than NOT EXISTS: an anti-join against the table being
  * filled is planned as if it were empty and degrades to quadratic on PostgreSQL.
  */
@@ -45,6 +46,7 @@ export async function executePeriod(sql: Sql, tenant: string, period: Period, no
        p.collection_amount, 0, 'OPEN', 0, 0, ?, ?
      FROM policies p
      WHERE p.tenant_id = ? AND p.status = 'active'${only}
+       AND NOT EXISTS (SELECT 1 FROM policy_holds h WHERE h.tenant_id = p.tenant_id AND h.policy_number = p.policy_number AND h.released_on IS NULL)
      ON CONFLICT (tenant_id, period, policy_id) DO NOTHING`,
     [period, now, now, tenant, ...(policyIds ?? [])],
   );

@@ -5,6 +5,8 @@ import type { RowError } from '../intake/row-error.js';
 /** The ledger of intake files: what was taken, when, with what outcome, and its row errors. */
 export type IntakeKind = 'policies' | 'income' | 'results';
 export type IntakeStatus = 'applied' | 'rejected' | 'duplicate';
+/** Where a file arrived (migration 015): its tenant's inbox folder (or `kasi import`), SFTP, or the HTTP API. */
+export type IntakeSource = 'inbox' | 'sftp' | 'api';
 
 export interface IntakeFileMeta {
   tenantId: string;
@@ -16,6 +18,7 @@ export interface IntakeFileMeta {
   delimiter: string | null;
   receivedAt: string;
   processedAt: string;
+  source?: IntakeSource | null;
 }
 
 export interface IntakeFileRecord {
@@ -53,6 +56,7 @@ export function fileRow(meta: IntakeFileMeta, status: IntakeStatus) {
     delimiter: meta.delimiter,
     received_at: meta.receivedAt,
     processed_at: meta.processedAt,
+    source: meta.source ?? null,
   };
 }
 

@@ -13,6 +13,10 @@ import * as m010 from './migrations/010_engine_results.js';
 import * as m011 from './migrations/011_attempt_indexes.js';
 import * as m012 from './migrations/012_in_flight.js';
 import * as m013 from './migrations/013_sftp_moved.js';
+import * as m014 from './migrations/014_policy_holds.js';
+import * as m015 from './migrations/015_api_lists.js';
+import * as m016 from './migrations/016_console.js';
+import * as m017 from './migrations/017_webhooks.js';
 
 /**
  * Migrations are owned code, listed here in order, forward-only. The daemon refuses to run on a
@@ -37,6 +41,10 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['011_attempt_indexes', m011],
   ['012_in_flight', m012],
   ['013_sftp_moved', m013],
+  ['014_policy_holds', m014],
+  ['015_api_lists', m015],
+  ['016_console', m016],
+  ['017_webhooks', m017],
 ];
 
 const source: Knex.MigrationSource<readonly [string, Migration]> = {

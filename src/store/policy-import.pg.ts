@@ -8,7 +8,8 @@ import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
 import { copyLine } from './copy-text.js';
-import { unknownCancelled } from './policy-import.sqlite.js';
+import { releaseByFile, unknownCancelled } from './policy-import.sqlite.js';
+import { releaseHoldsPg } from './policy-hold-release.js';
 
 /**
  * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging
@@ -88,15 +89,16 @@ export async function applyPoliciesPg(
       await conn.query("SELECT pg_advisory_xact_lock(hashtext('kasi:policies:' || $1))", [meta.tenantId]);
       await conn.query('INSERT INTO tenants (id, name, created_at) VALUES ($1, $1, $2) ON CONFLICT (id) DO NOTHING', [meta.tenantId, now]);
       const ins = await conn.query(
-        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
-         VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8, $9) RETURNING id`,
-        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now],
+        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+         VALUES ($1, $2, $3, $4, $5, 'applied', $6, $7, $8, $9, $10) RETURNING id`,
+        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, now, meta.source ?? null],
       );
       const fileId = Number((ins.rows[0] as { id: number }).id);
       await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,
         external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
       let staged = 0;
       let cancelling = 0;
+      const releases: string[] = [];
       async function* lines(): AsyncGenerator<string> {
         for await (const batch of items) {
           let buf = '';
@@ -108,6 +110,7 @@ export async function applyPoliciesPg(
             const r = item.row;
             staged++;
             if (r.status === 'cancelled') cancelling++;
+            if (r.hold === 'release') releases.push(r.policyNumber);
             buf += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
           }
           yield buf;
@@ -143,6 +146,7 @@ export async function applyPoliciesPg(
       await conn.query(INSERT_NEW, [meta.tenantId, now, fileId]);
       await hooks.afterRowsPg?.(conn, fileId);
       if (cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
+      if (releases.length) await releaseHoldsPg(conn, meta.tenantId, releases, releaseByFile(meta, now), now);
       const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
       if (errs.length) {
         await copyInto(

@@ -4,6 +4,13 @@ import type { PolicyItem } from '../intake/policy-file.reader.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
+import { releaseHoldsSqlite, type Release } from './policy-hold-release.js';
+import { sastDate } from '../domain/dates.js';
+
+/** A hold lifted by a policy file's `hold` column: released on the file's day, by the file. */
+export function releaseByFile(meta: IntakeFileMeta, now: string): Release {
+  return { releasedOn: sastDate(new Date(now)), releasedBy: `file:${meta.name}`, note: null };
+}
 
 /**
  * Policy upsert on SQLite: one IMMEDIATE transaction for the whole file, one prepared statement
@@ -53,14 +60,15 @@ export async function applyPoliciesSqlite(
       const fileId = Number(
         conn
           .prepare(
-            `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at)
-             VALUES (@tenant_id, @kind, @name, @sha256, @size, @status, @encoding, @delimiter, @received_at, @processed_at)`,
+            `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+             VALUES (@tenant_id, @kind, @name, @sha256, @size, @status, @encoding, @delimiter, @received_at, @processed_at, @source)`,
           )
           .run(f).lastInsertRowid,
       );
       const upsert = conn.prepare(UPSERT);
       const known = conn.prepare('SELECT 1 FROM policies WHERE tenant_id = ? AND policy_number = ?').pluck();
       const cancelled: string[] = [];
+      const releases: string[] = [];
       for await (const batch of items) {
         for (const item of batch) {
           if (item.kind === 'error') {
@@ -76,6 +84,7 @@ export async function applyPoliciesSqlite(
             cancelled.push(r.policyNumber);
           }
           const tenant = meta.tenantId;
+          if (r.hold === 'release') releases.push(r.policyNumber);
           upsert.run(tenant, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status, r.status === 'cancelled' ? now : null, now, now, fileId);
           tally.imported++;
         }
@@ -87,6 +96,7 @@ export async function applyPoliciesSqlite(
       }
       hooks.afterRowsSqlite?.(conn, fileId, cancelled);
       cancelOpenCollections(conn, meta.tenantId, cancelled, now);
+      if (releases.length) releaseHoldsSqlite(conn, meta.tenantId, releases, releaseByFile(meta, now), now);
       const insErr = conn.prepare('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)');
       for (const e of tally.sorted().slice(0, MAX_STORED_ERRORS)) insErr.run(fileId, e.line, e.column, e.code, e.message, e.severity ?? 'error');
       conn

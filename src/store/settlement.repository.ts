@@ -86,6 +86,16 @@ export async function settlementsPayableOn(sql: Sql, date: IsoDate): Promise<Set
   return rows.map(record);
 }
 
+/**
+ * The payment dates, up to `through`, that still have a settlement to pay: pending ones (in no
+ * file yet, or in a planned file not yet released). The daemon's daily pay step pays them all, so
+ * a payment date after the 3rd, or one missed while the daemon was down, is never left behind.
+ */
+export async function paymentDatesDue(sql: Sql, through: IsoDate): Promise<IsoDate[]> {
+  const rows = await sql.all<{ d: string }>(`SELECT DISTINCT payment_date AS d FROM settlements WHERE status = 'pending' AND payment_date <= ? ORDER BY payment_date`, [through]);
+  return rows.map((r) => r.d);
+}
+
 /** Sum of what the period's own collections collected (every status: money in is money in). */
 export async function collectedInPeriod(sql: Sql, tenant: string, period: Period): Promise<number> {
   const [row] = await sql.all<{ s: number | string | null }>(
@@ -142,4 +152,10 @@ export function collectedAmountsQuery(tenant: string, period: Period): StreamQue
     sql: `SELECT amount_collected FROM collections WHERE tenant_id = ? AND period = ? AND amount_collected > 0 ORDER BY policy_number`,
     params: [tenant, period],
   };
+}
+
+/** The settlements one payment file pays (in the file's order). */
+export async function settlementsInPaymentFile(sql: Sql, fileId: number): Promise<SettlementRecord[]> {
+  const rows = await sql.all<Record<string, unknown>>('SELECT * FROM settlements WHERE payment_file_id = ? ORDER BY payment_seq', [fileId]);
+  return rows.map(record);
 }

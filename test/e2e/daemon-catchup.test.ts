@@ -20,7 +20,8 @@ const sqlite = () => new Database(join(root, 'data/kasi.sqlite'), { readonly: tr
 function runs(): string[] {
   const db = sqlite();
   try {
-    return (db.prepare('SELECT step, occurrence, status, attempts FROM schedule_runs ORDER BY id').all() as Record<string, unknown>[]).map(
+    // the daily pay step's idle days (recorded `skipped`) are left out
+    return (db.prepare(`SELECT step, occurrence, status, attempts FROM schedule_runs WHERE NOT (step = 'close_pay' AND status = 'skipped') ORDER BY id`).all() as Record<string, unknown>[]).map(
       (r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`,
     );
   } finally {

@@ -108,7 +108,8 @@ async function takeTheFiles(w: World): Promise<void> {
     60_000,
   );
   await stopAll(ds);
-  expect(await query(w, 'SELECT step FROM schedule_runs')).toEqual([]);
+  // nothing but the daily pay step's idle occurrences (recorded `skipped`)
+  expect(await query(w, `SELECT step FROM schedule_runs WHERE NOT (step = 'close_pay' AND status = 'skipped')`)).toEqual([]);
 }
 
 async function started(ds: KasiProcess[]): Promise<void> {
@@ -126,7 +127,10 @@ async function untilPaid(w: World, ds: KasiProcess[]): Promise<void> {
     'the day-3 close',
     async () =>
       (await tableExists(w)) &&
-      (await query(w, `SELECT 1 FROM schedule_runs WHERE step = 'close_pay' AND occurrence = $1 AND status = 'done'`, [LAST])).length === 1,
+      // the day-3 occurrence settled and every settlement paid (on a fast clock an earlier daily pay
+      // occurrence that runs late may already have paid it: pay goes by the real date)
+      (await query(w, `SELECT 1 FROM schedule_runs WHERE step = 'close_pay' AND occurrence = $1 AND status IN ('done', 'skipped')`, [LAST])).length === 1 &&
+      (await query<{ n: number }>(w, `SELECT COUNT(*)::int AS n FROM settlements WHERE period = '2025-11' AND status = 'paid'`))[0]!.n === TENANTS.length,
     120_000,
     100,
   ).catch(async (err: Error) => {
@@ -225,22 +229,25 @@ describe('three kasi daemons on one PostgreSQL database and one root', () => {
 
     const runs = await query<{ step: string; occurrence: string; status: string; attempts: number }>(
       w,
-      `SELECT step, occurrence, status, attempts FROM schedule_runs WHERE occurrence <= $1 ORDER BY occurrence, step`,
+      `SELECT step, occurrence, status, attempts FROM schedule_runs WHERE occurrence <= $1 AND step <> 'close_pay' ORDER BY occurrence, step`,
       [LAST],
     );
     // every occurrence ran once; a start delayed by a busy machine may begin after Monday's batch
     const lines = runs.map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`);
-    expect(lines.length >= 6 && lines.length <= 10, lines.join('\n')).toBe(true);
+    expect(lines.length >= 5 && lines.length <= 9, lines.join('\n')).toBe(true);
     const week = ['24', '25', '26', '27'].map((d) => `batch 2025-11-${d}T06:00:00+02:00 done 1`);
-    expect(week.slice(week.length - (lines.length - 6))).toEqual(lines.slice(0, lines.length - 6));
-    expect(lines.slice(-6)).toEqual([
+    expect(week.slice(week.length - (lines.length - 5))).toEqual(lines.slice(0, lines.length - 5));
+    expect(lines.slice(-5)).toEqual([
       'batch 2025-11-28T06:00:00+02:00 done 1',
       'close_report 2025-12-01T02:00:00+02:00 done 1',
       'batch 2025-12-01T06:00:00+02:00 done 1',
       'close_invoice 2025-12-02T02:00:00+02:00 done 1',
       'batch 2025-12-02T06:00:00+02:00 done 1',
-      'close_pay 2025-12-03T02:00:00+02:00 done 1',
     ]);
+    // the daily pay step: its occurrences up to the 3rd each ran once, and paid once (one payment file)
+    const pays = await query<{ n: number; done: number }>(w, `SELECT COUNT(*)::int AS n, COUNT(*) FILTER (WHERE status = 'done')::int AS done FROM schedule_runs WHERE step = 'close_pay' AND occurrence <= $1 AND attempts = 1`, [LAST]);
+    expect(pays[0]!.done).toBeGreaterThanOrEqual(1);
+    expect(await query(w, `SELECT name FROM payment_files`)).toEqual([{ name: 'payments-20251203-001.xml' }]);
     // the batches were shared: their chunks were worked by more than one replica
     const pids = new Set(ds.map((d) => d.child.pid));
     const owners = await query<{ owner: string }>(w, `SELECT DISTINCT owner FROM batch_chunks`);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sastDate } from '../../src/domain/dates.js';
 import { buildApp } from '../../src/http/api/app.js';
 import { ExecutionQueue } from '../../src/usecases/api/api-executions.js';
 import { withSettlementCsvChunks } from '../../src/usecases/close/close-settlement-csv.js';
@@ -60,16 +61,21 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     const doc = (await call('GET', '/v1/openapi.json', { key: null })).json();
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/v1/collections',
       '/v1/collections/execute',
       '/v1/collections/executions/{id}',
       '/v1/collections/{id}',
+      '/v1/files',
+      '/v1/holds',
       '/v1/policies',
       '/v1/policies/import',
       '/v1/policies/{id}',
+      '/v1/policies/{id}/hold/release',
       '/v1/reports/collections',
       '/v1/settlements',
       '/v1/settlements/{id}',
       '/v1/settlements/{id}/export',
+      '/v1/webhooks/events',
     ]);
     // generated from the validating schemas: the body of POST /policies is the PolicyCreate schema
     expect(doc.paths['/v1/policies'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/PolicyCreate' });
@@ -296,4 +302,22 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
       await broken.close();
     }
   });
+
+  it('holds: GET /holds lists them by state; POST /policies/{id}/hold/release lifts one, once; another tenant\'s id is 404', async () => {
+    const p = (await call('POST', '/v1/policies', { body: { customer_id: 'C7', external_customer_ref: 'R7', policy_number: 'P7', product_code: 'FUNERAL', collection_amount: '70.00' } })).json();
+    // a debit of P7 came back 30 (the results path places holds: test/integration/policy-holds.test.ts)
+    await env.ports.db.knex('policy_holds').insert({ tenant_id: 'acme', policy_number: 'P7', reason_code: '30', held_on: '2025-10-06', created_at: '2025-10-06T16:00:00.000Z' });
+    const open = (await call('GET', '/v1/holds?state=open')).json();
+    expect(open.holds.map((h: { policy_number: string; reason: string; state: string }) => [h.policy_number, h.reason, h.state])).toEqual([['P7', 'NO_AUTHORITY', 'open']]);
+    expect((await call('GET', '/v1/holds?state=open', { key: API_KEYS.beta })).json()).toEqual({ holds: [] });
+    expect(errorOf(await call('POST', `/v1/policies/${p.id}/hold/release`, { key: API_KEYS.beta, body: {} }))).toEqual({ status: 404, code: 'NOT_FOUND' });
+    const r = await call('POST', `/v1/policies/${p.id}/hold/release`, { body: { note: 'new mandate signed' } });
+    expect(r.status).toBe(200);
+    expect(r.json()).toMatchObject({ policy_number: 'P7', reason_code: '30', held_on: '2025-10-06', state: 'released', released_on: sastDate(env.ports.clock.now()), release_note: 'new mandate signed' });
+    expect(r.json().released_by).toMatch(/^api:key-[0-9a-f]{12}$/);
+    expect((await call('POST', `/v1/policies/${p.id}/hold/release`)).json().error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ field: 'id', code: 'NOT_HELD' }] });
+    expect((await call('GET', '/v1/holds?state=released')).json().holds).toHaveLength(1);
+    expect(errorOf(await call('GET', '/v1/holds?state=closed'))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
+  });
+
 });

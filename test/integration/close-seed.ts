@@ -218,8 +218,8 @@ export function bigMonth(n: number, seed = 1): CollectionSpec[] {
   return out;
 }
 
-/** The XSD the EFT file must validate against (SPEC 5.3). */
-export const XSD = join(REPO, '../shared/schemas/pain.001.001.03.xsd');
+/** The XSD the EFT file must validate against (docs/file-formats.md, the EFT payment file). */
+export const XSD = join(REPO, 'schemas/pain.001.001.03.xsd');
 
 export function pdfText(path: string): string {
   return execFileSync('pdftotext', ['-layout', path, '-'], { encoding: 'utf8' });

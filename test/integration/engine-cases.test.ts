@@ -73,24 +73,24 @@ describe.each(['sqlite', 'pg'] as const)('documented engine cases on %s', (diale
     const H = 'instruction_id,tenant,policy_number,customer_id,external_customer_ref,amount,action_date,presentment\n';
     // instruction ids: tenant-period-collection-presentment (collection 1 is P5's October)
     expect(files).toEqual({
-      'debits-20251104-001.csv': `${H}acme-202511-2-1,acme,P1,C1,REF-C1,150.00,2025-11-04,1\nacme-202511-5-1,acme,P4,C4,REF-C4,100.00,2025-11-04,1\n`,
+      'debits-20251104-001.csv': `${H}acme-202511-2-1,acme,P1,C1,REF-C1,100.00,2025-11-04,1\nacme-202511-5-1,acme,P4,C4,REF-C4,40.00,2025-11-04,1\n`,
       'debits-20251106-001.csv': `${H}acme-202511-3-1,acme,P2,C2,REF-C2,80.00,2025-11-06,1\nacme-202511-6-1,acme,P5,C5,REF-C5,50.00,2025-11-06,1\n`,
       'debits-20251110-001.csv': `${H}acme-202511-4-1,acme,P3,C3,REF-C3,200.00,2025-11-10,1\n`,
       'debits-20251113-001.csv': `${H}acme-202511-3-2,acme,P2,C2,REF-C2,70.00,2025-11-13,2\n`,
       'debits-20251117-001.csv': `${H}acme-202511-6-2,acme,P5,C5,REF-C5,75.00,2025-11-17,2\n`,
       'debits-20251120-001.csv': `${H}acme-202511-3-3,acme,P2,C2,REF-C2,90.00,2025-11-20,3\n`,
-      'debits-20251126-001.csv': `${H}acme-202511-2-2,acme,P1,C1,REF-C1,150.00,2025-11-26,2\n`,
+      'debits-20251126-001.csv': `${H}acme-202511-2-2,acme,P1,C1,REF-C1,50.00,2025-11-26,2\n`,
       'debits-20251127-001.csv': `${H}acme-202511-3-4,acme,P2,C2,REF-C2,60.00,2025-11-27,4\n`,
     });
     expect(days.find((d) => d.file === 'debits-20251104-001.csv')!.results).toBe(
       'instruction_id,result,amount_collected,reason_code,processed_date\n' +
-        'acme-202511-2-1,UNPAID,0.00,02,2025-11-04\n' +
-        'acme-202511-5-1,UNPAID,0.00,02,2025-11-04\n',
+        'acme-202511-2-1,PAID,100.00,,2025-11-04\n' +
+        'acme-202511-5-1,PAID,40.00,,2025-11-04\n',
     );
   });
 
-  it('1. R150: fails 02 after an early deposit, is retried after the salary of the 25th, ends paid in full', async () => {
-    expect(of('P1')).toEqual([att('P1', 1, '2025-11-04', '150.00', 'UNPAID', '02'), att('P1', 2, '2025-11-26', '150.00', 'PAID')]);
+  it('1. R150 after an early R100 deposit: debited R100, never more than came in (the debit cap), the rest after the salary of the 25th', async () => {
+    expect(of('P1')).toEqual([att('P1', 1, '2025-11-04', '100.00', 'PAID'), att('P1', 2, '2025-11-26', '50.00', 'PAID')]);
     expect(await w.collection('P1')).toEqual({
       policy_number: 'P1', amount_due: 150_00, amount_collected: 150_00, presentments: 2, status: 'OPEN',
       halted_reason: 'FULLY_COLLECTED', last_failure_reason: null, flag: null,
@@ -116,10 +116,11 @@ describe.each(['sqlite', 'pg'] as const)('documented engine cases on %s', (diale
   });
 
   it('4. cancelled mid-month by a new policy file: the collection ends CANCELLED, the later salary is not debited', async () => {
-    expect(of('P4')).toEqual([att('P4', 1, '2025-11-04', '100.00', 'UNPAID', '02')]);
+    // the early R40 deposit is debited (capped at R40), the salary after the cancellation is not
+    expect(of('P4')).toEqual([att('P4', 1, '2025-11-04', '40.00', 'PAID')]);
     expect(await w.collection('P4')).toEqual({
-      policy_number: 'P4', amount_due: 100_00, amount_collected: 0, presentments: 1, status: 'CANCELLED',
-      halted_reason: 'POLICY_CANCELLED', last_failure_reason: 'INSUFFICIENT_FUNDS', flag: null,
+      policy_number: 'P4', amount_due: 100_00, amount_collected: 40_00, presentments: 1, status: 'CANCELLED',
+      halted_reason: 'POLICY_CANCELLED', last_failure_reason: null, flag: null,
     });
   });
 
@@ -139,7 +140,7 @@ describe.each(['sqlite', 'pg'] as const)('documented engine cases on %s', (diale
       { policy_number: 'P1', status: 'PAID_FULL', amount_collected: 150_00 },
       { policy_number: 'P2', status: 'PAID_FULL', amount_collected: 300_00 },
       { policy_number: 'P3', status: 'UNPAID', amount_collected: 0 },
-      { policy_number: 'P4', status: 'CANCELLED', amount_collected: 0 },
+      { policy_number: 'P4', status: 'CANCELLED', amount_collected: 40_00 },
       { policy_number: 'P5', status: 'UNPAID', amount_collected: 0 },
     ]);
   });

@@ -147,7 +147,7 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
     expect(out.errors).toEqual([
       {
         line: 3, column: 'date', code: 'DATE_IN_FUTURE', severity: 'error',
-        message: 'date 2025-11-04 is after today (2025-11-03); a deposit cannot be seen before it happens',
+        message: 'date 2025-11-04 is after today (2025-11-03); a deposit cannot be seen before it happens: send this row again on or after 2025-11-04',
       },
     ]);
     const events = await w.ports.db.knex('income_events').orderBy(['customer_id', 'date']).select('customer_id', 'date', 'amount');
@@ -155,5 +155,22 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
       { customer_id: 'C1', date: '2025-11-03', amount: 100_00 },
       { customer_id: 'C2', date: '2025-11-02', amount: 50_00 },
     ]);
+  });
+
+  it('a late batch (run after its day) caps its next check at today: it never skips past deposits it could not see', async () => {
+    // C3 has no deposit by 3 November: on its own day the plan waits for the salary prior (the 26th)
+    await w.policies([['C3', 'P3', '75.50']]);
+    await w.execute('2025-11');
+    w.at('2025-11-06');
+    await w.feed('2025-11-03');
+    const r = await runBatch(w.ports, { date: '2025-11-03', gateway: w.gateway, setup: w.setup });
+    expect(r.status).toBe('done');
+    // run on the 6th, the batch of the 3rd could not see deposits of the 4th–6th: it checks again today
+    expect(await w.ports.db.knex('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-06' });
+    // the same plan on its own day waits until the 26th
+    w.at('2025-11-07');
+    await w.ports.db.knex('collections').where({ policy_number: 'P3' }).update({ next_check: null });
+    await runBatch(w.ports, { date: '2025-11-07', gateway: w.gateway, setup: w.setup });
+    expect(await w.ports.db.knex('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-26' });
   });
 });

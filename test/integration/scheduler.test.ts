@@ -61,8 +61,9 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     const ran: UnitReport[] = [];
     const s = new Scheduler(ports, options(scheduledSteps(ports.config), { onUnit: (u) => ran.push(u) }));
 
-    // Thursday 27 November 07:00, first start (horizon one day): today's 06:00 batch runs late
-    expect((await s.tick()).ran.map(brief)).toEqual(['batch 2025-11-27T06:00:00+02:00 done']);
+    // Thursday 27 November 07:00, first start (horizon one day): today's 06:00 batch runs late; the
+    // daily pay step finds nothing due
+    expect((await s.tick()).ran.map(brief)).toEqual(['close_pay 2025-11-27T02:00:00+02:00 skipped', 'batch 2025-11-27T06:00:00+02:00 done']);
     const [nov] = await reading(ports.db, (sql) => sql.all<{ n: number }>(`SELECT COUNT(*) AS n FROM collections WHERE period = '2025-11'`));
     expect(Number(nov!.n)).toBe(3); // the batch opened the period first (auto_execute)
 
@@ -71,13 +72,19 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     const tick = await s.tick();
     expect(tick).toMatchObject({ blockedAt: null });
     expect(tick.ran.map(brief)).toEqual([
+      'close_pay 2025-11-28T02:00:00+02:00 skipped',
       'batch 2025-11-28T06:00:00+02:00 skipped',
+      'close_pay 2025-11-29T02:00:00+02:00 skipped',
+      'close_pay 2025-11-30T02:00:00+02:00 skipped',
       'close_report 2025-12-01T02:00:00+02:00 done',
+      // the day-1 pay occurrence checks the period's steps too (idempotent): nothing new, nothing due
+      'close_pay 2025-12-01T02:00:00+02:00 skipped',
       'batch 2025-12-01T06:00:00+02:00 done',
       'close_invoice 2025-12-02T02:00:00+02:00 done',
+      'close_pay 2025-12-02T02:00:00+02:00 skipped',
     ]);
-    expect(tick.ran[0]!.detail).toEqual({ reason: 'the 2025-11 period is over (it is closed on the 1st); no batch runs in it any more' });
-    expect(tick.ran[1]!.detail).toMatchObject({ period: '2025-11', through: '2025-12-01', problems: [] });
+    expect(tick.ran[1]!.detail).toEqual({ reason: 'the 2025-11 period is over (it is closed on the 1st); no batch runs in it any more' });
+    expect(tick.ran[4]!.detail).toMatchObject({ period: '2025-11', through: '2025-12-01', problems: [] });
     const late = await reading(ports.db, (sql) => sql.all(`SELECT id FROM attempts WHERE action_date = '2025-11-28'`));
     expect(late).toEqual([]);
     const out = join(env.root, 'outbox/acme/2025-11');
@@ -98,9 +105,8 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect(existsSync(join(env.root, 'outbox/bank/payments-20251203-001.xml'))).toBe(true);
 
     const rows = await reading(ports.db, (sql) => listRuns(sql));
-    expect(rows.map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`)).toEqual([
+    expect(rows.filter((r) => r.status !== 'skipped').map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`)).toEqual([
       'batch 2025-11-27T06:00:00+02:00 done 1',
-      'batch 2025-11-28T06:00:00+02:00 skipped 1',
       'close_report 2025-12-01T02:00:00+02:00 done 1',
       'batch 2025-12-01T06:00:00+02:00 done 1',
       'close_invoice 2025-12-02T02:00:00+02:00 done 1',
@@ -108,6 +114,38 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
       'close_pay 2025-12-03T02:00:00+02:00 done 1',
     ]);
     expect(rows.every((r) => r.owner === s.owner && r.finished_at !== null)).toBe(true);
+  });
+
+  it('pays April 2026 on Monday 4 May (no business day in the 1st–3rd), and catches a missed payment up', async () => {
+    env = await makeEnv(dialect, { tenants: { acme: { name: 'Acme Funeral Insurance Ltd', vat_number: '4100000000', bank_account: ACME_ACCOUNT } } }, '2026-04-29T07:00:00+02:00');
+    const { ports } = env;
+    const csv = join(env.root, 'policies-acme.csv');
+    writeFileSync(csv, 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\nC1,R1,P1,FUN,150.00\nC2,R2,P2,FUN,99.90\n');
+    expect((await importFile(ports, { tenantId: 'acme', path: csv, mode: 'copy' })).status).toBe('applied');
+    const s = new Scheduler(ports, options(scheduledSteps(ports.config)));
+    await s.tick();
+    const paid = () => reading(ports.db, (sql) => sql.all<{ status: string; payment_date: string }>(`SELECT status, payment_date FROM settlements WHERE period = '2026-04'`));
+    env.setNow('2026-05-03T23:00:00+02:00');
+    await s.tick();
+    expect(await paid()).toEqual([{ status: 'pending', payment_date: '2026-05-04' }]);
+    expect(existsSync(join(env.root, 'outbox/bank')) ? readdirSync(join(env.root, 'outbox/bank')).filter((f) => f.startsWith('payments-')) : []).toEqual([]);
+    env.setNow('2026-05-04T02:30:00+02:00');
+    expect((await s.tick()).ran.map(brief)).toEqual(['close_pay 2026-05-04T02:00:00+02:00 done']);
+    expect(await paid()).toEqual([{ status: 'paid', payment_date: '2026-05-04' }]);
+    expect(readdirSync(join(env.root, 'outbox/bank')).filter((f) => f.startsWith('payments-') && f.endsWith('.xml'))).toEqual(['payments-20260504-001.xml']);
+    expect(readdirSync(join(env.root, 'outbox/acme/2026-04')).filter((f) => f.endsWith('.csv')).sort()).toEqual(['collections-2026-04.csv', 'settlement-SETTLE-2026-04-001.csv']);
+
+    // a settlement left pending on its payment date (the pay step did not run): the next day's
+    // occurrence pays it, in the file of its own payment date
+    await reading(ports.db, (sql) => sql.run(`UPDATE settlements SET status = 'pending', payment_file_id = NULL, paid_at = NULL WHERE period = '2026-04'`));
+    await reading(ports.db, (sql) => sql.run(`DELETE FROM payment_files`));
+    rmSync(join(env.root, 'outbox/bank/payments-20260504-001.xml'));
+    env.setNow('2026-05-05T02:30:00+02:00');
+    const next = await s.tick();
+    expect(next.ran.map(brief)).toEqual(['batch 2026-05-04T06:00:00+02:00 done', 'close_pay 2026-05-05T02:00:00+02:00 done']);
+    expect(next.ran[1]!.detail).toMatchObject({ written: 1 });
+    expect(await paid()).toEqual([{ status: 'paid', payment_date: '2026-05-04' }]);
+    expect(existsSync(join(env.root, 'outbox/bank/payments-20260504-001.xml'))).toBe(true);
   });
 
   it('two schedulers on one database run each occurrence exactly once, in order', async () => {

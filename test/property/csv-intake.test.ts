@@ -30,7 +30,7 @@ const LATIN = [...'àáâãäåæçèéêëìíîïñòóôõöùúûüýÿÀÁ�
 const WIDE = [...'€’“”–—ŠŽœΩλ中文😀ğşŁ№'];
 
 type Encoding = 'utf-8' | 'utf-8-bom' | 'windows-1252';
-type Expected = Omit<PolicyRow, 'status'>;
+type Expected = Omit<PolicyRow, 'status' | 'hold'>;
 
 const textArb = (pool: string[], max: number) =>
   fc

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, databaseTarget, loadConfig, type KasiConfig } from '../../src/config.js';
+import { ConfigError, configWarnings, databaseTarget, loadConfig, type KasiConfig } from '../../src/config.js';
 
 /** SPEC 2: defaults ← <root>/config/local.yaml ← --config ← env; validated once, every bad key listed. */
 const roots: string[] = [];
@@ -50,7 +50,7 @@ describe('loadConfig: defaults', () => {
     const c = loadConfig({ root: r, env: {} });
     expect(c.intake.settle_seconds).toBe(0.3);
     expect(c.intake.amount_ceiling).toBe('100000.00');
-    expect(c.tenants.acme).toEqual({ name: 'Acme Funeral Insurance Ltd', intake: 'folder', api_key_sha256: [] });
+    expect(c.tenants.acme).toEqual({ name: 'Acme Funeral Insurance Ltd', intake: 'folder', api_key_sha256: [], webhooks: [] });
     expect(c.sources).toEqual([expect.stringMatching(/config\/default\.yaml$/), join(r, 'config/local.yaml')]);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.intake)).toBe(true);
@@ -145,5 +145,33 @@ describe('loadConfig: every bad key in one ConfigError', () => {
     const p = problems(() => loadConfig({ root: r, env: {} }));
     expect(p).toHaveLength(1);
     expect(p[0]).toMatch(new RegExp(`^${join(r, 'config/local.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+  });
+});
+
+describe('tenant address and VAT registration (issue 14)', () => {
+  it('a missing address or VAT number is a warning, not an error; vat_registered: false says why there is none', () => {
+    const c = loadConfig({
+      root: root(
+        [
+          'tenants:',
+          '  acme: { name: Acme, vat_number: "4100000000", address: "5 Main Road\\nDurban 4001" }',
+          '  beta: { name: Beta }',
+          '  gamma: { name: Gamma, vat_registered: false, address: "1 Side Street" }',
+          '',
+        ].join('\n'),
+      ),
+      env: {},
+    });
+    expect(c.tenants.acme!.address).toBe('5 Main Road\nDurban 4001');
+    expect(configWarnings(c)).toEqual([
+      'tenants.beta.address is not set: beta\'s tax invoices will show no recipient address',
+      'tenants.beta.vat_number is not set: beta\'s tax invoices will say "VAT number: not supplied" (set vat_registered: false if beta is not registered for VAT)',
+    ]);
+  });
+
+  it('vat_registered: false beside a vat_number is a config error', () => {
+    expect(problems(() => loadConfig({ root: root('tenants:\n  acme: { name: Acme, vat_number: "4100000000", vat_registered: false }\n'), env: {} }))).toEqual([
+      'tenants.acme.vat_registered: false, but a vat_number is set: remove one of them',
+    ]);
   });
 });

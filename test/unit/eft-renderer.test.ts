@@ -9,7 +9,7 @@ import { expectGolden } from '../fixtures/golden/golden.js';
 import { AMOUNTS, PROVIDER, PROVIDER_ACCOUNT, STATEMENT, TENANT, TENANT_ACCOUNT } from '../fixtures/golden/small-month.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SCHEMA = resolve(repoRoot, '../shared/schemas/pain.001.001.03.xsd');
+const SCHEMA = resolve(repoRoot, 'schemas/pain.001.001.03.xsd');
 
 let dir: string;
 beforeAll(() => {

@@ -5,6 +5,7 @@ import { parseRate } from '../../src/domain/money.js';
 import { defaultStrategy } from '../../src/domain/engine/default-strategy.js';
 import { buildIncomeModel } from '../../src/domain/engine/income-model.js';
 import { naiveStrategy } from '../../src/domain/engine/naive-strategy.js';
+import { withDebitCap } from '../../src/domain/engine/debit-cap.js';
 import type { PlanDecision, PlanInput, Strategy } from '../../src/domain/engine/strategy.js';
 import type { Attempt, EngineLimits, IncomeEvent, IncomeModel } from '../../src/domain/engine/types.js';
 
@@ -243,5 +244,38 @@ describe('strategy registry', () => {
   it('names the strategies config can choose', async () => {
     const { STRATEGIES } = await import('../../src/domain/engine/strategies.js');
     expect(Object.entries(STRATEGIES).map(([k, s]) => `${k}:${s.name}`)).toEqual(['default:default', 'naive:naive']);
+  });
+});
+
+describe('the debit cap (issue 12): never more than the money seen since the last attempt', () => {
+  // SPEC 4.2's own example: steady weekly deposits, each smaller than the R300 premium
+  const weekly = [ev('2025-09-05', 80), ev('2025-09-12', 70), ev('2025-09-19', 90), ev('2025-09-26', 60),
+    ev('2025-10-03', 80), ev('2025-10-10', 70), ev('2025-10-17', 90), ev('2025-10-24', 60), ev('2025-10-31', 75),
+    ev('2025-11-07', 80), ev('2025-11-14', 70), ev('2025-11-21', 90), ev('2025-11-28', 60)];
+
+  it('uncapped, the steady R60–R90 earner is classed regular and debited the full R300 after an R80 deposit (the bug)', () => {
+    const r = play({ dueCents: 300_00, deposits: weekly, bank: pays });
+    expect(r.brief[0]).toBe('2025-11-03 30000 PAID');
+  });
+
+  it('capped: each debit is what came in since the last one — R75 (31 Oct), R80, R70, then the R75 left of the R90 — never R300', () => {
+    const r = play({ strategy: withDebitCap(defaultStrategy), dueCents: 300_00, deposits: weekly, bank: pays });
+    expect(r.brief).toEqual(['2025-11-03 7500 PAID', '2025-11-10 8000 PAID', '2025-11-17 7000 PAID', '2025-11-24 7500 PAID']);
+    expect(r.collected).toBe(300_00);
+  });
+
+  it('the naive strategy too: nothing before money is seen, then at most what was seen', () => {
+    const r = play({ strategy: withDebitCap(naiveStrategy), dueCents: 300_00, deposits: weekly, bank: pays });
+    for (const a of r.attempts) expect(a.amountRequestedCents).toBeLessThanOrEqual(90_00);
+    expect(r.brief[0]).toBe('2025-11-03 7500 PAID');
+  });
+
+  it('an R15 deposit under the R20 minimum debit: wait (the floor never lifts a debit above the deposit)', () => {
+    const small = [ev('2025-10-06', 15), ev('2025-10-13', 15), ev('2025-10-20', 15), ev('2025-11-03', 15), ev('2025-11-10', 15)];
+    expect(play({ dueCents: 100_00, deposits: small, bank: pays }).brief[0]).toBe('2025-11-04 10000 PAID'); // uncapped: the full R100 after an R15 deposit
+    const r = play({ strategy: withDebitCap(defaultStrategy), dueCents: 100_00, deposits: small, bank: pays });
+    // R15 alone waits; R15 + R15 (3 and 10 November, no attempt between) is R30, presented whole on the 10th
+    for (const a of r.attempts) expect(a.amountRequestedCents).toBeGreaterThanOrEqual(20_00);
+    expect(r.brief[0]).toBe('2025-11-10 3000 PAID');
   });
 });

@@ -113,10 +113,12 @@ describe('invoice PDF', () => {
     expect(lineOf(text, 'Settlement ')).toBe('Settlement SETTLE-2025-11-001');
   });
 
-  it('shows a recipient without VAT registration', async () => {
+  it('a recipient with no VAT number configured: "not supplied"; one that says it is not registered: so', async () => {
     const text = pdfText(await invoicePdf({ ...INVOICE, recipient: { name: 'Small Insurer', vatNumber: null } }), 'novat.pdf');
     expect(lineOf(text, 'Example Collections (Pty) Ltd')).toBe('Example Collections (Pty) Ltd Small Insurer');
-    expect(text).toMatch(/ VAT number: not registered for VAT\n/);
+    expect(text).toMatch(/ VAT number: not supplied\n/);
+    const unregistered = pdfText(await invoicePdf({ ...INVOICE, recipient: { name: 'Small Insurer', vatNumber: null, vatRegistered: false } }), 'unregistered.pdf');
+    expect(unregistered).toMatch(/ VAT number: not registered for VAT\n/);
   });
 
   it('is byte-identical on a re-run', async () => {

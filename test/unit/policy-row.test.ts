@@ -43,6 +43,7 @@ describe('readPolicyRow: a good row', () => {
       productCode: 'FUNERAL_BASIC',
       amountCents: 15_000,
       status: 'active',
+      hold: null,
     };
     expect(r).toEqual({ ok: true, row });
   });
@@ -62,7 +63,7 @@ describe('readPolicyRow: a good row', () => {
     const r = readPolicyRow(['Cancelled', '99.99', 'P9', 'C9', 'LIFE-1', 'E9'], header(cols), { decimal: '.', ceilingCents: 10_000_000 });
     expect(r).toEqual({
       ok: true,
-      row: { customerId: 'C9', externalCustomerRef: 'E9', policyNumber: 'P9', productCode: 'LIFE-1', amountCents: 9_999, status: 'cancelled' },
+      row: { customerId: 'C9', externalCustomerRef: 'E9', policyNumber: 'P9', productCode: 'LIFE-1', amountCents: 9_999, status: 'cancelled', hold: null },
     });
   });
 
@@ -181,5 +182,20 @@ describe('readPolicyRow: every bad cell is reported, in column order', () => {
   it('an amount error alone fails the row', () => {
     expect(codes({ collection_amount: '12.345' })).toEqual([['collection_amount', 'AMOUNT_TOO_MANY_DECIMALS']]);
     expect(codes({ collection_amount: '100000.01' })).toEqual([['collection_amount', 'AMOUNT_OVER_CEILING']]);
+  });
+});
+
+describe('readPolicyRow: the hold column (issue 12)', () => {
+  it('release lifts the hold (any case, trimmed); empty or absent changes nothing; anything else is a row error', () => {
+    const hold = (v: string | undefined) => {
+      const cols = v === undefined ? COLUMNS : [...COLUMNS, 'hold'];
+      const cells = [...COLUMNS.map((c) => GOOD[c] ?? ''), ...(v === undefined ? [] : [v])];
+      const r = readPolicyRow(cells, header(cols), { decimal: '.', ceilingCents: 10_000_000 });
+      return r.ok ? r.row.hold : r.errors.map((e: CellError) => [e.column, e.code, e.message]);
+    };
+    expect(hold(undefined)).toBeNull();
+    expect(hold('')).toBeNull();
+    expect(hold(' Release ')).toBe('release');
+    expect(hold('hold')).toEqual([['hold', 'INVALID_HOLD', 'hold "hold" must be release (lift the policy\'s hold) or empty (no change)']]);
   });
 });

@@ -55,3 +55,10 @@ export function classifyReturn(code: string): ReturnClass {
 export function isInsufficientFunds(code: string | null): boolean {
   return code !== null && classifyReturn(code).reason === INSUFFICIENT_FUNDS;
 }
+
+/** The `last_failure_reason`s of hard failures (UNKNOWN_<code> aside): what holds a policy. */
+export const HARD_REASONS: readonly string[] = Object.freeze([...new Set(Object.values(TABLE).filter((e) => e.kind === 'hard').map((e) => e.reason))]);
+
+export function isHardReason(reason: string): boolean {
+  return HARD_REASONS.includes(reason) || reason.startsWith('UNKNOWN');
+}

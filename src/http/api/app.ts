@@ -10,15 +10,21 @@ import type { Log, Ports } from '../../usecases/ports.js';
 import type { OpsHandler } from '../health.js';
 import { KeyIndex, type Caller } from './auth.js';
 import { DOCS_HTML } from './docs-page.js';
-import { ApiError, errorHandler, sendError } from './errors.js';
+import { mountConsole } from '../console/plugin.js';
+import { consoleEnabled } from '../../usecases/console/auth.js';
+import { ApiError, errorCodeOf, errorHandler, sendError } from './errors.js';
+import { abandonIdempotency, settleIdempotency } from './idempotency.js';
 import { apiMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { classOf, registerRoutes, type ApiDeps, type RouteSpec } from './route.js';
 import { collectionRoutes } from './routes/collections.js';
+import { holdRoutes } from './routes/holds.js';
+import { listRoutes } from './routes/lists.js';
 import { policyRoutes } from './routes/policies.js';
 import { reportRoutes } from './routes/reports.js';
 import { settlementRoutes } from './routes/settlements.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /**
  * The daemon's HTTP server (Fastify): the operations endpoints (/healthz, /readyz, /metrics, as
@@ -27,7 +33,7 @@ import { settlementRoutes } from './routes/settlements.js';
  * it at /v1/docs. The handlers call the pipeline's own jobs; the API holds no state of its own
  * apart from the rate-limit windows.
  */
-export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes];
+export const API_ROUTES: readonly RouteSpec[] = [...policyRoutes, ...holdRoutes, ...collectionRoutes, ...reportRoutes, ...settlementRoutes, ...listRoutes, ...webhookRoutes];
 
 const PUBLIC = new Set(['/v1/openapi.json', '/v1/docs', '/v1/docs/']);
 
@@ -86,6 +92,17 @@ function mountOps(app: FastifyInstance, ops: Record<string, OpsHandler>, log: Lo
   }
 }
 
+/**
+ * One line per response: a refused request (4xx) at info with its request id and error code, so
+ * an operator can answer "why did my call fail?" from the id the client got; the rest at debug.
+ * (5xx are logged at error, with the cause, by the error handler.) Never headers: they hold keys.
+ */
+function logResponse(log: Log, request: FastifyRequest, status: number, elapsedMs: number): void {
+  const line = { request_id: request.id, method: request.method, path: request.url.split('?')[0], status, ms: Math.round(elapsedMs * 10) / 10 };
+  if (status >= 400 && status < 500) log.info({ ...line, code: errorCodeOf(request) ?? null }, 'request refused');
+  else log.debug(line, 'request');
+}
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { ports } = opts;
   const http = ports.config.http;
@@ -103,9 +120,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, genReqId: () => randomUUID(), forceCloseConnections: true, bodyLimit: 1024 * 1024, return503OnClosing: true });
   await app.register(multipart, { limits: { fileSize: deps.maxUploadBytes, files: 1, fields: 10, parts: 20, fieldSize: 64 * 1024 } });
   app.setErrorHandler(errorHandler(log));
+  // the operator console under /console (issue 15): pages when console.users is set, else a page saying it is off
+  await mountConsole(app, ports);
   const metrics = apiMetrics();
+  app.addHook('onSend', async (request, reply, payload) => {
+    await settleIdempotency(ports, request, reply, payload);
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     const path = request.url.split('?')[0]!;
+    await abandonIdempotency(ports, request);
+    logResponse(log, request, reply.statusCode, reply.elapsedTime);
     if (!path.startsWith('/v1/')) return;
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
@@ -164,7 +189,7 @@ export async function startHttpServer(opts: AppOptions): Promise<HttpServer> {
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : want;
-  opts.ports.log.info({ port, host, api: '/v1', docs: '/v1/docs' }, `http listening on ${host}:${port}`);
+  opts.ports.log.info({ port, host, api: '/v1', docs: '/v1/docs', console: consoleEnabled(opts.ports.config) ? '/console' : 'off' }, `http listening on ${host}:${port}`);
   let closing: Promise<void> | null = null;
   return {
     port,

@@ -11,6 +11,8 @@ export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
+  KEY_REUSED: 409,
+  KEY_IN_USE: 409,
   RATE_LIMITED: 429,
   INTERNAL: 500,
 } as const;
@@ -54,7 +56,12 @@ export function fromZod(where: 'body' | 'query' | 'params', err: ZodError): ApiE
   return invalid(`the request ${where === 'body' ? 'body' : where === 'query' ? 'query string' : 'path'} is not valid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
 }
 
+/** The error code each refused request was answered with, for its log line (app.ts onResponse). */
+const codes = new WeakMap<FastifyRequest, ErrorCode>();
+export const errorCodeOf = (request: FastifyRequest): ErrorCode | undefined => codes.get(request);
+
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: ApiError): FastifyReply {
+  codes.set(request, err.code);
   void reply.headers(err.headers);
   return reply
     .code(err.status)

@@ -47,6 +47,19 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', comp
   });
 }
 
+const IDEMPOTENCY_KEY: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the same key with the same request within 24 h returns the first answer (header Idempotent-Replayed: true) instead of acting again; the same key with another request is 409 KEY_REUSED; while the first is still running, 409 KEY_IN_USE with Retry-After. Keys are per tenant; a UUID is a good key.',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+};
+
+const RETRY_AFTER: Record<string, Json | undefined> = {
+  '429': { 'Retry-After': { description: 'seconds until the rate-limit window ends', schema: { type: 'integer' } } },
+};
+
 export function openApiDocument(routes: readonly RouteSpec[], info: { version: string; serverUrl?: string }): Json {
   const components: Json = {};
   const paths: Record<string, Json> = {};
@@ -56,13 +69,14 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
       tags: [r.tag],
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
-      parameters: [...parameters(r.params, 'path', components), ...parameters(r.query, 'query', components)],
+      parameters: [...parameters(r.params, 'path', components), ...parameters(r.query, 'query', components), ...(r.method === 'POST' ? [IDEMPOTENCY_KEY] : [])],
       responses: Object.fromEntries(
         Object.entries(r.responses).map(([status, d]) => {
           const content: Json = {};
           if (d.schema) content['application/json'] = { schema: jsonSchema(d.schema, 'output', components) };
-          for (const [type, m] of Object.entries(d.media ?? {})) content[type] = { schema: { type: 'string' }, ...(m.description ? { description: m.description } : {}) };
-          const headers = status === '429' ? { 'Retry-After': { description: 'seconds until the rate-limit window ends', schema: { type: 'integer' } } } : undefined;
+          // a Media Type object has no description in OpenAPI 3.1: the words go on its schema
+          for (const [type, m] of Object.entries(d.media ?? {})) content[type] = { schema: { type: 'string', ...(m.description ? { description: m.description } : {}) } };
+          const headers = RETRY_AFTER[status];
           return [status, { description: d.description, ...(Object.keys(content).length ? { content } : {}), ...(headers ? { headers } : {}) }];
         }),
       ),
@@ -76,6 +90,13 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
             schema: { type: 'object', required: [r.multipart.field], properties: { [r.multipart.field]: { type: 'string', format: 'binary', description: r.multipart.description } } },
           },
         },
+      };
+    }
+    if (r.method === 'POST') {
+      (op.responses as Json)['409'] = {
+        description: 'KEY_REUSED: the Idempotency-Key was used with another request; KEY_IN_USE: the first request with it is still running (Retry-After)',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        headers: { 'Retry-After': { description: 'KEY_IN_USE: seconds to wait before retrying', schema: { type: 'integer' } } },
       };
     }
     const key = '/v1' + r.path;
@@ -95,7 +116,7 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
     },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     security: [{ apiKey: [] }],
-    tags: [{ name: 'Policies' }, { name: 'Collections' }, { name: 'Reports' }, { name: 'Settlements' }],
+    tags: [{ name: 'Policies' }, { name: 'Collections' }, { name: 'Reports' }, { name: 'Settlements' }, { name: 'Files' }, { name: 'Webhooks' }],
     paths,
     components: { schemas: components, securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } } },
   };

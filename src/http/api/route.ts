@@ -5,6 +5,7 @@ import type { ExecutionQueue } from '../../usecases/api/api-executions.js';
 import type { IntakeOutcome } from '../../usecases/intake/import-file.js';
 import type { Caller } from './auth.js';
 import { fromZod } from './errors.js';
+import { claimIdempotency, sendStored } from './idempotency.js';
 import type { RequestClass } from './rate-limit.js';
 
 /**
@@ -30,6 +31,12 @@ export interface Ctx<P, Q, B> {
   request: FastifyRequest;
   reply: FastifyReply;
   deps: ApiDeps;
+  /**
+   * Idempotency-Key for a route whose body is only known inside the handler (an upload): call it
+   * with the body's canonical text (e.g. a digest of the file); true means the stored answer was
+   * sent and the handler must stop. JSON routes are keyed before their handler runs.
+   */
+  idempotent(body: string): Promise<boolean>;
 }
 
 export interface ResponseDoc {
@@ -82,7 +89,14 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
         const params = check(r.params, 'params', request.params);
         const query = check(r.query, 'query', request.query);
         const body = r.multipart ? undefined : check(r.body, 'body', request.body);
-        const out = await r.handler({ caller: callerOf(request), params, query, body, request, reply, deps });
+        const caller = callerOf(request);
+        const idempotent = async (text: string): Promise<boolean> => {
+          const stored = await claimIdempotency(deps.ports, request, caller.tenant, text);
+          if (stored) sendStored(reply, stored);
+          return stored !== null;
+        };
+        if (r.method === 'POST' && !r.multipart && (await idempotent(JSON.stringify(body ?? null)))) return reply;
+        const out = await r.handler({ caller, params, query, body, request, reply, deps, idempotent });
         return reply.sent ? reply : out;
       },
     });

@@ -148,11 +148,16 @@ export const Settlement = z
 
 export const IntIdParams = z.strictObject({ id: z.coerce.number().int().positive().max(MAX_ID).meta({ description: 'numeric id' }) });
 export const UuidParams = z.strictObject({ id: z.uuid() });
+export const SettlementRefParams = z.strictObject({
+  id: z
+    .union([z.uuid(), z.string().regex(/^SETTLE-\d{4}-(0[1-9]|1[0-2])-\d{3,}$/)])
+    .meta({ description: 'the settlement id (a UUID) or its number', example: 'SETTLE-2025-11-001' }),
+});
 
 export const ErrorBody = z
   .object({
     error: z.object({
-      code: z.enum(['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'RATE_LIMITED', 'INTERNAL']),
+      code: z.enum(['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'KEY_REUSED', 'KEY_IN_USE', 'RATE_LIMITED', 'INTERNAL']),
       message: z.string(),
       details: z.unknown().meta({ description: 'VALIDATION_ERROR: a list of {field, code, message}, or the rejected file\'s result; else null' }),
       request_id: z.string(),

@@ -65,6 +65,7 @@ export async function applyPolicyRow(ports: Ports, tenant: string, row: PolicyRo
     delimiter: null,
     receivedAt: now,
     processedAt: now,
+    source: 'api',
   };
   const tally = new Tally();
   async function* items(): AsyncGenerator<PolicyItem[]> {

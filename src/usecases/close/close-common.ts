@@ -86,7 +86,7 @@ export function providerParty(config: KasiConfig): Party {
 
 export function tenantParty(config: KasiConfig, tenant: string): Party {
   const t = tenantConfig(config, tenant);
-  return { name: t.name, vatNumber: t.vat_number ?? null, address: t.address ?? null };
+  return { name: t.name, vatNumber: t.vat_number ?? null, address: t.address ?? null, ...(t.vat_registered === undefined ? {} : { vatRegistered: t.vat_registered }) };
 }
 
 export function tenantAccount(config: KasiConfig, tenant: string): BankAccount | null {

@@ -1,6 +1,7 @@
 import { findSettlementByNumber, markDisputed, type SettlementRecord } from '../../store/settlement.repository.js';
 import { transaction } from '../../store/sql.js';
 import type { Ports } from '../ports.js';
+import { recordSettlementDisputed } from '../webhooks/close-events.js';
 
 /**
  * SPEC 5.2: an insurer may dispute a settlement within 30 days of receiving it (its creation).
@@ -31,6 +32,8 @@ export async function disputeSettlement(ports: Ports, number: string, reason: st
     }
     await markDisputed(sql, s.id, why, now.toISOString());
     ports.log.info({ tenant: s.tenant_id, period: s.period, settlement: number, was: s.status }, 'settlement disputed');
-    return { ok: true, settlement: (await findSettlementByNumber(sql, number))! };
+    const disputed = (await findSettlementByNumber(sql, number))!;
+    await recordSettlementDisputed(sql, ports.config, now, disputed);
+    return { ok: true, settlement: disputed };
   });
 }

@@ -59,7 +59,9 @@ export async function closeInvoice(ports: Ports, tenant: string, period: Period)
   wrote = (await ensureFile(pdf, async (write) => write(await invoicePdf(inv)))) || wrote;
   const problems: string[] = [];
   // reported when issued (a re-run would only repeat it): the invoice cannot be changed later
-  if (created && !inv.recipient.vatNumber) problems.push(`${tenant}: no vat_number configured for the tenant; invoice ${invoice.invoice_number} shows no recipient VAT number`);
+  if (created && !inv.recipient.vatNumber && inv.recipient.vatRegistered !== false) {
+    problems.push(`${tenant}: no vat_number configured for the tenant; invoice ${invoice.invoice_number} says "VAT number: not supplied"`);
+  }
   const log = ports.log.child({ step: 'close-invoice', tenant, period });
   if (created) log.info({ invoice: invoice.invoice_number, settlement: rec.settlement_number }, 'tax invoice issued');
   for (const p of problems) log.warn({}, p);

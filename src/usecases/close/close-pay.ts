@@ -6,6 +6,7 @@ import { paymentFilesOn, planPaymentFile, releasePaymentFile, type PlannedFile }
 import { settlementsPayableOn, type SettlementRecord } from '../../store/settlement.repository.js';
 import { reading, transaction } from '../../store/sql.js';
 import type { KasiConfig } from '../../config.js';
+import { recordSettlementsPaid } from '../webhooks/close-events.js';
 import { ensureFile, skipped, type StepResult } from './close-common.js';
 import { writeSettlementCsv } from './close-settlement-csv.js';
 import type { Ports } from '../ports.js';
@@ -91,7 +92,11 @@ export async function closePay(ports: Ports, paymentDate: IsoDate): Promise<Step
     files.push(path);
     changed = (await ensureFile(path, (write) => write(f.content))) || changed;
     if (f.released_at === null) {
-      await transaction(ports.db, (sql) => releasePaymentFile(sql, f.id, ports.clock.now().toISOString()));
+      await transaction(ports.db, async (sql) => {
+        const at = ports.clock.now();
+        await releasePaymentFile(sql, f.id, at.toISOString());
+        await recordSettlementsPaid(sql, config, at, f.id, f.name);
+      });
       log.info({ file: f.name, payments: f.payments, total: f.total }, 'payment file released; its settlements are paid');
       changed = true;
     }

@@ -5,9 +5,11 @@ import { chunkLines, csvLine, headerLine, textCell } from '../../outbox/csv.js';
 import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
 import { reading, transaction } from '../../store/sql.js';
 import { existsComplete, writeAtomic } from '../../outbox/atomic-writer.js';
+import { recordPeriodClosed } from '../webhooks/close-events.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';
 import { crashPoint } from '../../faults/crash-point.js';
+import { writeHeldFile } from './close-held.js';
 
 /**
  * Day 1, step 1 (SPEC 5.1): close the period (final statuses, periods.closed_at) in one
@@ -91,7 +93,11 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   const now = ports.clock.now();
   const end = periodEnd(period);
   if (now < end) return skipped(`${tenant} ${period}: the period is still running; it can be closed from ${sastDate(end)}`);
-  const closedNow = await transaction(ports.db, (sql) => closePeriod(sql, tenant, period, end.toISOString(), now.toISOString()));
+  const closedNow = await transaction(ports.db, async (sql) => {
+    const closed = await closePeriod(sql, tenant, period, end.toISOString(), now.toISOString());
+    if (closed) await recordPeriodClosed(sql, ports.config, now, tenant, period);
+    return closed;
+  });
   if (closedNow) crashPoint('close-after-commit');
   const dir = ports.paths.outbox(tenant, period);
   const files = (['csv', 'json'] as const).map((format) => join(dir, reportFileName(period, format)));
@@ -102,6 +108,9 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
     files.push(path);
     wrote = (await ensureFile(path, (write) => withRowStream(ports.db, [flaggedQuery(tenant, period)], reportRowOf(period), (rows) => write(flaggedCsv(rows))))) || wrote;
   }
+  const [held, heldWritten] = await writeHeldFile(ports, tenant, period);
+  if (held) files.push(held);
+  wrote ||= heldWritten;
   const log = ports.log.child({ step: 'close-report', tenant, period });
   if (closedNow) log.info({ flagged }, 'period closed');
   if (wrote) log.info({ files }, 'collection report written');

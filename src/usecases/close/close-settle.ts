@@ -20,6 +20,7 @@ import {
   type SettlementStatus,
 } from '../../store/settlement.repository.js';
 import { reading, transaction } from '../../store/sql.js';
+import { recordSettlementCreated } from '../webhooks/close-events.js';
 import { calendarOf, ensureFile, providerParty, ratesForTenant, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { paymentDateFor } from '../../domain/close-calendar.js';
 import type { Ports } from '../ports.js';
@@ -128,7 +129,9 @@ async function generate(ports: Ports, tenant: string, period: Period): Promise<{
       parties: JSON.stringify(parties),
       created_at: now.toISOString(),
     });
-    return { rec: (await findSettlement(sql, tenant, period))!, created: true };
+    const rec = (await findSettlement(sql, tenant, period))!;
+    await recordSettlementCreated(sql, config, now, rec);
+    return { rec, created: true };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { IsoDate, Period } from '../../domain/dates.js';
-import { settlementsOfPeriod } from '../../store/settlement.repository.js';
+import { closedPeriodFor } from '../../domain/cron.js';
+import { paymentDatesDue, settlementsOfPeriod } from '../../store/settlement.repository.js';
 import { reading } from '../../store/sql.js';
 import { skipped, type StepResult } from './close-common.js';
 import { closeInvoice } from './close-invoice.js';
@@ -69,5 +70,16 @@ export async function closeDue(ports: Ports, period: Period, today: IsoDate, opt
   if (today >= when.settle) out.push(...(await runCloseStep(ports, 'settle', period, tenants)));
   if (today >= when.invoice) out.push(...(await runCloseStep(ports, 'invoice', period, tenants)));
   if (today >= when.report) out.push(...(await runCloseStep(ports, 'pay', period, tenants, today)));
+  return out;
+}
+
+/**
+ * Every settlement whose payment date is on or before `through` and is still pending, paid now,
+ * in one payment file per payment date (the daemon's daily pay step). Returns one outcome per date.
+ */
+export async function payDue(ports: Ports, through: IsoDate): Promise<CloseOutcome[]> {
+  const dates = await reading(ports.db, (sql) => paymentDatesDue(sql, through));
+  const out: CloseOutcome[] = [];
+  for (const d of dates) out.push({ step: 'pay', tenant: null, period: closedPeriodFor(d), paymentDate: d, result: await closePay(ports, d) });
   return out;
 }

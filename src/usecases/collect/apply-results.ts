@@ -1,7 +1,10 @@
+import type { HoldRecord } from '../../store/policy-hold.repository.js';
 import type { DebitResult } from '../../bank/gateway.js';
 import { lastFailureReason } from '../../domain/engine/collection-state.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { idRange, type Sql, type Param } from '../../store/sql.js';
+import { holdsPolicy } from '../../domain/engine/holds.js';
+import { holdPolicies, type HardFailure } from './policy-holds.js';
 
 /**
  * Applies bank results (from the simulator at once, or from result files) inside the caller's
@@ -21,6 +24,8 @@ export interface ResultsSummary {
   repeated: number;
   excessive: number;
   paidCents: number;
+  /** holds placed by these results (a holding return code): policy.held events, in the same transaction */
+  holds: HoldRecord[];
 }
 
 interface Classified {
@@ -44,7 +49,7 @@ export async function applyResults(
   prior?: PriorAttempts,
   known?: KnownAttempts,
 ): Promise<ResultsSummary> {
-  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0 };
+  const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0, holds: [] };
   if (results.length === 0) return summary;
   const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
   const seen = new Set<string>();
@@ -102,6 +107,15 @@ export async function applyResults(
   );
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now, ledgerIds);
+  // a holding code (no authority, account closed, deceased …) holds the policy for later periods
+  // too, also when it comes late (after the close): see policy-holds.ts
+  const failures: HardFailure[] = [];
+  for (const c of rows) {
+    const r = results[c.seq]!;
+    const outcome = summary.outcomes[c.seq];
+    if (r.result === 'UNPAID' && (outcome === 'applied' || outcome === 'late') && holdsPolicy(r.reasonCode)) failures.push({ collectionId: c.collection_id!, reasonCode: r.reasonCode, on: r.processedDate });
+  }
+  if (failures.length) summary.holds = await holdPolicies(sql, failures, now);
   return summary;
 }
 

@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import type { BankGateway, DebitInstruction, DebitResult } from '../../bank/gateway.js';
 import { debitFileName } from '../../bank/file-gateway.js';
 import { addMonths } from '../../domain/calendar.js';
-import { firstDayOf, periodOf, type IsoDate, type Period } from '../../domain/dates.js';
+import { firstDayOf, periodOf, sastDate, type IsoDate, type Period } from '../../domain/dates.js';
 import { buildIncomeModel, LOOKBACK_MONTHS } from '../../domain/engine/income-model.js';
 import type { Attempt, IncomeEvent, PastAttempt } from '../../domain/engine/types.js';
 import type { ChunkCounts } from '../../store/batch-chunk.repository.js';
 import * as repo from '../../store/engine.repository.js';
 import { reading, transaction, type Param, type Sql } from '../../store/sql.js';
+import { recordCollectionEvents } from '../webhooks/collection-events.js';
 import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
 import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims, type ChunkWork } from './batch-chunks.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -123,7 +124,11 @@ export async function runChunk(
     const fetched = await repo.plannableChunk(sql, tenant, period, date, after, opts.chunkSize ?? 5000);
     const rows = fetched.filter((r) => r.id <= upTo);
     if (rows.length === 0) return null;
-    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup });
+    // a late batch (its date before the real today) did not see the deposits dated after it, which
+    // may be known already: its "nothing before" date is capped at today so none is skipped past
+    const realToday = sastDate(new Date(now));
+    const checkBy = realToday > date ? realToday : null;
+    const plans = await planChunk(sql, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup, checkBy });
     prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(sql, date, now);
     const ids = await repo.insertSubmitted(
@@ -162,7 +167,8 @@ export async function runChunk(
     crashPoint('after-present');
     const flight = planned.flight;
     await transaction(ports.db, async (sql) => {
-      await applyResults(sql, results, now, null, prior, known);
+      const applied = await applyResults(sql, results, now, null, prior, known);
+      await recordCollectionEvents(sql, ports.config, new Date(now), results, applied);
       await repo.clearInFlight(sql, flight);
     });
     countResults(results, sum);
@@ -187,6 +193,8 @@ interface ChunkContext {
   withIncome: boolean;
   withHistory: boolean;
   setup: EngineSetup;
+  /** cap of next_check (a late batch: the real today), or null */
+  checkBy: IsoDate | null;
 }
 
 /** Plan one chunk: pure strategy calls over data read in three set queries. */
@@ -233,7 +241,7 @@ async function planChunk(sql: Sql, rows: repo.CollectionRow[], ctx: ChunkContext
         },
       });
     } else if (decision.action === 'stop') updates.push([row.id, null, decision.reason]);
-    else if (decision.nextDate) updates.push([row.id, decision.nextDate, null]);
+    else if (decision.nextDate) updates.push([row.id, ctx.checkBy !== null && decision.nextDate > ctx.checkBy ? ctx.checkBy : decision.nextDate, null]);
   }
   return { instructions, updates };
 }
@@ -341,7 +349,8 @@ export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: 
   const results = await gateway.present(rows[0]!.action_date, rows.map(toInstruction));
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
-    await applyResults(sql, results, now);
+    const applied = await applyResults(sql, results, now);
+    await recordCollectionEvents(sql, ports.config, new Date(now), results, applied);
     await repo.clearInFlightIds(sql, [...new Set(rows.map((r) => Number(r.flight_id)))]);
   });
   return results;

@@ -1,5 +1,6 @@
 import type { KasiConfig } from '../../config.js';
 import { createZaCalendar, type BankCalendar } from '../../domain/calendar.js';
+import { withDebitCap } from '../../domain/engine/debit-cap.js';
 import { defaultStrategy } from '../../domain/engine/default-strategy.js';
 import { naiveStrategy } from '../../domain/engine/naive-strategy.js';
 import type { Strategy } from '../../domain/engine/strategy.js';
@@ -30,7 +31,8 @@ export function engineSetup(config: KasiConfig, strategyName?: 'default' | 'naiv
   const e = config.engine;
   return {
     calendar: calendarFor(config),
-    strategy: (strategyName ?? e.strategy) === 'naive' ? naiveStrategy : defaultStrategy,
+    // every strategy under the debit cap: never more than the money seen (domain/engine/debit-cap.ts)
+    strategy: withDebitCap((strategyName ?? e.strategy) === 'naive' ? naiveStrategy : defaultStrategy),
     limits: {
       maxPresentments: e.max_presentments,
       minDebitCents: centsFromDecimal(e.min_debit),

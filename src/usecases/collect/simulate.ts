@@ -62,7 +62,7 @@ export async function simulate(ports: Ports, opts: SimulateOptions): Promise<Sim
 
   const at = (d: IsoDate, hh: number) => opts.setNow(sastInstant(d, hh));
   const take = async (path: string) => {
-    const out = await importFile(ports, { tenantId: opts.tenant, path, mode: 'move' });
+    const out = await importFile(ports, { tenantId: opts.tenant, path, mode: 'move', source: 'inbox' });
     if (out.status !== 'applied') throw new Error(`simulation intake of ${out.file} ended ${out.status}: ${out.errors[0]?.message ?? ''}`);
   };
 

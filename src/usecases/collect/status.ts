@@ -1,6 +1,9 @@
 import { periodOf, sastDate, type Period } from '../../domain/dates.js';
 import type { Cents } from '../../domain/money.js';
 import type { Ports } from '../ports.js';
+import { classifyReturn } from '../../domain/engine/reason-codes.js';
+import { holdsIn } from '../../store/policy-hold.repository.js';
+import { webhookStore, type WebhookBacklog } from '../../store/webhook.repository.js';
 import { periodCounts, tenantCounts } from '../../store/status.repository.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
@@ -11,6 +14,10 @@ export interface TenantStatus {
   files: { applied: number; rejected: number; duplicate: number };
   lastFiles: { name: string; status: string; imported: number; failed: number; processed_at: string }[];
   period: PeriodStatus;
+  /** Policies held now (a holding return code, until the insurer releases them): never presented. */
+  held: { policyNumber: string; reasonCode: string; reason: string; heldOn: string }[];
+  /** Webhook deliveries of the tenant's events (docs/webhooks.md); null when it has none at all. */
+  webhooks: Omit<WebhookBacklog, 'tenant'> | null;
 }
 
 export interface PeriodStatus {
@@ -38,6 +45,7 @@ const num = (v: Count | null | undefined) => Number(v ?? 0);
 
 export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
   const out: TenantStatus[] = [];
+  const hooks = await webhookStore.backlog(ports.db);
   for (const [id, t] of Object.entries(ports.config.tenants)) {
     const { policiesByStatus: pol, filesByStatus: fil, lastFiles } = await tenantCounts(ports.db, id);
     const count = (rows: { status: string; n: Count }[], s: string) => num(rows.find((r) => r.status === s)?.n);
@@ -48,6 +56,13 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
       files: { applied: count(fil, 'applied'), rejected: count(fil, 'rejected'), duplicate: count(fil, 'duplicate') },
       lastFiles,
       period: await periodStatus(ports, id, period),
+      held: (await holdsIn(ports.db, { tenant: id, state: 'open' })).map((h) => ({
+        policyNumber: h.policy_number,
+        reasonCode: h.reason_code,
+        reason: classifyReturn(h.reason_code).reason,
+        heldOn: h.held_on,
+      })),
+      webhooks: backlogOf(hooks, id),
     });
   }
   return out;
@@ -81,4 +96,14 @@ async function periodStatus(ports: Ports, tenant: string, period: Period): Promi
       .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0)),
     likelyClaims: claims.map((c) => ({ policyNumber: c.policy_number, customerId: c.customer_id })),
   };
+}
+
+function backlogOf(all: readonly WebhookBacklog[], tenant: string | null): Omit<WebhookBacklog, 'tenant'> | null {
+  const b = all.find((x) => x.tenant === tenant);
+  return b ? { pending: b.pending, failed: b.failed, delivered: b.delivered, oldestPendingAt: b.oldestPendingAt } : null;
+}
+
+/** Deliveries of operator events (schedule.step_failed, the bank's files); null when there are none. */
+export async function operatorWebhooks(ports: Ports): Promise<Omit<WebhookBacklog, 'tenant'> | null> {
+  return backlogOf(await webhookStore.backlog(ports.db), null);
 }

@@ -9,11 +9,12 @@ import { tempNameFor, writeAtomic } from '../../outbox/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';
 import { claimIntake, releaseIntake, renewIntake } from '../../store/intake-claim.repository.js';
 import * as files from '../../store/intake-file.repository.js';
-import type { IntakeFileMeta, IntakeKind } from '../../store/intake-file.repository.js';
+import type { IntakeFileMeta, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';
 import type { Ports } from '../ports.js';
 import { deadHere, REPLICA_ID, TakenElsewhere } from '../../daemon/replica.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import { kindHandler } from './intake-kinds.js';
+import { recordIntakeEvent } from '../webhooks/intake-events.js';
 import './intake-engine-kinds.js';
 
 /**
@@ -36,6 +37,8 @@ export interface ImportRequest {
   kind?: IntakeKind;
   /** inbox files are moved; a file named on the command line is copied, the user keeps theirs */
   mode: 'move' | 'copy';
+  /** where it arrived, recorded in the ledger (intake_files.source) */
+  source?: IntakeSource;
   onProgress?: (bytes: number, total: number) => void;
 }
 
@@ -104,6 +107,7 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
     delimiter: null,
     receivedAt,
     processedAt: clock.now().toISOString(),
+    source: req.source ?? null,
   };
   const flog = log.child({ tenant: req.tenantId, file: name, sha256: scan.sha256.slice(0, 12) });
 
@@ -185,6 +189,8 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   await writeAtomic(resultPath, intakeErrorsCsv(name, errors));
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
   crashPoint('intake-after-results');
+  // before the move: a restart finishes an unfinished file through here again (recorded once, by its id)
+  await recordIntakeEvent(ports.db, ports.config, ports.clock.now(), rec, errors);
   const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
   let movedTo: string | null = null;
   if (rec.archive_path && (await exists(rec.archive_path))) {

@@ -6,6 +6,7 @@ import { formatCents } from '../../domain/money.js';
 import { openRowFile } from '../../intake/policy-file.reader.js';
 import { applyInTransaction } from '../../intake/sql-apply.js';
 import { applyResults } from '../collect/apply-results.js';
+import { recordCollectionEvents } from '../webhooks/collection-events.js';
 import { registerKind, type KindHandler } from './intake-kinds.js';
 
 /**
@@ -46,12 +47,9 @@ const results: KindHandler = {
   apply: (ports, meta, items, tally, decide) =>
     applyInTransaction<ResultRow>(ports.db, meta, items as never, tally, decide, async (sql, fileId, rows) => {
       const now = ports.clock.now().toISOString();
-      const summary = await applyResults(
-        sql,
-        rows.map(({ row }) => ({ instructionId: row.instructionId, result: row.result, amountCollectedCents: row.amountCents, reasonCode: row.reasonCode, processedDate: row.processedDate })),
-        now,
-        fileId,
-      );
+      const debits = rows.map(({ row }) => ({ instructionId: row.instructionId, result: row.result, amountCollectedCents: row.amountCents, reasonCode: row.reasonCode, processedDate: row.processedDate }));
+      const summary = await applyResults(sql, debits, now, fileId);
+      await recordCollectionEvents(sql, ports.config, new Date(now), debits, summary);
       rows.forEach(({ line, row }, i) => {
         const outcome = summary.outcomes[i];
         if (outcome === 'unknown' || outcome === 'repeated') {

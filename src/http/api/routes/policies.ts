@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -92,6 +92,12 @@ export function uploadName(raw: string | undefined): string {
   return name && !name.startsWith('.') && name.length <= 200 ? name : 'policies-upload.csv';
 }
 
+async function fileDigest(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex');
+}
+
 /** Stream the one file part to a temp file under the runtime root; never held in memory. */
 async function receive(part: MultipartFile, deps: ApiDeps, requestId: string): Promise<string> {
   await mkdir(deps.uploadDir, { recursive: true });
@@ -119,7 +125,7 @@ const importPolicies = route({
     'Exactly as if the file were dropped in the tenant\'s inbox: the same decoding, dialects, row rules and whole-file rejections, one transaction, archived under archive/<tenant>/<date>/ with its result in outbox/<tenant>/intake/. The upload is streamed to disk, never held in memory. The same bytes sent again are reported as a duplicate and not applied twice. A rejected file answers 400 with the result as details.',
   multipart: { field: 'file', description: 'the policy CSV (any name; policies*.csv by convention)' },
   responses: { 200: { description: 'applied (good rows; bad rows listed in errors) or duplicate', schema: ImportResult }, ...STD_ERRORS },
-  async handler({ caller, deps, request }) {
+  async handler({ caller, deps, request, reply, idempotent }) {
     if (!request.isMultipart()) throw invalid('send the file as multipart/form-data in a field named "file"', [{ field: 'file', code: 'REQUIRED', message: 'multipart/form-data expected' }]);
     const part = await request.file();
     if (!part || part.fieldname !== 'file') {
@@ -128,7 +134,9 @@ const importPolicies = route({
     }
     const path = await receive(part, deps, request.id);
     try {
-      const out = await importFile(deps.ports, { tenantId: caller.tenant, path, name: uploadName(part.filename), kind: 'policies', mode: 'move' });
+      // keyed by the upload's name and bytes: the same file sent again with the key gets the first answer
+      if (await idempotent(`${uploadName(part.filename)}\n${await fileDigest(path)}`)) return reply;
+      const out = await importFile(deps.ports, { tenantId: caller.tenant, path, name: uploadName(part.filename), kind: 'policies', mode: 'move', source: 'api' });
       deps.onIntake?.(out);
       const result = { file: out.file, status: out.status, imported: out.imported, failed: out.failed, warnings: out.warnings, errors: out.errors };
       if (out.status === 'rejected') throw new ApiError('VALIDATION_ERROR', `the file was rejected, nothing applied: ${out.errors[0]?.message ?? ''}`, result);

@@ -10,11 +10,11 @@ import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { writeAtomic } from '../../../files/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
-import { settlementOfPeriod, settlementWithId } from '../../../store/edge-reads.repository.js';
+import { settlementOfPeriod, settlementWithRef } from '../../../store/edge-reads.repository.js';
 import type { SettlementRecord } from '../../../store/settlement.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
-import { Settlement, SettlementCreate, UuidParams } from '../schemas.js';
+import { Settlement, SettlementCreate, SettlementRefParams } from '../schemas.js';
 import { WITH_404 } from './policies.js';
 import { ensureClosed } from './reports.js';
 
@@ -27,9 +27,10 @@ async function statementText(ports: Ports, rec: SettlementRecord): Promise<strin
   return settlementJson(await loadStatement(ports, rec, false));
 }
 
-async function byId(ports: Ports, tenant: string, id: string): Promise<SettlementRecord> {
-  const rec = await settlementWithId(ports.db, tenant, id);
-  if (!rec) throw notFound(`settlement ${id}`);
+/** By its id (a UUID) or its number (SETTLE-2025-11-001), always within the caller's tenant. */
+async function byId(ports: Ports, tenant: string, ref: string): Promise<SettlementRecord> {
+  const rec = await settlementWithRef(ports.db, tenant, ref);
+  if (!rec) throw notFound(`settlement ${ref}`);
   return rec;
 }
 
@@ -70,8 +71,8 @@ const get = route({
   path: '/settlements/{id}',
   operationId: 'getSettlement',
   tag: 'Settlements',
-  summary: 'A settlement with its current status',
-  params: UuidParams,
+  summary: 'A settlement with its current status, by id or number',
+  params: SettlementRefParams,
   responses: { 200: { description: 'the statement', schema: Settlement }, ...WITH_404 },
   async handler({ caller, params, deps, reply }) {
     const rec = await byId(deps.ports, caller.tenant, params.id);
@@ -86,7 +87,7 @@ const exportCsv = route({
   tag: 'Settlements',
   summary: 'The settlement CSV',
   description: 'One row per collected policy, then the carried adjustments; fee columns allocated so every column sums exactly to the statement. The same bytes as outbox/<tenant>/<period>/settlement-<number>.csv.',
-  params: UuidParams,
+  params: SettlementRefParams,
   responses: { 200: { description: 'the settlement CSV', media: { 'text/csv': {} } }, ...WITH_404 },
   async handler({ caller, params, deps, reply }) {
     const { ports } = deps;

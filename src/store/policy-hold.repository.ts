@@ -1,0 +1,167 @@
+import { reading, transaction, type Sql } from './sql.js';
+import type { Db } from './db.js';
+import { policyById } from './api.repository.js';
+
+/** The transaction handle the hold functions run in (for callers outside src/store/). */
+export type HoldSql = Sql;
+import type { IsoDate } from '../domain/dates.js';
+import { POLICY_HELD, RELEASE, RESUME, type Release } from './policy-hold-release.js';
+
+export { POLICY_HELD, type Release } from './policy-hold-release.js';
+
+/**
+ * Policy holds (migration 014): a policy whose debit came back with a holding code is held — not
+ * opened in later periods, never presented — until the insurer releases it. A policy is held
+ * while one of its rows has `released_on` NULL (a partial unique index keeps that row single).
+ * Placing a hold also stops the policy's open collections (`halted_reason` POLICY_HELD, unless
+ * they already stopped for a reason of their own); releasing it lets an open collection of a
+ * period not yet closed go on.
+ */
+export interface HoldRecord {
+  id: number;
+  tenant_id: string;
+  policy_number: string;
+  reason_code: string;
+  held_on: IsoDate;
+  collection_id: number | null;
+  released_on: IsoDate | null;
+  released_by: string | null;
+  release_note: string | null;
+  created_at: string;
+}
+
+
+export interface NewHold {
+  collectionId: number;
+  reasonCode: string;
+  heldOn: IsoDate;
+}
+
+function record(r: HoldRecord): HoldRecord {
+  return { ...r, id: Number(r.id), collection_id: r.collection_id === null ? null : Number(r.collection_id) };
+}
+
+/**
+ * Hold the policy of each collection (in the caller's transaction); a policy already held keeps
+ * its first hold. Returns the holds placed now.
+ */
+export async function insertHolds(sql: Sql, holds: readonly NewHold[], now: string): Promise<HoldRecord[]> {
+  const placed: HoldRecord[] = [];
+  for (const h of holds) {
+    const rows = await sql.all<HoldRecord>(
+      `INSERT INTO policy_holds (tenant_id, policy_number, reason_code, held_on, collection_id, created_at)
+       SELECT tenant_id, policy_number, ?, ?, id, ? FROM collections WHERE id = ?
+       ON CONFLICT (tenant_id, policy_number) WHERE released_on IS NULL DO NOTHING
+       RETURNING *`,
+      [h.reasonCode, h.heldOn, now, h.collectionId],
+    );
+    for (const r of rows) {
+      placed.push(record(r));
+      await sql.run(
+        `UPDATE collections SET halted_reason = COALESCE(halted_reason, ?), next_check = NULL, updated_at = ?
+         WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN'`,
+        [POLICY_HELD, now, r.tenant_id, r.policy_number],
+      );
+    }
+  }
+  return placed;
+}
+
+
+/** Release the policy's open hold; returns the released hold, or null when it was not held. */
+export async function releaseHoldRow(sql: Sql, tenant: string, policyNumber: string, r: Release, now: string): Promise<HoldRecord | null> {
+  const [open] = await sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL', [tenant, policyNumber]);
+  if (!open) return null;
+  await sql.run(RELEASE, [r.releasedOn, r.releasedBy, r.note, tenant, policyNumber]);
+  await sql.run(RESUME, [now, tenant, policyNumber, tenant]);
+  return record({ ...open, released_on: r.releasedOn, released_by: r.releasedBy, release_note: r.note });
+}
+
+export type HoldState = 'open' | 'released';
+
+/** Holds of one or all tenants, open or released, oldest first. */
+export async function listHolds(sql: Sql, opts: { tenant?: string; state?: HoldState } = {}): Promise<HoldRecord[]> {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (opts.tenant) {
+    where.push('tenant_id = ?');
+    params.push(opts.tenant);
+  }
+  if (opts.state === 'open') where.push('released_on IS NULL');
+  if (opts.state === 'released') where.push('released_on IS NOT NULL');
+  const rows = await sql.all<HoldRecord>(`SELECT * FROM policy_holds${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, params);
+  return rows.map(record);
+}
+
+export async function policyExists(sql: Sql, tenant: string, policyNumber: string): Promise<boolean> {
+  const rows = await sql.all('SELECT 1 AS x FROM policies WHERE tenant_id = ? AND policy_number = ?', [tenant, policyNumber]);
+  return rows.length > 0;
+}
+
+export async function openHold(sql: Sql, tenant: string, policyNumber: string): Promise<HoldRecord | undefined> {
+  const [row] = await sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL', [tenant, policyNumber]);
+  return row ? record(row) : undefined;
+}
+
+export interface HeldRow {
+  policy_number: string;
+  customer_id: string | null;
+  external_customer_ref: string | null;
+  product_code: string | null;
+  reason_code: string;
+  held_on: IsoDate;
+  released_on: IsoDate | null;
+  released_by: string | null;
+}
+
+/**
+ * The rows of a period's `held-<YYYY-MM>.csv`: every hold in force at some time in the period
+ * (placed on or before its last day, not released before its first), with the policy's customer.
+ * Holds are few (hard failures), so they are read whole.
+ */
+export function heldInPeriod(sql: Sql, tenant: string, first: IsoDate, last: IsoDate): Promise<HeldRow[]> {
+  return sql.all<HeldRow>(
+    `SELECT h.policy_number, p.customer_id, p.external_customer_ref, p.product_code, h.reason_code, h.held_on, h.released_on, h.released_by
+     FROM policy_holds h LEFT JOIN policies p ON p.tenant_id = h.tenant_id AND p.policy_number = h.policy_number
+     WHERE h.tenant_id = ? AND h.held_on <= ? AND (h.released_on IS NULL OR h.released_on >= ?)
+     ORDER BY h.policy_number, h.id`,
+    [tenant, last, first],
+  );
+}
+
+/** The same reads and the release, each in its own transaction, for use cases and routes. */
+export function holdsIn(db: Db, opts: { tenant?: string; state?: HoldState } = {}): Promise<HoldRecord[]> {
+  return reading(db, (sql) => listHolds(sql, opts));
+}
+
+export function heldInPeriodOf(db: Db, tenant: string, first: IsoDate, last: IsoDate): Promise<HeldRow[]> {
+  return reading(db, (sql) => heldInPeriod(sql, tenant, first, last));
+}
+
+/** Release in one transaction: the released hold (null when not held), and whether the policy exists. */
+export function releaseHoldIn(
+  db: Db,
+  tenant: string,
+  policyNumber: string,
+  r: Release,
+  now: string,
+  /** in the same transaction, for the released hold (its policy.released event: the outbox pattern) */
+  onReleased?: (sql: HoldSql, hold: HoldRecord) => Promise<unknown>,
+): Promise<{ hold: HoldRecord | null; known: boolean }> {
+  return transaction(db, async (sql) => {
+    const hold = await releaseHoldRow(sql, tenant, policyNumber, r, now);
+    if (hold && onReleased) await onReleased(sql, hold);
+    return { hold, known: hold !== null || (await policyExists(sql, tenant, policyNumber)) };
+  });
+}
+
+/** A tenant's policy number by its API id, or null. */
+export async function policyNumberOf(db: Db, tenant: string, id: number): Promise<string | null> {
+  const p = await reading(db, (sql) => policyById(sql, tenant, id));
+  return p ? p.policy_number : null;
+}
+
+/** Holds a policy file released (its `hold` column, released_by `file:<name>`): their policy.released events. */
+export function holdsReleasedByFile(db: Db, tenant: string, fileName: string): Promise<HoldRecord[]> {
+  return reading(db, (sql) => sql.all<HoldRecord>('SELECT * FROM policy_holds WHERE tenant_id = ? AND released_by = ? ORDER BY id', [tenant, `file:${fileName}`]));
+}
