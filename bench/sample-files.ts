@@ -1,6 +1,6 @@
 import { formatCents } from '../src/domain/money.js';
 import { sampleBook } from '../src/domain/sample-book.js';
-import { writeAtomic } from '../src/outbox/atomic-writer.js';
+import { writeAtomic } from '../src/files/atomic-writer.js';
 
 export const POLICY_HEADER = 'customer_id,external_customer_ref,policy_number,product_code,collection_amount,status\n';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { IsoDate } from '../domain/dates.js';
-import { amountCell, csvLine, headerLine, integerCell, textCell } from '../outbox/csv.js';
-import { existsComplete, writeAtomic } from '../outbox/atomic-writer.js';
+import { amountCell, csvLine, headerLine, integerCell, textCell } from '../files/csv.js';
+import { existsComplete, writeAtomic } from '../files/atomic-writer.js';
 import type { BankGateway, DebitInstruction, DebitResult } from './gateway.js';
 
 /**

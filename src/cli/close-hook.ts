@@ -1,7 +1,7 @@
 import { periodOf, previousPeriod } from '../domain/dates.js';
 import { closeDue } from '../usecases/close/close.js';
 import type { Ports } from '../usecases/ports.js';
-import { reading } from '../store/sql.js';
+import { periodExecutedByAnyTenant } from '../store/period.repository.js';
 
 /**
  * The month-close steps a simulation runs on their days: on the 1st–3rd (and a few days after,
@@ -13,8 +13,7 @@ export const closeHook =
   async (today: string): Promise<string[]> => {
     if (Number(today.slice(8)) > 5) return [];
     const period = previousPeriod(periodOf(today));
-    const executed = await reading(ports.db, (sql) => sql.all('SELECT 1 AS x FROM periods WHERE period = ? LIMIT 1', [period]));
-    if (executed.length === 0) return [];
+    if (!(await periodExecutedByAnyTenant(ports.db, period))) return [];
     const outcomes = await closeDue(ports, period, today);
     return outcomes.filter((o) => o.result.status === 'done').map((o) => `${o.step}${o.tenant ? ` ${o.tenant}` : ''} ${period}`);
   };

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isPeriod } from '../domain/dates.js';
 import { isClosed, withReportChunks, type ReportFormat } from '../usecases/close/close-report.js';
-import { writeAtomic } from '../outbox/atomic-writer.js';
+import { writeAtomic } from '../files/atomic-writer.js';
 import type { Ports } from '../usecases/ports.js';
 import { outputClosed } from './closed-pipe.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';

@@ -6,8 +6,8 @@ import { withSettlementCsvChunks } from '../usecases/close/close-settlement-csv.
 import { loadStatement } from '../usecases/close/close-settle.js';
 import type { Ports } from '../usecases/ports.js';
 import { settlementJson, type SettlementStatement } from '../outbox/settlement.renderer.js';
-import { findSettlementByNumber, type SettlementRecord } from '../store/settlement.repository.js';
-import { reading } from '../store/sql.js';
+import { settlementWithNumber } from '../store/edge-reads.repository.js';
+import type { SettlementRecord } from '../store/settlement.repository.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 import { sinkFor } from './report.command.js';
 
@@ -16,7 +16,7 @@ import { sinkFor } from './report.command.js';
  * settlement CSV, same bytes as the outbox file) and `dispute <number> --reason "..."`.
  */
 async function find(ports: Ports, number: string): Promise<SettlementRecord> {
-  const rec = await reading(ports.db, (sql) => findSettlementByNumber(sql, number));
+  const rec = await settlementWithNumber(ports.db, number);
   if (!rec) throw new CliError(`no settlement ${number} (numbers look like SETTLE-2025-11-001; see kasi close output)`, 2);
   return rec;
 }

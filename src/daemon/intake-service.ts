@@ -3,7 +3,7 @@ import { queueIntakeResult } from '../usecases/deliver/deliveries.js';
 import { importFile, type IntakeOutcome } from '../usecases/intake/import-file.js';
 import type { IntakeKind } from '../store/intake-file.repository.js';
 import type { Ports } from '../usecases/ports.js';
-import { isTakenElsewhere } from './replica.js';
+import { isTakenElsewhere } from '../usecases/replica.js';
 
 /**
  * The folder inbox of every folder-intake tenant (and the bank's result folder), watched and

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, payScheduleWarning } from '../domain/cron.js';
-import { claimRun, finishRun, firstOccurrence, lastOccurrence, releaseRun, renewLease, unsettledRuns } from '../store/schedule.repository.js';
-import { reading, transaction } from '../store/sql.js';
+import { scheduleRuns, type ScheduleRuns } from '../store/schedule-runs.repository.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
 import { recordEvent, type EventOccurrence } from '../usecases/webhooks/record-event.js';
@@ -97,6 +96,11 @@ export class Scheduler {
     this.wallNow = opts.wallNow ?? Date.now;
   }
 
+  /** the schedule_runs ledger on the store the ports hold now */
+  private get runs(): ScheduleRuns {
+    return scheduleRuns(this.ports.db);
+  }
+
   get state(): SchedulerState {
     return this.stateNow;
   }
@@ -137,7 +141,7 @@ export class Scheduler {
       if (outcome === 'timeout' && this.current) {
         const c = this.current;
         this.log.warn({ step: c.step, occurrence: c.occurrence, bound_ms: boundMs }, 'the step did not finish in time; releasing it for the next start');
-        await Promise.race([transaction(this.ports.db, (sql) => releaseRun(sql, c.step, c.occurrence, this.owner)).catch(() => 0), sleep(2000, undefined, { ref: false })]);
+        await Promise.race([this.runs.release(c.step, c.occurrence, this.owner).catch(() => 0), sleep(2000, undefined, { ref: false })]);
       }
       this.stateNow = 'stopped';
       this.log.info({ outcome }, 'scheduler stopped');
@@ -208,10 +212,10 @@ export class Scheduler {
     // The horizon is taken once, at the first plan: it must not move with the clock, or an
     // occurrence falling between two ticks of a step with no rows yet would be lost.
     this.watchingFrom ??= now.getTime() - this.opts.horizonMs;
-    const first = await reading(this.ports.db, firstOccurrence);
+    const first = await this.runs.first();
     const watching = new Date(first ? Math.min(this.watchingFrom, keyInstant(first).getTime()) : this.watchingFrom);
     for (const step of this.opts.steps) {
-      const [last, unsettled] = await reading(this.ports.db, async (sql) => [await lastOccurrence(sql, step.name), await unsettledRuns(sql, step.name, this.opts.maxAttempts)] as const);
+      const [last, unsettled] = await this.runs.lastAndUnsettled(step.name, this.opts.maxAttempts);
       const from = last ? keyInstant(last) : watching;
       const due = occurrencesBetween(step.cron, from, now, MAX_PLANNED);
       // a list cut at MAX_PLANNED: nothing of another step after its end may run before the rest of it
@@ -235,8 +239,7 @@ export class Scheduler {
     for (const occ of due) {
       if (this.stopper.signal.aborted) break;
       const wall = this.wallNow();
-      const claim = await transaction(this.ports.db, (sql) =>
-        claimRun(sql, {
+      const claim = await this.runs.claim({
           step: occ.step,
           occurrence: occ.key,
           owner: this.owner,
@@ -244,8 +247,7 @@ export class Scheduler {
           wallNow: new Date(wall).toISOString(),
           leaseUntil: new Date(wall + this.opts.leaseMs).toISOString(),
           maxAttempts: this.opts.maxAttempts,
-        }),
-      );
+      });
       if (!claim.claimed) {
         const r = claim.row;
         this.log.debug({ step: occ.step, occurrence: occ.key, status: r.status, owner: r.owner }, 'step occurrence held or settled by another run');
@@ -306,7 +308,7 @@ export class Scheduler {
 
   private async unitFailed(occ: Occurrence, attempt: number, err: unknown, base: Omit<UnitReport, 'status' | 'detail'>): Promise<UnitReport> {
     if (err instanceof StepInterrupted) {
-      await transaction(this.ports.db, (sql) => releaseRun(sql, occ.step, occ.key, this.owner));
+      await this.runs.release(occ.step, occ.key, this.owner);
       this.log.info({ ...base }, `step ${occ.step} interrupted for shutdown; it runs again at the next start`);
       return { ...base, status: 'released', detail: { reason: err.message } };
     }
@@ -325,8 +327,8 @@ export class Scheduler {
 
   private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number, event?: EventOccurrence): Promise<void> {
     const record = () =>
-      transaction(this.ports.db, async (sql) => {
-        const n = await finishRun(sql, {
+      this.runs.finish(
+        {
           step: occ.step,
           occurrence: occ.key,
           owner: this.owner,
@@ -334,11 +336,10 @@ export class Scheduler {
           finishedAt: this.ports.clock.now().toISOString(),
           leaseUntil: new Date(leaseUntilMs).toISOString(),
           detail,
-        });
+        },
         // the webhook event commits with the failure it reports (the outbox pattern)
-        if (event && n > 0) await recordEvent(sql, this.ports.config, this.ports.clock.now(), event);
-        return n;
-      });
+        event ? (tx) => recordEvent(tx, this.ports.config, this.ports.clock.now(), event) : undefined,
+      );
     // The store may be restarting (the step often failed because of it): recording the outcome is
     // tried again for a few seconds with fresh connections, or the occurrence would wait for its
     // lease to run out before its retry.
@@ -358,7 +359,7 @@ export class Scheduler {
 
   private async renew(occ: Occurrence): Promise<void> {
     try {
-      const n = await transaction(this.ports.db, (sql) => renewLease(sql, occ.step, occ.key, this.owner, new Date(this.wallNow() + this.opts.leaseMs).toISOString()));
+      const n = await this.runs.renew(occ.step, occ.key, this.owner, new Date(this.wallNow() + this.opts.leaseMs).toISOString());
       if (n === 0) this.log.error({ step: occ.step, occurrence: occ.key }, 'lease lost: another owner took the step over');
     } catch (err) {
       this.log.warn({ err, step: occ.step, occurrence: occ.key }, 'lease renewal failed; trying again');

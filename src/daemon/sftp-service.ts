@@ -7,7 +7,7 @@ import { deliverQueued, exclusiveSftp, queueIntakeResult, sftpTenantSettings, sf
 import { importFile, type IntakeOutcome } from '../usecases/intake/import-file.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
-import { withPgConnection } from '../store/db.js';
+import { withSessionLock } from '../store/session-lock.js';
 import { scanFile } from '../intake/file-scan.js';
 import { stat } from 'node:fs/promises';
 import * as files from '../store/intake-file.repository.js';
@@ -48,17 +48,8 @@ export interface TickReport {
  * process dies). A replica that does not get it skips its tick: the holder is polling. On SQLite a
  * single daemon is assumed and `fn` just runs. Resolves to undefined when skipped.
  */
-async function withTenantLock<T>(ports: Ports, tenant: string, fn: () => Promise<T>): Promise<T | undefined> {
-  if (ports.db.dialect !== 'pg') return fn();
-  return withPgConnection(ports.db, async (conn) => {
-    const got = await conn.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [SFTP_LOCK_CLASS, tenant]);
-    if (!got.rows[0]?.ok) return undefined;
-    try {
-      return await fn();
-    } finally {
-      await conn.query('SELECT pg_advisory_unlock($1, hashtext($2))', [SFTP_LOCK_CLASS, tenant]);
-    }
-  });
+function withTenantLock<T>(ports: Ports, tenant: string, fn: () => Promise<T>): Promise<T | undefined> {
+  return withSessionLock(ports.db, SFTP_LOCK_CLASS, tenant, fn);
 }
 
 /** The advisory lock class (first key) of the per-tenant SFTP lock. */

@@ -2,10 +2,11 @@ import type { BankGateway } from '../bank/gateway.js';
 import type { KasiConfig } from '../config.js';
 import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/cron.js';
-import { reading, type Sql } from '../store/sql.js';
+import { chunksLeft, lastAttemptId, presentmentsSince, tenantsWithActivePolicies } from '../store/daemon-reads.repository.js';
+import { tenantsThatExecuted } from '../store/period.repository.js';
 import { CHUNK_WORK, runBatch } from '../usecases/collect/batch.js';
 import { helpBatch, type ChunkClaims } from '../usecases/collect/batch-chunks.js';
-import { REPLICA_ID } from './replica.js';
+import { REPLICA_ID } from '../usecases/replica.js';
 import { payDue, runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
 import { closeSchedule } from '../domain/close-calendar.js';
 import { queueForSftp } from '../usecases/deliver/deliveries.js';
@@ -60,13 +61,6 @@ export type StepName = (typeof STEP_NAMES)[number];
 
 const skippedWith = (reason: string): StepOutcome => ({ status: 'skipped', detail: { reason } });
 
-/** Tenants that have active policies: the ones the daemon opens the period for. */
-async function tenantsWithPolicies(sql: Sql, configured: readonly string[]): Promise<string[]> {
-  const rows = await sql.all<{ tenant_id: string }>(`SELECT DISTINCT tenant_id FROM policies WHERE status = 'active'`);
-  const have = new Set(rows.map((r) => r.tenant_id));
-  return configured.filter((t) => have.has(t));
-}
-
 /** The daily batch of `occ.date`: open the running period for new policies, then plan and present. */
 async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<StepOutcome> {
   const today = sastDate(ports.clock.now());
@@ -76,12 +70,12 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
   if (!setup.calendar.isProcessingDay(occ.date)) return skippedWith(`${occ.date} is not a bank processing day`);
   const period = periodOf(occ.date);
   if (ports.config.daemon.auto_execute) {
-    const tenants = await reading(ports.db, (sql) => tenantsWithPolicies(sql, Object.keys(ports.config.tenants)));
+    const tenants = await tenantsWithActivePolicies(ports.db, Object.keys(ports.config.tenants));
     // executing again opens only the policies imported since (SPEC 4.1: "automatically if configured")
     for (const t of tenants) await executeCollections(ports, t, period);
   }
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
-  const lastBefore = await reading(ports.db, async (sql) => Number((await sql.all<{ id: number | null }>('SELECT MAX(id) AS id FROM attempts'))[0]?.id ?? 0));
+  const lastBefore = await lastAttemptId(ports.db);
   const summary = await runBatch(ports, {
     date: occ.date,
     gateway,
@@ -114,8 +108,7 @@ const chunkClaims = (ports: Ports, occ: Occurrence, ctx: StepContext): ChunkClai
 /** A replica joining the batch another one runs: it works open chunks of the run (batch-chunks.ts). */
 async function batchHelp(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<number> {
   if (ports.config.gateway !== 'simulator') return 0;
-  const [left] = await reading(ports.db, (sql) => sql.all<{ n: number }>(`SELECT COUNT(*) AS n FROM batch_chunks WHERE run_key = ? AND status <> 'done'`, [occ.key]));
-  if (Number(left?.n ?? 0) === 0) return 0;
+  if ((await chunksLeft(ports.db, occ.key)) === 0) return 0;
   const setup = engineSetup(ports.config);
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
   const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted, CHUNK_WORK);
@@ -142,19 +135,13 @@ function yieldingEachChunk(gateway: BankGateway): BankGateway {
 
 /** The batch's presentments by result and reason: the attempts it created, with ids after `afterId` (a re-run creates none). */
 async function countPresentments(ports: Ports, date: IsoDate, afterId: number): Promise<void> {
-  const rows = await reading(ports.db, (sql) =>
-    sql.all<{ tenant_id: string; status: string; reason: string | null; n: number }>(
-      `SELECT tenant_id, status, reason, COUNT(*) AS n FROM attempts WHERE id > ? AND action_date = ? GROUP BY tenant_id, status, reason`,
-      [afterId, date],
-    ),
-  );
+  const rows = await presentmentsSince(ports.db, afterId, date);
   for (const r of rows) metrics.presentments.inc({ tenant: r.tenant_id, result: r.status, reason: r.reason ?? '' }, Number(r.n));
 }
 
 /** Tenants whose period was opened (executed): the ones there is something to close. */
 async function executedTenants(ports: Ports, period: Period): Promise<string[]> {
-  const rows = await reading(ports.db, (sql) => sql.all<{ tenant_id: string }>('SELECT tenant_id FROM periods WHERE period = ? ORDER BY tenant_id', [period]));
-  const have = new Set(rows.map((r) => r.tenant_id));
+  const have = new Set(await tenantsThatExecuted(ports.db, period));
   return Object.keys(ports.config.tenants).filter((t) => have.has(t));
 }
 

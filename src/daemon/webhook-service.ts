@@ -3,7 +3,7 @@ import { attemptVerdict } from '../domain/webhook-events.js';
 import { abortableSleep, backoffDelay, type Sleep } from '../sftp/backoff.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
-import { deadHere, REPLICA_ID } from './replica.js';
+import { deadHere, REPLICA_ID } from '../usecases/replica.js';
 import { webhookStore as store, type DeliveryHead } from '../store/webhook.repository.js';
 import { receiverFor } from '../usecases/webhooks/record-event.js';
 import { postWebhook, type PostResult } from './webhook-sender.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Db } from '../store/db.js';
+import { ping, type Db } from '../store/db.js';
 import { schemaState } from '../store/migrate.js';
 
 /**
@@ -53,7 +53,7 @@ export function readyz(deps: ReadinessDeps): OpsHandler {
   return async () => {
     const checks: Record<string, string> = {};
     try {
-      await bounded(deps.db.knex.raw('SELECT 1'), ms);
+      await bounded(ping(deps.db), ms);
       checks.database = 'ok';
     } catch (err) {
       checks.database = `unreachable: ${reason(err)}`;

@@ -1,4 +1,4 @@
-import { csvLine, headerLine, integerCell, textCell } from './csv.js';
+import { csvLine, headerLine, integerCell, textCell } from '../files/csv.js';
 import type { RowError } from '../intake/row-error.js';
 
 /** `<name>.result.csv` / `.errors.csv`: one line per problem, sorted by line. */

@@ -1,7 +1,7 @@
 import { formatCents } from '../domain/money.js';
 import type { Period } from '../domain/dates.js';
 import { REPORT_COLUMNS, type ReportRow } from '../domain/collection-report.js';
-import { CSV_EOL, amountCell, chunkPages, headerLine, integerCell, pagesOf, textCell } from './csv.js';
+import { CSV_EOL, amountCell, chunkPages, headerLine, integerCell, pagesOf, textCell } from '../files/csv.js';
 
 /**
  * The collection report (SPEC 5.1) as CSV and JSON. Both stream: rows are pulled one at a time

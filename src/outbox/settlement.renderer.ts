@@ -2,7 +2,7 @@ import { formatCents, type Cents } from '../domain/money.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Adjustment, FeeRates, SettlementAmounts } from '../domain/fees.js';
 import type { RowFees, SettlementColumns } from '../domain/allocation.js';
-import { CSV_EOL, amountCell, chunkLines, headerLine, textCell } from './csv.js';
+import { CSV_EOL, amountCell, chunkLines, headerLine, textCell } from '../files/csv.js';
 
 /**
  * The settlement statement (JSON) and the settlement CSV (SPEC 5.2). Pure: strings out.

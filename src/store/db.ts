@@ -90,6 +90,11 @@ export async function withPgConnection<T>(db: Db, fn: (conn: pg.PoolClient) => P
   }
 }
 
+/** `SELECT 1`: the database answers (readiness). */
+export async function ping(db: Db): Promise<void> {
+  await db.knex.raw('SELECT 1');
+}
+
 /** Now as an ISO instant, from the injected clock. */
 export function isoNow(now: Date): string {
   return now.toISOString();

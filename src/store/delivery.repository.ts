@@ -42,6 +42,14 @@ export async function insertDelivery(knex: Knex, d: NewDelivery, createdAt: stri
 }
 
 /**
+ * Queue a file for delivery: added now (true), or already queued (false) — unless `again`, when a
+ * delivered row goes back to pending (true; see requeueDelivered).
+ */
+export async function queueDelivery(db: Db, d: NewDelivery, createdAt: string, again: boolean): Promise<boolean> {
+  return (await insertDelivery(db.knex, d, createdAt)) || (again && (await requeueDelivered(db.knex, d.tenantId, d.localPath, createdAt)));
+}
+
+/**
  * Queue a file again because its content changed (an intake result rewritten for a file of the
  * same name). True when a delivered row went back to pending; a row still pending or failed stays
  * queued (it will carry the new content) but gets the new queue time, so an upload of the old

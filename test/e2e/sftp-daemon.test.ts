@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { enqueueDeliveries } from '../../src/usecases/deliver/deliveries.js';
 import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
-import { writeAtomic } from '../../src/outbox/atomic-writer.js';
+import { writeAtomic } from '../../src/files/atomic-writer.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { deliveriesOf } from '../../src/store/delivery.repository.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';

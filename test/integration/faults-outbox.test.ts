@@ -6,7 +6,7 @@ import { executeCollections } from '../../src/usecases/collect/execute.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { scheduledSteps } from '../../src/daemon/steps.js';
 import { Scheduler, type UnitReport } from '../../src/daemon/scheduler.js';
-import { existsComplete } from '../../src/outbox/atomic-writer.js';
+import { existsComplete } from '../../src/files/atomic-writer.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { ACME_CONFIG, bigMonth, seedMonth } from './close-seed.js';
 

@@ -10,7 +10,7 @@ import { engineSetup } from '../../src/usecases/collect/engine-setup.js';
 import { executeCollections } from '../../src/usecases/collect/execute.js';
 import { makeGateway } from '../../src/usecases/collect/gateway-factory.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
-import { isTakenElsewhere } from '../../src/daemon/replica.js';
+import { isTakenElsewhere } from '../../src/usecases/replica.js';
 import { SftpService } from '../../src/daemon/sftp-service.js';
 import { makeEnv, dropInInbox, type TestEnv } from '../helpers/env.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';

@@ -13,7 +13,7 @@ import { recordingIntake, startMemorySftpServer, type MemorySftpServer } from '.
 import { databaseTarget } from '../../src/config.js';
 import { SftpService } from '../../src/daemon/sftp-service.js';
 import { queueIntakeResult } from '../../src/usecases/deliver/deliveries.js';
-import { writeAtomic } from '../../src/outbox/atomic-writer.js';
+import { writeAtomic } from '../../src/files/atomic-writer.js';
 import { deliveriesOf, StoreDeliveryLedger } from '../../src/store/delivery.repository.js';
 import { openDb } from '../../src/store/db.js';
 import { makeEnv } from '../helpers/env.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { afterCloseStep, deliverPendingFor, enqueueDeliveries } from '../../src/usecases/deliver/deliveries.js';
 import { SftpService } from '../../src/daemon/sftp-service.js';
-import { writeAtomic } from '../../src/outbox/atomic-writer.js';
+import { writeAtomic } from '../../src/files/atomic-writer.js';
 import { deliveriesOf } from '../../src/store/delivery.repository.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amountCell, chunkLines, csvLine, headerLine, integerCell, textCell } from '../../src/outbox/csv.js';
+import { amountCell, chunkLines, csvLine, headerLine, integerCell, textCell } from '../../src/files/csv.js';
 
 describe('textCell', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Period } from '../../domain/dates.js';
-import { executionById, finishExecution, insertExecution, policiesToOpen, unfinishedExecutions, type ExecutionRecord } from '../../store/api.repository.js';
-import { reading, transaction } from '../../store/sql.js';
+import type { ExecutionRecord } from '../../store/api.repository.js';
+import { executionLedger, type ExecutionLedger } from '../../store/execution-ledger.repository.js';
 import { executeCollections } from '../collect/execute.js';
 import type { Ports } from '../ports.js';
 
@@ -17,22 +17,23 @@ export class ExecutionQueue {
 
   constructor(private readonly ports: Ports) {}
 
+  /** the executions ledger on the store the ports hold now */
+  private get ledger(): ExecutionLedger {
+    return executionLedger(this.ports.db);
+  }
+
   /** Record the execution and queue it; returns the record as accepted. */
   async submit(tenant: string, period: Period, policyIds?: readonly number[]): Promise<ExecutionRecord> {
     const id = randomUUID();
     const now = this.ports.clock.now().toISOString();
-    const rec = await transaction(this.ports.db, async (sql) => {
-      const queued = await policiesToOpen(sql, tenant, period, policyIds);
-      await insertExecution(sql, { id, tenant_id: tenant, period, policy_ids: policyIds ? JSON.stringify(policyIds) : null, policies_queued: queued, created_at: now });
-      return (await executionById(sql, tenant, id))!;
-    });
+    const rec = await this.ledger.record({ id, tenant, period, ...(policyIds ? { policyIds } : {}), createdAt: now });
     this.enqueue(rec);
     return rec;
   }
 
   /** At start: run again what a stopped process left `processing`. */
   async resume(): Promise<number> {
-    const left = await reading(this.ports.db, (sql) => unfinishedExecutions(sql));
+    const left = await this.ledger.unfinished();
     for (const rec of left) this.enqueue(rec);
     if (left.length) this.ports.log.info({ executions: left.length }, 'resuming API executions left processing');
     return left.length;
@@ -60,13 +61,13 @@ export class ExecutionQueue {
       const r = await executeCollections(this.ports, rec.tenant_id, rec.period, ids);
       const at = this.ports.clock.now().toISOString();
       if (r.status === 'closed') {
-        await transaction(this.ports.db, (sql) => finishExecution(sql, rec.id, 'failed', 0, `the period ${rec.period} was closed before the execution ran`, at));
-      } else await transaction(this.ports.db, (sql) => finishExecution(sql, rec.id, 'completed', r.opened, null, at));
+        await this.ledger.finish(rec.id, 'failed', 0, `the period ${rec.period} was closed before the execution ran`, at);
+      } else await this.ledger.finish(rec.id, 'completed', r.opened, null, at);
       log.info({ opened: r.opened, status: r.status }, 'API execution finished');
     } catch (err) {
       log.error({ err }, 'API execution failed');
       const at = this.ports.clock.now().toISOString();
-      await transaction(this.ports.db, (sql) => finishExecution(sql, rec.id, 'failed', null, (err as Error).message, at)).catch((e: unknown) => log.error({ err: e }, 'could not record the failed execution'));
+      await this.ledger.finish(rec.id, 'failed', null, (err as Error).message, at).catch((e: unknown) => log.error({ err: e }, 'could not record the failed execution'));
     }
   }
 }

@@ -3,8 +3,8 @@ import { SimulatedBank } from '../../bank/simulator.js';
 import { addMonths } from '../../domain/calendar.js';
 import { addDays, firstDayOf, periodOf, sastInstant, type IsoDate, type Period } from '../../domain/dates.js';
 import { formatCents } from '../../domain/money.js';
-import { writeAtomic } from '../../outbox/atomic-writer.js';
-import { reading } from '../../store/sql.js';
+import { writeAtomic } from '../../files/atomic-writer.js';
+import { simulationTotals } from '../../store/simulation.repository.js';
 import { runBatch } from './batch.js';
 import { engineSetup } from './engine-setup.js';
 import { executeCollections } from './execute.js';
@@ -128,49 +128,36 @@ function incomeLines(lines: string[]): string {
 }
 
 export async function summarise(ports: Ports, tenant: string): Promise<SimulationSummary> {
-  return reading(ports.db, async (sql) => {
-    const periods = await sql.all<{ period: string; due: number; collected: number; n: number; full: number }>(
-      `SELECT period, SUM(amount_due) AS due, SUM(amount_collected) AS collected, COUNT(*) AS n,
-         SUM(CASE WHEN amount_collected >= amount_due THEN 1 ELSE 0 END) AS full
-       FROM collections WHERE tenant_id = ? GROUP BY period ORDER BY period`,
-      [tenant],
-    );
-    const att = await sql.all<{ status: string; reason: string | null; n: number; cents: number; dayw: number }>(
-      `SELECT status, reason, COUNT(*) AS n, SUM(COALESCE(amount_collected, 0)) AS cents,
-         SUM(COALESCE(amount_collected, 0) * CAST(SUBSTR(processed_date, 9, 2) AS INTEGER)) AS dayw
-       FROM attempts WHERE tenant_id = ? GROUP BY status, reason`,
-      [tenant],
-    );
-    let paid = 0;
-    let failed = 0;
-    let cents = 0;
-    let dayw = 0;
-    const failuresByReason: Record<string, number> = {};
-    for (const a of att) {
-      if (a.status === 'PAID') {
-        paid += Number(a.n);
-        cents += Number(a.cents);
-        dayw += Number(a.dayw);
-      } else if (a.status === 'UNPAID') {
-        failed += Number(a.n);
-        failuresByReason[a.reason ?? 'UNKNOWN'] = (failuresByReason[a.reason ?? 'UNKNOWN'] ?? 0) + Number(a.n);
-      }
+  const { periods, attempts: att } = await simulationTotals(ports.db, tenant);
+  let paid = 0;
+  let failed = 0;
+  let cents = 0;
+  let dayw = 0;
+  const failuresByReason: Record<string, number> = {};
+  for (const a of att) {
+    if (a.status === 'PAID') {
+      paid += Number(a.n);
+      cents += Number(a.cents);
+      dayw += Number(a.dayw);
+    } else if (a.status === 'UNPAID') {
+      failed += Number(a.n);
+      failuresByReason[a.reason ?? 'UNKNOWN'] = (failuresByReason[a.reason ?? 'UNKNOWN'] ?? 0) + Number(a.n);
     }
-    return {
-      periods: periods.map((p) => ({
-        period: p.period,
-        due: Number(p.due),
-        collected: Number(p.collected),
-        rate: Number(p.due) ? Number(p.collected) / Number(p.due) : 0,
-        collections: Number(p.n),
-        fullyPaid: Number(p.full),
-      })),
-      presentments: paid + failed,
-      paid,
-      failed,
-      failedPerSuccess: paid ? failed / paid : 0,
-      meanDayOfCollection: cents ? dayw / cents : 0,
-      failuresByReason,
-    };
-  });
+  }
+  return {
+    periods: periods.map((p) => ({
+      period: p.period,
+      due: Number(p.due),
+      collected: Number(p.collected),
+      rate: Number(p.due) ? Number(p.collected) / Number(p.due) : 0,
+      collections: Number(p.n),
+      fullyPaid: Number(p.full),
+    })),
+    presentments: paid + failed,
+    paid,
+    failed,
+    failedPerSuccess: paid ? failed / paid : 0,
+    meanDayOfCollection: cents ? dayw / cents : 0,
+    failuresByReason,
+  };
 }

@@ -4,6 +4,7 @@ import type { Ports } from '../ports.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { holdsIn } from '../../store/policy-hold.repository.js';
 import { webhookStore, type WebhookBacklog } from '../../store/webhook.repository.js';
+import { periodCounts, tenantCounts } from '../../store/status.repository.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
 export interface TenantStatus {
@@ -43,18 +44,11 @@ type Count = number | string;
 const num = (v: Count | null | undefined) => Number(v ?? 0);
 
 export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
-  const { knex } = ports.db;
   const out: TenantStatus[] = [];
   const hooks = await webhookStore.backlog(ports.db);
   for (const [id, t] of Object.entries(ports.config.tenants)) {
-    const pol = (await knex('policies').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
-    const fil = (await knex('intake_files').where({ tenant_id: id }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
+    const { policiesByStatus: pol, filesByStatus: fil, lastFiles } = await tenantCounts(ports.db, id);
     const count = (rows: { status: string; n: Count }[], s: string) => num(rows.find((r) => r.status === s)?.n);
-    const lastFiles = (await knex('intake_files')
-      .where({ tenant_id: id })
-      .orderBy('id', 'desc')
-      .limit(5)
-      .select('name', 'status', 'imported', 'failed', 'processed_at')) as TenantStatus['lastFiles'];
     out.push({
       tenant: id,
       name: t.name,
@@ -75,33 +69,10 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
 }
 
 async function periodStatus(ports: Ports, tenant: string, period: Period): Promise<PeriodStatus> {
-  const { knex } = ports.db;
-  const state = (await knex('periods').where({ tenant_id: tenant, period }).first('closed_at')) as { closed_at: string | null } | undefined;
-  const byStatus = (await knex('collections')
-    .where({ tenant_id: tenant, period })
-    .groupBy('status')
-    .select(
-      'status',
-      knex.raw('COUNT(*) AS n'),
-      knex.raw('SUM(amount_due) AS due'),
-      knex.raw('SUM(amount_collected) AS collected'),
-      knex.raw('SUM(CASE WHEN amount_collected >= amount_due THEN 1 ELSE 0 END) AS full_n'),
-      knex.raw('SUM(CASE WHEN amount_collected > 0 AND amount_collected < amount_due THEN 1 ELSE 0 END) AS part_n'),
-    )) as { status: string; n: Count; due: Count; collected: Count; full_n: Count; part_n: Count }[];
+  const { state, byStatus, attempts, failures, claims } = await periodCounts(ports.db, tenant, period);
   const row = (s: string) => byStatus.find((r) => r.status === s);
   const open = row('OPEN');
-  // a period's attempts are found through its collections (attempts are indexed by collection)
-  const ofPeriod = () => knex('attempts as a').join('collections as c', 'c.id', 'a.collection_id').where({ 'c.tenant_id': tenant, 'c.period': period });
-  const attempts = (await ofPeriod().groupBy('a.status').select('a.status as status').count({ n: '*' })) as { status: string; n: Count }[];
   const attemptsOf = (s: string) => num(attempts.find((r) => r.status === s)?.n);
-  const failures = (await ofPeriod().where('a.status', 'UNPAID').groupBy('a.reason').select('a.reason as reason').count({ n: '*' })) as {
-    reason: string | null;
-    n: Count;
-  }[];
-  const claims = (await knex('collections')
-    .where({ tenant_id: tenant, period, flag: 'DECEASED' })
-    .orderBy('policy_number')
-    .select('policy_number', 'customer_id')) as { policy_number: string; customer_id: string }[];
   const paid = attemptsOf('PAID');
   const unpaid = attemptsOf('UNPAID');
   const awaiting = attemptsOf('SUBMITTED') + attemptsOf('PRESENTED');

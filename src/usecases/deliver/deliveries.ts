@@ -5,7 +5,7 @@ import type { KasiConfig } from '../../config.js';
 import { validateRemoteName } from '../../sftp/remote-name.js';
 import type { Env, TenantSftpSettings } from '../../sftp/tenant-sftp.config.js';
 import { SftpUploader } from '../../sftp/uploader.js';
-import { insertDelivery, requeueDelivered, StoreDeliveryLedger } from '../../store/delivery.repository.js';
+import { queueDelivery, StoreDeliveryLedger } from '../../store/delivery.repository.js';
 import type { IntakeOutcome } from '../intake/import-file.js';
 import type { Ports } from '../ports.js';
 
@@ -79,9 +79,7 @@ export async function enqueueDeliveries(ports: Ports, tenant: string, paths: rea
       continue;
     }
     const remoteName = opts.remoteDir ? `${opts.remoteDir}/${basename(abs)}` : basename(abs);
-    const added =
-      (await insertDelivery(ports.db.knex, { tenantId: tenant, localPath: rel, remoteName }, createdAt)) ||
-      (opts.again === true && (await requeueDelivered(ports.db.knex, tenant, rel, createdAt)));
+    const added = await queueDelivery(ports.db, { tenantId: tenant, localPath: rel, remoteName }, createdAt, opts.again === true);
     (added ? out.queued : out.already).push(rel);
   }
   if (out.queued.length) ports.log.info({ tenant, files: out.queued }, 'queued for SFTP delivery');

@@ -6,8 +6,7 @@ import { closeReport, isClosed, periodEnd } from '../../../usecases/close/close-
 import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { reportFileName } from '../../../outbox/report.renderer.js';
-import { periodState } from '../../../store/engine.repository.js';
-import { reading } from '../../../store/sql.js';
+import { periodOf } from '../../../store/edge-reads.repository.js';
 import { ApiError } from '../errors.js';
 import { route } from '../route.js';
 import { ReportJson, ReportQuery } from '../schemas.js';
@@ -26,7 +25,7 @@ export async function ensureClosed(ports: Ports, tenant: string, period: string)
     ]);
   }
   // a period never executed is not closed on a GET: a mistyped month must not close one for good
-  if (!(await reading(ports.db, (sql) => periodState(sql, tenant, period)))) {
+  if (!(await periodOf(ports.db, tenant, period))) {
     throw new ApiError('NOT_FOUND', `no collections were executed for ${period}`, [{ field: 'period_month', code: 'PERIOD_NOT_EXECUTED', message: `execute ${period} first, or check the month` }]);
   }
   const r = await closeReport(ports, tenant, period);

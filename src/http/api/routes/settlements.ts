@@ -8,12 +8,10 @@ import { periodEnd } from '../../../usecases/close/close-report.js';
 import { withSettlementCsvChunks } from '../../../usecases/close/close-settlement-csv.js';
 import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
-import { writeAtomic } from '../../../outbox/atomic-writer.js';
+import { writeAtomic } from '../../../files/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
-import { settlementIdByNumber } from '../../../store/api-list.repository.js';
-import { settlementPeriodById } from '../../../store/api.repository.js';
-import { findSettlement, type SettlementRecord } from '../../../store/settlement.repository.js';
-import { reading } from '../../../store/sql.js';
+import { settlementOfPeriod, settlementWithRef } from '../../../store/edge-reads.repository.js';
+import type { SettlementRecord } from '../../../store/settlement.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { Settlement, SettlementCreate, SettlementRefParams } from '../schemas.js';
@@ -31,11 +29,7 @@ async function statementText(ports: Ports, rec: SettlementRecord): Promise<strin
 
 /** By its id (a UUID) or its number (SETTLE-2025-11-001), always within the caller's tenant. */
 async function byId(ports: Ports, tenant: string, ref: string): Promise<SettlementRecord> {
-  const rec = await reading(ports.db, async (sql) => {
-    const id = ref.startsWith('SETTLE-') ? await settlementIdByNumber(sql, tenant, ref) : ref;
-    const period = id === undefined ? undefined : await settlementPeriodById(sql, tenant, id);
-    return period ? findSettlement(sql, tenant, period) : undefined;
-  });
+  const rec = await settlementWithRef(ports.db, tenant, ref);
   if (!rec) throw notFound(`settlement ${ref}`);
   return rec;
 }
@@ -59,10 +53,10 @@ const create = route({
       ]);
     }
     const closing = await ensureClosed(ports, caller.tenant, period);
-    const before = await reading(ports.db, (sql) => findSettlement(sql, caller.tenant, period));
+    const before = await settlementOfPeriod(ports.db, caller.tenant, period);
     const r = await closeSettle(ports, caller.tenant, period);
     if (r.status === 'done') await queueForSftp(ports, [caller.tenant], [...closing, ...r.files]);
-    const rec = await reading(ports.db, (sql) => findSettlement(sql, caller.tenant, period));
+    const rec = await settlementOfPeriod(ports.db, caller.tenant, period);
     if (!rec) throw new Error(`no settlement for ${caller.tenant} ${period} after the settle step (${r.problems.join('; ')})`);
     return reply
       .code(before ? 200 : 201)
