@@ -81,6 +81,7 @@ function snapshotCli(): { bin: string; remove(): void } {
   cpSync(join(REPO, 'config/default.yaml'), join(snap, 'config/default.yaml'));
   cpSync(join(REPO, 'package.json'), join(snap, 'package.json'));
   cpSync(join(REPO, 'bin/kasi.js'), join(snap, 'bin/kasi.js'));
+  cpSync(join(REPO, 'assets'), join(snap, 'assets'), { recursive: true }); // the console's stylesheet, as the Dockerfile ships it
   return { bin: join(snap, 'bin/kasi.js'), remove: () => rmSync(snap, { recursive: true, force: true }) };
 }
 

@@ -130,13 +130,21 @@ describe('kasi status', () => {
       '    failures: ACCOUNT_HOLDER_DECEASED 1',
       '    likely claims (account holder deceased): 1',
       '      P2  customer C2',
+      '  held policies (not collected until released: kasi policy release): 1',
+      '    P2  held 2025-11-04  18 ACCOUNT_HOLDER_DECEASED',
       '',
     ]);
   });
 
   it('defaults to the current period (from KASI_NOW) and refuses a bad one', async () => {
     const dec = await kasi(['status'], on('2025-12-02'));
-    expect(dec.stdout.split('\n').slice(7)).toEqual(['  period 2025-12: not executed (run kasi execute --period 2025-12)', '']);
+    expect(dec.stdout.split('\n').slice(7)).toEqual([
+      '  period 2025-12: not executed (run kasi execute --period 2025-12)',
+      // the hold placed by November's code 18 stays until the insurer releases it
+      '  held policies (not collected until released: kasi policy release): 1',
+      '    P2  held 2025-11-04  18 ACCOUNT_HOLDER_DECEASED',
+      '',
+    ]);
     expect(await kasi(['status', '--period', 'nov'])).toMatchObject({ code: 2, stdout: '', stderr: 'kasi: --period must be YYYY-MM, not "nov"\n' });
     const json = JSON.parse((await kasi(['status', '--json', '--period', '2025-11'], on('2025-11-11'))).stdout) as { tenants: { period: unknown }[] };
     expect(json.tenants[0]!.period).toMatchObject({ period: '2025-11', state: 'open', dueCents: 405_40, collectedCents: 150_00, likelyClaims: [{ policyNumber: 'P2', customerId: 'C2' }] });
