@@ -1,5 +1,6 @@
 import type { Period } from '../domain/dates.js';
 import type { RawRow } from './report.repository.js';
+import { COLLECTION_COLUMNS, collectionRow } from './api.repository.js';
 import type { Db } from './db.js';
 import { reading, type Param, type Sql } from './sql.js';
 
@@ -44,28 +45,13 @@ export async function listCollections(sql: Sql, tenant: string, f: CollectionLis
     ['id > ?', f.afterId],
   ]);
   const rows = await sql.all<Record<string, unknown>>(
-    `SELECT id, period, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
-       status, first_attempt_date, last_attempt_date, presentments, last_failure_reason, flag
-     FROM collections WHERE ${w.sql} ORDER BY id LIMIT ?`,
+    `SELECT id, ${COLLECTION_COLUMNS} FROM collections WHERE ${w.sql} ORDER BY id LIMIT ?`,
     [...w.params, f.limit + 1],
   );
   const out = rows.map((r) => ({
     id: Number(r.id),
     period: r.period as Period,
-    row: [
-      r.policy_number,
-      r.customer_id,
-      r.external_customer_ref,
-      r.product_code,
-      r.amount_due,
-      r.amount_collected,
-      r.status,
-      r.first_attempt_date,
-      r.last_attempt_date,
-      r.presentments,
-      r.last_failure_reason,
-      r.flag,
-    ] as RawRow,
+    row: collectionRow(r),
   }));
   return page(out, f.limit, (r) => r.id);
 }

@@ -67,13 +67,16 @@ export async function policiesToOpen(sql: Sql, tenant: string, period: Period, i
 /** A collection in the report's column order (report.repository's REPORT_SELECT), plus its period. */
 export async function collectionById(sql: Sql, tenant: string, id: number): Promise<{ period: Period; row: RawRow } | undefined> {
   const [r] = await sql.all<Record<string, unknown>>(
-    `SELECT period, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
-       status, first_attempt_date, last_attempt_date, presentments, last_failure_reason, flag
-     FROM collections WHERE tenant_id = ? AND id = ?`,
+    `SELECT ${COLLECTION_COLUMNS} FROM collections WHERE tenant_id = ? AND id = ?`,
     [tenant, id],
   );
   if (!r) return undefined;
-  const row: RawRow = [
+  return { period: r.period as Period, row: collectionRow(r) };
+}
+
+/** The columns COLLECTION_COLUMNS selected, as the report's raw row. */
+export function collectionRow(r: Record<string, unknown>): RawRow {
+  return [
     r.policy_number,
     r.customer_id,
     r.external_customer_ref,
@@ -86,9 +89,12 @@ export async function collectionById(sql: Sql, tenant: string, id: number): Prom
     r.presentments,
     r.last_failure_reason,
     r.flag,
-  ];
-  return { period: r.period as Period, row };
+  ] as RawRow;
 }
+
+/** A collection's columns in the report's order (report.repository's REPORT_SELECT), with its period. */
+export const COLLECTION_COLUMNS = `period, policy_number, customer_id, external_customer_ref, product_code, amount_due, amount_collected,
+       status, first_attempt_date, last_attempt_date, presentments, last_failure_reason, flag`;
 
 /** The id of the settlement with this id and tenant, and its period, or undefined. */
 export async function settlementPeriodById(sql: Sql, tenant: string, id: string): Promise<Period | undefined> {

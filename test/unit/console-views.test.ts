@@ -6,6 +6,7 @@ import { rateChart } from '../../src/http/console/views/chart.js';
 import { planWhy } from '../../src/http/console/views/collections.js';
 import { filesBody } from '../../src/http/console/views/files.js';
 import { page } from '../../src/http/console/views/layout.js';
+import { webhooksSection } from '../../src/http/console/views/operations.js';
 import type { ConsoleCollectionRow } from '../../src/store/console.repository.js';
 import { dailySeries } from '../../src/usecases/console/overview.js';
 import { hashPassword, verifyPassword } from '../../src/usecases/console/password.js';
@@ -16,6 +17,18 @@ describe('console html', () => {
     expect(html`<td>${evil}</td>`.text).toBe('<td>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;</td>');
     expect(html`<p>${html`<b>${'a<b'}</b>`}${null}${false}${undefined}${[1, html`<i>2</i>`]}</p>`.text).toBe('<p><b>a&lt;b</b>1<i>2</i></p>');
     expect(escapeHtml('"\'')).toBe('&quot;&#39;');
+  });
+
+  it('webhook deliveries per tenant: pending with the oldest, failed, delivered; operator events named', () => {
+    const out = String(
+      webhooksSection([
+        { tenant: 'acme', pending: 2, failed: 1, delivered: 7, oldestPendingAt: '2025-11-03T04:00:00.000Z' },
+        { tenant: null, pending: 0, failed: 0, delivered: 3, oldestPendingAt: null },
+      ]),
+    );
+    const cells = [...out.matchAll(/<t[hd][^>]*>([^<]*)<\/t[hd]>/g)].map((m) => m[1]).slice(5);
+    expect(cells).toEqual(['acme', '2', '2025-11-03 06:00 SAST', '1', '7', 'operator', '0', '—', '0', '3']);
+    expect(String(webhooksSection([]))).toContain('No webhook events recorded');
   });
 
   it('builds query strings from the non-empty values only', () => {

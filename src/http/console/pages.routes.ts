@@ -7,6 +7,7 @@ import { disputeSettlement } from '../../usecases/close/close-dispute.js';
 import { auditPage } from '../../store/audit.repository.js';
 import * as ops from '../../store/console-ops.repository.js';
 import * as repo from '../../store/console.repository.js';
+import { webhookStore } from '../../store/webhook.repository.js';
 import { periodsOf } from '../../store/console-summary.repository.js';
 import { maySee, visibleTenants, type ConsoleAuth, type Session } from '../../usecases/console/auth.js';
 import { buildOverview } from '../../usecases/console/overview.js';
@@ -208,6 +209,8 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
       runsNext,
       sftp: sftpTenants.map((t) => ({ tenant: t, contact: contacts.find((c) => c.tenant_id === t) })),
       deliveries: await ops.pendingDeliveries(ports.db, { tenants, limit: size }),
+      // a tenant user sees its own events' deliveries; the operator every tenant's and the operator events
+      webhooks: (await webhookStore.backlog(ports.db)).filter((w) => (tenants ? w.tenant !== null && tenants.includes(w.tenant) : true)),
       audit: await auditPage(ports.db, { ...(tenants ? { tenant: tenants[0] } : {}), limit: 20 }),
       operator,
     });

@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../../../store/audit.repository.js';
 import type { ScheduleRunRow, SftpContactRecord } from '../../../store/console-ops.repository.js';
 import type { DeliveryRecord } from '../../../store/delivery.repository.js';
+import type { WebhookBacklog } from '../../../store/webhook.repository.js';
 import { sast } from '../format.js';
 import { html, type Html } from '../html.js';
 import { nextLink } from './layout.js';
@@ -37,6 +38,7 @@ export function operationsBody(o: {
   runsNext: string | null;
   sftp: { tenant: string; contact: SftpContactRecord | undefined }[];
   deliveries: DeliveryRecord[];
+  webhooks: WebhookBacklog[];
   audit: AuditRecord[];
   operator: boolean;
 }): Html {
@@ -52,7 +54,15 @@ ${o.sftp.length === 0 ? html`<p>No tenant exchanges files over SFTP.</p>` : html
 <section aria-labelledby="del-h"><h2 id="del-h">Deliveries pending</h2>
 ${o.deliveries.length === 0 ? html`<p>Every outbox file has reached its insurer's server.</p>` : html`<table><caption>Outbox files not yet on the insurer's SFTP server</caption><thead><tr><th scope="col">tenant</th><th scope="col">file</th><th scope="col">status</th><th scope="col" class="num">attempts</th><th scope="col">last error</th><th scope="col">queued</th></tr></thead>
 <tbody>${o.deliveries.map((d) => html`<tr><td>${d.tenant_id}</td><td>${d.remote_name}</td><td>${d.status}</td><td class="num">${d.attempts}</td><td>${d.last_error ?? '—'}</td><td>${sast(d.created_at)}</td></tr>`)}</tbody></table>`}</section>
+${webhooksSection(o.webhooks)}
 <section aria-labelledby="aud-h"><h2 id="aud-h">Console audit log (latest)</h2>
 <table><caption>Who did what, when</caption><thead><tr><th scope="col">when</th><th scope="col">user</th><th scope="col">action</th><th scope="col">tenant</th><th scope="col">on</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead>
 <tbody>${o.audit.map((a) => html`<tr><td>${sast(a.at)}</td><td>${a.user_name}</td><td>${a.action}</td><td>${a.tenant_id ?? '—'}</td><td>${a.target ?? '—'}</td><td>${a.outcome}</td><td>${a.detail ?? ''}</td></tr>`)}</tbody></table></section>`;
+}
+
+/** Webhook deliveries by tenant (docs/webhooks.md): what waits, what failed, since when. */
+export function webhooksSection(rows: readonly WebhookBacklog[]): Html {
+  return html`<section aria-labelledby="hook-h"><h2 id="hook-h">Webhook deliveries</h2>
+${rows.length === 0 ? html`<p>No webhook events recorded (no receiver configured, or nothing happened yet).</p>` : html`<table><caption>Webhook events by tenant: pending, failed (kasi webhooks retry), delivered</caption><thead><tr><th scope="col">tenant</th><th scope="col" class="num">pending</th><th scope="col">oldest pending (SAST)</th><th scope="col" class="num">failed</th><th scope="col" class="num">delivered</th></tr></thead>
+<tbody>${rows.map((w) => html`<tr><th scope="row">${w.tenant ?? 'operator'}</th><td class="num">${w.pending}</td><td>${w.oldestPendingAt ? sast(w.oldestPendingAt) : '—'}</td><td class="num">${w.failed}</td><td class="num">${w.delivered}</td></tr>`)}</tbody></table>`}</section>`;
 }
