@@ -91,4 +91,21 @@ export function brokenLinks(root: string, files = repoFiles(root)): Finding[] {
   return found;
 }
 
+const SOURCE_PATH = /`((?:src|test|bench|test-crash|deploy|schemas)\/[A-Za-z0-9_./-]+\.(?:ts|yml|xsd|json))`/g;
+
+/** Project files named in backticks in the Markdown (`src/domain/calendar.ts`) that do not exist: a doc left behind by a move. */
+export function staleSourcePaths(root: string, files = repoFiles(root)): Finding[] {
+  const found: Finding[] = [];
+  for (const file of files.filter((f) => f.endsWith('.md'))) {
+    readFileSync(join(root, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        for (const m of line.matchAll(SOURCE_PATH)) {
+          if (!existsSync(join(root, m[1]!))) found.push({ file, line: i + 1, text: m[1]!, problem: 'names a project file that does not exist' });
+        }
+      });
+  }
+  return found;
+}
+
 export const describeFindings = (f: readonly Finding[]): string[] => f.map((x) => `${x.file}:${x.line}: ${x.problem}: ${x.text}`);

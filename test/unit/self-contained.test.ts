@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brokenLinks, describeFindings, outsidePaths } from '../helpers/repo-checks.js';
+import { brokenLinks, describeFindings, outsidePaths, staleSourcePaths } from '../helpers/repo-checks.js';
 
 /**
  * The repository stands alone (issue 14): nothing in it points outside it, every Markdown link
@@ -20,6 +20,10 @@ describe('the repository stands alone', () => {
 
   it('every relative link in the Markdown resolves inside the repository', () => {
     expect(describeFindings(brokenLinks(ROOT))).toEqual([]);
+  });
+
+  it('every project file the Markdown names in backticks exists (no doc left behind by a move)', () => {
+    expect(describeFindings(staleSourcePaths(ROOT))).toEqual([]);
   });
 
   it('carries the ISO 20022 pain.001.001.03 schema, byte for byte as published', () => {
