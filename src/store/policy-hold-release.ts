@@ -17,9 +17,11 @@ export interface Release {
 
 export const RELEASE = `UPDATE policy_holds SET released_on = ?, released_by = ?, release_note = ?
   WHERE tenant_id = ? AND policy_number = ? AND released_on IS NULL`;
+/** By id through the (tenant, period, policy number) index: see HALT_OPEN in policy-hold.repository.ts. */
 export const RESUME = `UPDATE collections SET halted_reason = NULL, next_check = NULL, updated_at = ?
-  WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN' AND halted_reason = '${POLICY_HELD}'
-    AND period IN (SELECT period FROM periods WHERE tenant_id = ? AND closed_at IS NULL)`;
+  WHERE id IN (SELECT id FROM collections WHERE tenant_id = ? AND policy_number = ?
+      AND period IN (SELECT period FROM periods WHERE tenant_id = ? AND closed_at IS NULL))
+    AND status = 'OPEN' AND halted_reason = '${POLICY_HELD}'`;
 
 /** Release from a policy file's transaction on SQLite (`hold` = release); returns the numbers released. */
 export function releaseHoldsSqlite(conn: SqliteConnection, tenant: string, numbers: readonly string[], r: Release, now: string): string[] {

@@ -42,6 +42,17 @@ function record(r: HoldRecord): HoldRecord {
 }
 
 /**
+ * The policy's open collections, found by id through the (tenant, period, policy number) index,
+ * one period at a time. Asked directly (`tenant_id = ? AND policy_number = ? AND status = 'OPEN'`)
+ * SQLite walks the (tenant, status) index of the API's lists instead — every open collection of
+ * the tenant, once per hold: a present-all day placing 1,765 holds in a book of 40,000 spent 27 of
+ * its 37 s there, and grew with the square of the book.
+ */
+export const HALT_OPEN = `UPDATE collections SET halted_reason = COALESCE(halted_reason, ?), next_check = NULL, updated_at = ?
+  WHERE id IN (SELECT id FROM collections WHERE tenant_id = ? AND period IN (SELECT period FROM periods WHERE tenant_id = ?) AND policy_number = ?)
+    AND status = 'OPEN'`;
+
+/**
  * Hold the policy of each collection (in the caller's transaction); a policy already held keeps
  * its first hold. Returns the holds placed now.
  */
@@ -57,11 +68,7 @@ export async function insertHolds(sql: Sql, holds: readonly NewHold[], now: stri
     );
     for (const r of rows) {
       placed.push(record(r));
-      await sql.run(
-        `UPDATE collections SET halted_reason = COALESCE(halted_reason, ?), next_check = NULL, updated_at = ?
-         WHERE tenant_id = ? AND policy_number = ? AND status = 'OPEN'`,
-        [POLICY_HELD, now, r.tenant_id, r.policy_number],
-      );
+      await sql.run(HALT_OPEN, [POLICY_HELD, now, r.tenant_id, r.tenant_id, r.policy_number]);
     }
   }
   return placed;

@@ -6,6 +6,8 @@ import { closeReport } from '../../src/usecases/close/close-report.js';
 import { releaseHold } from '../../src/usecases/collect/policy-holds.js';
 import { tenantStatus } from '../../src/usecases/collect/status.js';
 import { EngineWorld } from './engine-harness.js';
+import { HALT_OPEN } from '../../src/store/policy-hold.repository.js';
+import { RESUME } from '../../src/store/policy-hold-release.js';
 
 /**
  * Holds (issue 12) through the real intake, batch and results on both databases: code 30 holds
@@ -94,5 +96,31 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     w.script('P1', 1, '18');
     await w.run('2025-11-03', '2025-11-04');
     expect((await tenantStatus(w.ports, '2025-11'))[0]!.held).toEqual([{ policyNumber: 'P1', reasonCode: '18', reason: 'ACCOUNT_HOLDER_DECEASED', heldOn: '2025-11-04' }]);
+  });
+});
+
+/**
+ * A hold (and a release) touches the policy's open collections by id through the (tenant, period,
+ * policy number) index. Asked by tenant, policy number and status, SQLite took the API lists'
+ * (tenant, status) index and read every open collection of the tenant once per hold: a present-all
+ * day grew with the square of the book (the scaling curve found it).
+ */
+describe('policy holds on sqlite: the statements find the policy by its index', () => {
+  it('HALT_OPEN and RESUME search collections by rowid through collections_period_policy, never the status index', async () => {
+    const w = await EngineWorld.create('sqlite');
+    try {
+      const plan = async (text: string, params: string[]) =>
+        ((await w.ports.db.knex.raw(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]).map((r) => r.detail.trim());
+      const expected = [
+        'SEARCH collections USING INTEGER PRIMARY KEY (rowid=?)',
+        'LIST SUBQUERY 2',
+        'SEARCH collections USING COVERING INDEX collections_period_policy (tenant_id=? AND period=? AND policy_number=?)',
+        'LIST SUBQUERY 1',
+      ];
+      expect((await plan(HALT_OPEN, ['POLICY_HELD', 'now', 'acme', 'acme', 'P1'])).slice(0, 4)).toEqual(expected);
+      expect((await plan(RESUME, ['now', 'acme', 'P1', 'acme'])).slice(0, 4)).toEqual(expected);
+    } finally {
+      await w.cleanup();
+    }
   });
 });
