@@ -30,10 +30,6 @@ const SQL_OUTSIDE_STORE_PHASE2 = [
   'src/usecases/close/close-settle.ts',
   'src/usecases/close/close-settlement-csv.ts',
   'src/usecases/close/close.ts',
-  'src/usecases/collect/apply-results.ts',
-  'src/usecases/collect/batch-chunks.ts',
-  'src/usecases/collect/batch.ts',
-  'src/usecases/collect/execute.ts',
 ];
 
 export default tseslint.config(

@@ -1,5 +1,6 @@
 import { idRange, type RowStatement, type Sql, type Param } from './sql.js';
 import type { IsoDate, Period } from '../domain/dates.js';
+import { IN_CLAIMED_CHUNK } from './batch-chunk.repository.js';
 
 /**
  * SQL of the engine: opening a period, reading the collections a batch must plan (in keyset
@@ -227,4 +228,69 @@ export async function updatePlans(sql: Sql, rows: [number, string | null, string
       params: [now, ...idRange(rows, 0)],
     },
   ]);
+}
+
+/** Reads the collections the tenant's period has, opened by any execute. */
+export async function collectionCount(sql: Sql, tenant: string, period: Period): Promise<number> {
+  const [row] = await sql.all<{ n: number }>('SELECT COUNT(*) AS n FROM collections WHERE tenant_id = ? AND period = ?', [tenant, period]);
+  return Number(row!.n);
+}
+
+/** A stored presentment as the bank gets it: its attempt with the collection's policy and customer. */
+export interface InstructionRow {
+  instruction_id: string;
+  tenant_id: string;
+  policy_number: string;
+  customer_id: string;
+  external_customer_ref: string;
+  amount_requested: number;
+  action_date: string;
+  presentment: number;
+  batch_file: string | null;
+}
+
+const INSTRUCTION_SQL = `SELECT a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+  a.amount_requested, a.action_date, a.presentment, a.batch_file
+  FROM attempts a JOIN collections c ON c.id = a.collection_id`;
+
+/** Reads the presentments of a debit file, by instruction id (the file's rows in its order). */
+export async function instructionsOfFile(sql: Sql, batchFile: string): Promise<InstructionRow[]> {
+  return sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.batch_file = ? ORDER BY a.instruction_id`, [batchFile]);
+}
+
+/** Writes the debit file's attempts still SUBMITTED as PRESENTED now (the file is written). */
+export async function markFilePresented(sql: Sql, batchFile: string, now: string): Promise<void> {
+  await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, batchFile]);
+}
+
+/** A presentment stored SUBMITTED and not confirmed, with the in-flight record (attempts_in_flight) it was found through. */
+export type InFlightRow = InstructionRow & { flight_id: number };
+
+/**
+ * The attempts stored SUBMITTED whose presentation is not confirmed, found through the chunks
+ * recorded in flight (attempts_in_flight), with the in-flight record each belongs to. The reads
+ * below add their conditions (`AND …`) and the order.
+ */
+const IN_FLIGHT_SQL = `SELECT f.id AS flight_id, a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
+    a.amount_requested, a.action_date, a.presentment, a.batch_file
+  FROM attempts_in_flight f
+  JOIN attempts a ON a.collection_id BETWEEN f.from_collection_id AND f.to_collection_id AND a.tenant_id = f.tenant_id AND a.period = f.period
+  JOIN collections c ON c.id = a.collection_id
+  WHERE a.status = 'SUBMITTED' AND (a.batch_file = f.batch_file OR (a.batch_file IS NULL AND f.batch_file IS NULL))`;
+
+/**
+ * Reads every presentment in flight (for reconcile after a restart), by instruction id, except those
+ * without a debit file inside a chunk someone claimed (batch_chunks): those are their claimant's.
+ */
+export async function inFlightToReconcile(sql: Sql): Promise<InFlightRow[]> {
+  return sql.all<InFlightRow>(`${IN_FLIGHT_SQL} AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`);
+}
+
+/** Reads the presentments in flight without a debit file in a claimed chunk's range (`fromId` < collection id ≤ `toId`), by instruction id. */
+export async function inFlightInChunk(sql: Sql, tenant: string, period: Period, fromId: number, toId: number): Promise<InFlightRow[]> {
+  return sql.all<InFlightRow>(
+    `${IN_FLIGHT_SQL} AND a.batch_file IS NULL AND f.tenant_id = ? AND f.period = ? AND a.collection_id > ? AND a.collection_id <= ?
+       ORDER BY a.instruction_id`,
+    [tenant, period, fromId, toId],
+  );
 }

@@ -2,7 +2,9 @@ import type { HoldRecord } from '../../store/policy-hold.repository.js';
 import type { DebitResult } from '../../bank/gateway.js';
 import { lastFailureReason } from '../../domain/engine/collection-state.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import { idRange, type Sql, type Param } from '../../store/sql.js';
+import type { Sql } from '../../store/unit-of-work.js';
+import * as attemptResults from '../../store/attempt-results.repository.js';
+import { closedAtOf } from '../../store/period.repository.js';
 import { holdsPolicy } from '../../domain/engine/holds.js';
 import { holdPolicies, type HardFailure } from './policy-holds.js';
 
@@ -28,18 +30,7 @@ export interface ResultsSummary {
   holds: HoldRecord[];
 }
 
-interface Classified {
-  seq: number;
-  instruction_id: string;
-  attempt_id: number | null;
-  status: string | null;
-  collection_id: number | null;
-  period: string | null;
-  tenant_id: string | null;
-  closed_at: string | null;
-  amount_requested: number | null;
-  action_date: string | null;
-}
+type Classified = attemptResults.ClassifiedResult;
 
 export async function applyResults(
   sql: Sql,
@@ -53,9 +44,9 @@ export async function applyResults(
   if (results.length === 0) return summary;
   const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
   const seen = new Set<string>();
-  const updates: Param[][] = [];
+  const updates: attemptResults.AttemptResultRow[] = [];
   const late: { r: DebitResult; c: Classified; ledgerRow: number }[] = [];
-  const ledger: Param[][] = [];
+  const ledger: attemptResults.LedgerRow[] = [];
   for (const c of rows) {
     const r = results[c.seq]!;
     let outcome: ResultOutcome;
@@ -71,40 +62,14 @@ export async function applyResults(
     ledger.push([r.instructionId, r.result, amount, r.reasonCode, r.processedDate, intakeFileId, outcome, now]);
     if (outcome === 'applied' || outcome === 'late') {
       const reason = r.result === 'UNPAID' ? classifyReturn(r.reasonCode ?? '').reason : null;
-      updates.push([c.attempt_id, r.result, amount, r.result === 'UNPAID' ? r.reasonCode : null, reason, r.processedDate]);
+      updates.push([c.attempt_id!, r.result, amount, r.result === 'UNPAID' ? r.reasonCode : null, reason, r.processedDate]);
       if (r.result === 'PAID') summary.paidCents += amount;
     }
     if (outcome === 'late') late.push({ r, c, ledgerRow: ledger.length - 1 });
   }
-  const ledgerIds = await sql.applyRows(
-    'kasi_ledger',
-    [['instruction_id', 'text'], ['result', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['processed_date', 'text'], ['intake_file_id', 'int'], ['outcome', 'text'], ['received_at', 'text']],
-    ledger,
-    [
-      {
-        set: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
-         SELECT instruction_id, result, amount, reason_code, processed_date, intake_file_id, outcome, received_at FROM kasi_ledger`,
-        perRow: `INSERT INTO bank_results (instruction_id, result, amount_collected, reason_code, processed_date, intake_file_id, outcome, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
-      },
-    ],
-  );
+  const ledgerIds = await attemptResults.insertBankResults(sql, ledger);
   if (updates.length === 0) return summary;
-  await sql.applyRows(
-    'kasi_attempt_results',
-    [['id', 'int'], ['status', 'text'], ['amount', 'int'], ['reason_code', 'text'], ['reason', 'text'], ['processed_date', 'text']],
-    updates,
-    [
-      {
-        set: `UPDATE attempts SET status = s.status, amount_collected = s.amount, reason_code = s.reason_code, reason = s.reason,
-           processed_date = s.processed_date, resulted_at = ?, presented_at = COALESCE(attempts.presented_at, ?)
-         FROM kasi_attempt_results s WHERE attempts.id = s.id AND attempts.id BETWEEN ? AND ?`,
-        perRow: `UPDATE attempts SET status = ?2, amount_collected = ?3, reason_code = ?4, reason = ?5,
-           processed_date = ?6, resulted_at = ?7, presented_at = COALESCE(presented_at, ?8) WHERE id = ?1`,
-        params: [now, now, ...idRange(updates, 0)],
-      },
-    ],
-  );
+  await attemptResults.writeAttemptResults(sql, updates, now);
   await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
   if (late.length) await recordLate(sql, late, now, ledgerIds);
   // a holding code (no authority, account closed, deceased …) holds the policy for later periods
@@ -121,18 +86,7 @@ export async function applyResults(
 
 /** Each result matched to its attempt in the store (by instruction id), with the attempt's state and its period's. */
 async function classifyStored(sql: Sql, results: readonly DebitResult[]): Promise<Classified[]> {
-  await sql.stage(
-    'kasi_results',
-    [['seq', 'int'], ['instruction_id', 'text']],
-    results.map((r, i) => [i, r.instructionId]),
-  );
-  return sql.all<Classified>(
-    `SELECT s.seq, s.instruction_id, a.id AS attempt_id, a.status, a.collection_id, a.period, a.tenant_id, p.closed_at, a.amount_requested, a.action_date
-     FROM kasi_results s
-     LEFT JOIN attempts a ON a.instruction_id = s.instruction_id
-     LEFT JOIN periods p ON p.tenant_id = a.tenant_id AND p.period = a.period
-     ORDER BY s.seq`,
-  );
+  return attemptResults.classifyByInstruction(sql, results.map((r) => r.instructionId));
 }
 
 /**
@@ -169,12 +123,11 @@ async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: K
   for (const k of mine) {
     const key = `${k.tenant}\u0000${k.period}`;
     if (periods.has(key)) continue;
-    const [p] = await sql.all<{ closed_at: string | null }>('SELECT closed_at FROM periods WHERE tenant_id = ? AND period = ?', [k.tenant, k.period]);
-    periods.set(key, p?.closed_at ?? null);
+    periods.set(key, await closedAtOf(sql, k.tenant, k.period));
   }
   // those with a result already (their ids lie in the range of the ones just stored): one range read
   const resulted = new Map<number, string>();
-  for (const a of await sql.all<{ id: number; status: string }>(`SELECT id, status FROM attempts WHERE id BETWEEN ? AND ? AND status IN ('PAID', 'UNPAID')`, [lo, hi])) {
+  for (const a of await attemptResults.resultedAttemptsBetween(sql, lo, hi)) {
     resulted.set(Number(a.id), a.status);
   }
   return results.map((r, seq) => {
@@ -194,13 +147,7 @@ async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: K
   });
 }
 
-/** An attempt as the collection's figures see it. */
-export interface FigureAttempt {
-  action_date: string;
-  status: string;
-  amount_collected: number | null;
-  reason_code: string | null;
-}
+export type FigureAttempt = attemptResults.FigureAttempt;
 
 /**
  * What the caller knows of the collections of the instructions it presents: by instruction id, the
@@ -228,12 +175,7 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
   for (let i = 0; i < ids.length; i += 5000) {
     const chunk = ids.slice(i, i + 5000);
     if (!chunk.length) continue;
-    await sql.stage('kasi_ids', [['id', 'int']], chunk.map((id) => [id]));
-    const attempts = await sql.all<FigureAttempt & { collection_id: number }>(
-      // IN, not a join: the planner then looks each id up instead of walking every attempt
-      `SELECT a.collection_id, a.action_date, a.status, a.amount_collected, a.reason_code FROM attempts a WHERE a.collection_id IN (SELECT id FROM kasi_ids)
-       ORDER BY a.collection_id, a.presentment`,
-    );
+    const attempts = await attemptResults.attemptsOfCollections(sql, chunk);
     const byCollection = new Map<number, FigureAttempt[]>();
     for (const a of attempts) {
       const list = byCollection.get(a.collection_id);
@@ -250,7 +192,7 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
  * date), which the batch leaves to this write when the simulator answers at once.
  */
 async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
-  const rows: Param[][] = [];
+  const rows: attemptResults.FiguresRow[] = [];
   for (const [id, list] of byCollection) {
     const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
     let collected = 0;
@@ -270,33 +212,7 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
     }
     rows.push([id, collected, pending, lastFailureReason(mine), halted, flag, list.length, list[0]!.action_date, list[list.length - 1]!.action_date]);
   }
-  await sql.applyRows(
-    'kasi_collection_figures',
-    [
-      ['id', 'int'],
-      ['collected', 'int'],
-      ['pending', 'int'],
-      ['last_failure_reason', 'text'],
-      ['halted', 'text'],
-      ['flag', 'text'],
-      ['presentments', 'int'],
-      ['first_attempt_date', 'text'],
-      ['last_attempt_date', 'text'],
-    ],
-    rows,
-    [
-      {
-        set: `UPDATE collections SET amount_collected = s.collected, pending = s.pending, last_failure_reason = s.last_failure_reason,
-           halted_reason = COALESCE(s.halted, collections.halted_reason), flag = COALESCE(s.flag, collections.flag),
-           presentments = s.presentments, first_attempt_date = s.first_attempt_date, last_attempt_date = s.last_attempt_date, next_check = NULL, updated_at = ?
-         FROM kasi_collection_figures s WHERE collections.id = s.id AND collections.id BETWEEN ? AND ?`,
-        perRow: `UPDATE collections SET amount_collected = ?2, pending = ?3, last_failure_reason = ?4,
-           halted_reason = COALESCE(?5, halted_reason), flag = COALESCE(?6, flag),
-           presentments = ?7, first_attempt_date = ?8, last_attempt_date = ?9, next_check = NULL, updated_at = ?10 WHERE id = ?1`,
-        params: [now, ...idRange(rows, 0)],
-      },
-    ],
-  );
+  await attemptResults.writeCollectionFigures(sql, rows, now);
 }
 
 /**
@@ -307,13 +223,7 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
 async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified; ledgerRow: number }[], now: string, ledgerIds: number[] | null): Promise<void> {
   for (const { r, c, ledgerRow } of late) {
     if (r.result !== 'PAID' || r.amountCollectedCents === 0) continue;
-    const ledgerId = ledgerIds?.[ledgerRow];
-    await sql.run(
-      `INSERT INTO adjustments (tenant_id, origin_period, policy_number, customer_id, external_customer_ref, product_code, amount, bank_result_id, reason, created_at)
-       SELECT col.tenant_id, col.period, col.policy_number, col.customer_id, col.external_customer_ref, col.product_code, ?,
-         ${ledgerId === undefined ? '(SELECT MAX(id) FROM bank_results WHERE instruction_id = ?)' : '?'}, ?, ?
-       FROM collections col WHERE col.id = ?`,
-      [r.amountCollectedCents, ledgerId ?? r.instructionId, `late result for ${r.instructionId} processed ${r.processedDate}`, now, c.collection_id],
-    );
+    const reason = `late result for ${r.instructionId} processed ${r.processedDate}`;
+    await attemptResults.insertLateAdjustment(sql, { collectionId: c.collection_id!, amountCents: r.amountCollectedCents, instructionId: r.instructionId, ledgerId: ledgerIds?.[ledgerRow], reason }, now);
   }
 }

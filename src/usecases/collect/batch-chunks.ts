@@ -1,7 +1,8 @@
 import type { Period } from '../../domain/dates.js';
 import * as chunks from '../../store/batch-chunk.repository.js';
-import { reading, transaction } from '../../store/sql.js';
-import type { BatchOptions, countResults, emptyBatch, InFlightRow, presentInFlight, runChunk, TenantBatch, tenantContext } from './batch.js';
+import { inFlightInChunk } from '../../store/engine.repository.js';
+import { reading, transaction } from '../../store/unit-of-work.js';
+import type { BatchOptions, countResults, emptyBatch, presentInFlight, runChunk, TenantBatch, tenantContext } from './batch.js';
 import type { Ports } from '../ports.js';
 import { deadHere } from '../../daemon/replica.js';
 
@@ -25,8 +26,6 @@ export interface ChunkClaims {
   waitMs?: number;
 }
 
-export { IN_CLAIMED_CHUNK } from '../../store/batch-chunk.repository.js';
-
 /**
  * The batch's own steps a chunk is worked with. batch.ts hands them in (its CHUNK_WORK) rather
  * than this file importing them, so batch.ts and this file do not import each other (only types
@@ -38,7 +37,6 @@ export interface ChunkWork {
   runChunk: typeof runChunk;
   countResults: typeof countResults;
   presentInFlight: typeof presentInFlight;
-  inFlightSql: string;
 }
 
 type BatchFile = { file: string | null };
@@ -113,13 +111,7 @@ async function workOneChunk(ports: Ports, opts: BatchOptions, claims: ChunkClaim
 /** A dead claimant's presentments stored in this chunk but not confirmed: presented now, once, with their own ids. */
 async function presentLeftovers(ports: Ports, opts: BatchOptions, chunk: chunks.ChunkRow, sum: TenantBatch, work: ChunkWork): Promise<void> {
   if (opts.gateway.name !== 'simulator') return; // file gateway: the rows carry their batch file; reconcile releases it
-  const rows = await reading(ports.db, (sql) =>
-    sql.all<InFlightRow>(
-      `${work.inFlightSql} AND a.batch_file IS NULL AND f.tenant_id = ? AND f.period = ? AND a.collection_id > ? AND a.collection_id <= ?
-       ORDER BY a.instruction_id`,
-      [chunk.tenant_id, chunk.period, chunk.from_id, chunk.to_id],
-    ),
-  );
+  const rows = await reading(ports.db, (sql) => inFlightInChunk(sql, chunk.tenant_id, chunk.period, chunk.from_id, chunk.to_id));
   if (rows.length === 0) return;
   ports.log.warn({ tenant: chunk.tenant_id, chunk: chunk.seq, count: rows.length }, 'presenting what a dead replica stored but did not confirm');
   const results = await work.presentInFlight(ports, opts.gateway, rows);

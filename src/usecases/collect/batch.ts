@@ -7,11 +7,12 @@ import { firstDayOf, periodOf, sastDate, type IsoDate, type Period } from '../..
 import { buildIncomeModel, LOOKBACK_MONTHS } from '../../domain/engine/income-model.js';
 import type { Attempt, IncomeEvent, PastAttempt } from '../../domain/engine/types.js';
 import type { ChunkCounts } from '../../store/batch-chunk.repository.js';
+import * as debitFiles from '../../store/debit-file.repository.js';
 import * as repo from '../../store/engine.repository.js';
-import { reading, transaction, type Param, type Sql } from '../../store/sql.js';
+import { reading, transaction, type Sql } from '../../store/unit-of-work.js';
 import { recordCollectionEvents } from '../webhooks/collection-events.js';
 import { applyResults, type FigureAttempt, type KnownAttempt, type PriorAttempts } from './apply-results.js';
-import { claimedTenant, IN_CLAIMED_CHUNK, type ChunkClaims, type ChunkWork } from './batch-chunks.js';
+import { claimedTenant, type ChunkClaims, type ChunkWork } from './batch-chunks.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import type { EngineSetup } from './engine-setup.js';
 import type { Ports } from '../ports.js';
@@ -268,30 +269,13 @@ function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
 }
 
 async function allocateFile(sql: Sql, date: IsoDate, now: string): Promise<string> {
-  const [row] = await sql.all<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM debit_files WHERE batch_date = ?', [date]);
-  const seq = (row?.seq ?? 0) + 1;
+  const seq = (await debitFiles.lastDebitFileSeq(sql, date)) + 1;
   const name = debitFileName(date, seq);
-  await sql.run('INSERT INTO debit_files (batch_date, seq, name, instructions, created_at) VALUES (?, ?, ?, 0, ?)', [date, seq, name, now]);
+  await debitFiles.insertDebitFile(sql, date, seq, name, now);
   return name;
 }
 
-export const INSTRUCTION_SQL = `SELECT a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
-  a.amount_requested, a.action_date, a.presentment, a.batch_file
-  FROM attempts a JOIN collections c ON c.id = a.collection_id`;
-
-export interface InstructionRow {
-  instruction_id: string;
-  tenant_id: string;
-  policy_number: string;
-  customer_id: string;
-  external_customer_ref: string;
-  amount_requested: number;
-  action_date: string;
-  presentment: number;
-  batch_file: string | null;
-}
-
-export function toInstruction(r: InstructionRow): DebitInstruction {
+export function toInstruction(r: repo.InstructionRow): DebitInstruction {
   return {
     instructionId: r.instruction_id,
     tenant: r.tenant_id,
@@ -305,47 +289,31 @@ export function toInstruction(r: InstructionRow): DebitInstruction {
 }
 
 async function unwrittenFileOf(ports: Ports, date: IsoDate): Promise<string | null> {
-  const [row] = await reading(ports.db, (sql) =>
-    sql.all<{ name: string }>('SELECT name FROM debit_files WHERE batch_date = ? AND written_at IS NULL ORDER BY seq DESC LIMIT 1', [date]),
-  );
+  const name = await reading(ports.db, (sql) => debitFiles.unwrittenDebitFile(sql, date));
   // once its name exists the bank may have taken it: then it is only ever rewritten with the same rows
-  if (!row || existsSync(join(ports.paths.bankOutbox(), row.name))) return null;
-  return row.name;
+  if (!name || existsSync(join(ports.paths.bankOutbox(), name))) return null;
+  return name;
 }
 
 /** Write the batch file from the store (the same bytes however often) and mark it presented. */
 async function releaseFile(ports: Ports, gateway: FileGatewayLike, file: string): Promise<void> {
-  const rows = await reading(ports.db, (sql) => sql.all<InstructionRow>(`${INSTRUCTION_SQL} WHERE a.batch_file = ? ORDER BY a.instruction_id`, [file]));
+  const rows = await reading(ports.db, (sql) => repo.instructionsOfFile(sql, file));
   if (rows.length === 0) return;
   await gateway.present(rows[0]!.action_date, rows.map(toInstruction), file);
   crashPoint('after-present');
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
-    await sql.run(`UPDATE attempts SET status = 'PRESENTED', presented_at = ? WHERE batch_file = ? AND status = 'SUBMITTED'`, [now, file]);
+    await repo.markFilePresented(sql, file, now);
     await repo.clearInFlightOfFile(sql, file);
-    await sql.run('UPDATE debit_files SET instructions = ?, written_at = COALESCE(written_at, ?) WHERE name = ?', [rows.length, now, file]);
+    await debitFiles.markDebitFileWritten(sql, file, rows.length, now);
   });
 }
-
-/**
- * The attempts stored SUBMITTED whose presentation is not confirmed, found through the chunks
- * recorded in flight (attempts_in_flight), with the in-flight record each belongs to. Callers add
- * their conditions (`AND …`) and the order.
- */
-export const IN_FLIGHT_SQL = `SELECT f.id AS flight_id, a.instruction_id, a.tenant_id, c.policy_number, c.customer_id, c.external_customer_ref,
-    a.amount_requested, a.action_date, a.presentment, a.batch_file
-  FROM attempts_in_flight f
-  JOIN attempts a ON a.collection_id BETWEEN f.from_collection_id AND f.to_collection_id AND a.tenant_id = f.tenant_id AND a.period = f.period
-  JOIN collections c ON c.id = a.collection_id
-  WHERE a.status = 'SUBMITTED' AND (a.batch_file = f.batch_file OR (a.batch_file IS NULL AND f.batch_file IS NULL))`;
-
-export type InFlightRow = InstructionRow & { flight_id: number };
 
 /**
  * Present in-flight attempts without a debit file to the simulator (the same instruction ids: it
  * answers each once) and record their results, clearing their in-flight records in that transaction.
  */
-export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: readonly InFlightRow[]): Promise<DebitResult[]> {
+export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: readonly repo.InFlightRow[]): Promise<DebitResult[]> {
   const results = await gateway.present(rows[0]!.action_date, rows.map(toInstruction));
   const now = ports.clock.now().toISOString();
   await transaction(ports.db, async (sql) => {
@@ -363,9 +331,7 @@ export async function presentInFlight(ports: Ports, gateway: BankGateway, rows: 
  */
 export async function reconcile(ports: Ports, gateway: BankGateway, resumed: string | null = null): Promise<number> {
   // a claimed chunk's presentments are its claimant's to finish (batch-chunks.ts), never presented from here too
-  const found = await reading(ports.db, (sql) =>
-    sql.all<InFlightRow>(`${IN_FLIGHT_SQL} AND NOT (a.batch_file IS NULL AND ${IN_CLAIMED_CHUNK}) ORDER BY a.instruction_id`),
-  );
+  const found = await reading(ports.db, (sql) => repo.inFlightToReconcile(sql));
   // ranges of one tenant's chunks never overlap; this only guards against reading an attempt twice
   const rows = found.filter((r, i) => i === 0 || r.instruction_id !== found[i - 1]!.instruction_id);
   if (rows.length === 0) return 0;
@@ -377,7 +343,5 @@ export async function reconcile(ports: Ports, gateway: BankGateway, resumed: str
   return rows.length;
 }
 
-export type { Param };
-
 /** What batch-chunks.ts works a claimed chunk with (handed in: the two files do not import each other). */
-export const CHUNK_WORK: ChunkWork = { emptyBatch, tenantContext, runChunk, countResults, presentInFlight, inFlightSql: IN_FLIGHT_SQL };
+export const CHUNK_WORK: ChunkWork = { emptyBatch, tenantContext, runChunk, countResults, presentInFlight };
