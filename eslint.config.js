@@ -17,20 +17,38 @@ const DOMAIN_PURE = {
 };
 
 /**
- * Files outside src/store/ that still write SQL or hold the database handle's transaction helpers
- * (issue 13, phase 1). Phase 2 moves their SQL behind repository functions and empties this list;
- * a new file must not be added to it.
+ * SQL text by its shape, not a keyword alone: an uppercase statement keyword followed by what makes
+ * it a statement (`SELECT … FROM`, `INSERT INTO`, `UPDATE t SET`, …), so that a log line or help
+ * text starting with "Update" or "Select" is not taken for SQL. esquery reads a regexp up to the
+ * next slash: none may appear in it.
  */
-const SQL_OUTSIDE_STORE_PHASE2 = [
-  'src/intake/sql-apply.ts',
-  'src/usecases/close/close-dispute.ts',
-  'src/usecases/close/close-invoice.ts',
-  'src/usecases/close/close-pay.ts',
-  'src/usecases/close/close-report.ts',
-  'src/usecases/close/close-settle.ts',
-  'src/usecases/close/close-settlement-csv.ts',
-  'src/usecases/close/close.ts',
+const SQL_SHAPE = [
+  String.raw`SELECT\s[\s\S]*\bFROM\s`,
+  String.raw`SELECT\s+(1|COUNT|MAX|MIN|EXISTS|DISTINCT)\b`,
+  String.raw`INSERT\s+INTO\s`,
+  String.raw`UPDATE\s+"?\w+"?\s+SET\s`,
+  String.raw`DELETE\s+FROM\s`,
+  String.raw`WITH\s+(RECURSIVE\s+)?\w+(\s*\([^)]*\))?\s+AS\s+(NOT\s+)?(MATERIALIZED\s+)?\(`,
+  String.raw`(CREATE|DROP|ALTER)\s+(TEMP\s+|TEMPORARY\s+|UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER|SCHEMA|DATABASE|SEQUENCE)\s`,
+  String.raw`TRUNCATE\s+(TABLE\s+)?\w`,
+  String.raw`COPY\s+\w+(\s*\([^)]*\))?\s+(FROM|TO)\s`,
+  String.raw`ANALYZE\s+\w`,
+  String.raw`PRAGMA\s+\w`,
+  String.raw`(BEGIN|COMMIT|ROLLBACK)(\s+(IMMEDIATE|EXCLUSIVE|DEFERRED|TRANSACTION|WORK))?\s*;?\s*$`,
 ];
+const SQL_TEXT = `/^\\s*(${SQL_SHAPE.join('|')})/`;
+/** A template that interpolates what follows the keyword (`SELECT ${cols} FROM …`): its first piece is the keyword alone. */
+const SQL_TEMPLATE_HEAD = String.raw`/^\s*(SELECT|INSERT\s+INTO|UPDATE|DELETE\s+FROM|WITH)\s/`;
+const SQL_MESSAGE = 'SQL lives in src/store/: call (or add) a named repository function there; a use case hands it the Db or unit of work (store/unit-of-work.ts) as an opaque handle.';
+
+/** Beyond imports: no SQL text and no reaching into the database handle's query builder outside src/store/. */
+const NO_SQL_SYNTAX = [
+  { selector: "MemberExpression[property.name='knex'], MemberExpression[property.value='knex'], ObjectPattern > Property[key.name='knex']", message: SQL_MESSAGE },
+  { selector: `Literal[value=${SQL_TEXT}]`, message: SQL_MESSAGE },
+  { selector: `TemplateLiteral[quasis.0.value.raw=${SQL_TEXT}]`, message: SQL_MESSAGE },
+  { selector: `TemplateLiteral[quasis.length>1][quasis.0.value.raw=${SQL_TEMPLATE_HEAD}]`, message: SQL_MESSAGE },
+];
+
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bin/**', 'eslint.config.js'] },
@@ -43,6 +61,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/**/*.ts'], ignores: ['src/store/**', ...SQL_OUTSIDE_STORE_PHASE2], rules: { 'no-restricted-imports': ['error', STORE_ONLY] } },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**'],
+    rules: { 'no-restricted-imports': ['error', STORE_ONLY], 'no-restricted-syntax': ['error', ...NO_SQL_SYNTAX] },
+  },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': ['error', DOMAIN_PURE] } },
 );

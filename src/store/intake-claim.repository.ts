@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Db } from './db.js';
 
 /**
  * `intake_claims` (migration 007): which process is taking a tenant's file (by its bytes) right
@@ -17,7 +18,11 @@ export interface IntakeClaimRequest {
 }
 
 /** Take the claim (a fresh one, or one whose holder's lease expired); false when someone holds it. */
-export async function claimIntake(knex: Knex, r: IntakeClaimRequest): Promise<boolean> {
+export async function claimIntake(db: Db, r: IntakeClaimRequest): Promise<boolean> {
+  return claimWith(db.knex, r);
+}
+
+async function claimWith(knex: Knex, r: IntakeClaimRequest): Promise<boolean> {
   const inserted = (await knex('intake_claims')
     .insert({ tenant_id: r.tenantId, sha256: r.sha256, name: r.name, owner: r.owner, claimed_at: r.wallNow, lease_until: r.leaseUntil })
     .onConflict(['tenant_id', 'sha256'])
@@ -27,7 +32,7 @@ export async function claimIntake(knex: Knex, r: IntakeClaimRequest): Promise<bo
   const held = (await knex('intake_claims').where({ tenant_id: r.tenantId, sha256: r.sha256 }).first('owner', 'lease_until')) as
     | { owner: string; lease_until: string }
     | undefined;
-  if (!held) return claimIntake(knex, r); // released meanwhile
+  if (!held) return claimWith(knex, r); // released meanwhile
   if (held.lease_until >= r.wallNow && !(r.isDead?.(held.owner) ?? false)) return false;
   const taken = await knex('intake_claims')
     .where({ tenant_id: r.tenantId, sha256: r.sha256, owner: held.owner })
@@ -36,10 +41,10 @@ export async function claimIntake(knex: Knex, r: IntakeClaimRequest): Promise<bo
 }
 
 /** Extend the lease; 0 when this owner no longer holds it. */
-export async function renewIntake(knex: Knex, tenantId: string, sha256: string, owner: string, leaseUntil: string): Promise<number> {
-  return knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).update({ lease_until: leaseUntil });
+export async function renewIntake(db: Db, tenantId: string, sha256: string, owner: string, leaseUntil: string): Promise<number> {
+  return db.knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).update({ lease_until: leaseUntil });
 }
 
-export async function releaseIntake(knex: Knex, tenantId: string, sha256: string, owner: string): Promise<void> {
-  await knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).delete();
+export async function releaseIntake(db: Db, tenantId: string, sha256: string, owner: string): Promise<void> {
+  await db.knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).delete();
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import type { Sql } from './sql.js';
 import type { RowError } from '../intake/row-error.js';
 
 /** The ledger of intake files: what was taken, when, with what outcome, and its row errors. */
@@ -60,30 +61,27 @@ export function fileRow(meta: IntakeFileMeta, status: IntakeStatus) {
   };
 }
 
-export async function findApplied(knex: Knex, tenantId: string, sha256: string): Promise<IntakeFileRecord | undefined> {
-  return (await knex('intake_files').where({ tenant_id: tenantId, sha256, status: 'applied' }).first()) as IntakeFileRecord | undefined;
+export async function findApplied(db: Db, tenantId: string, sha256: string): Promise<IntakeFileRecord | undefined> {
+  return (await db.knex('intake_files').where({ tenant_id: tenantId, sha256, status: 'applied' }).first()) as IntakeFileRecord | undefined;
 }
 
 /** Files whose outcome is committed but whose move/result write did not finish (a crash). */
-export async function findUnfinished(knex: Knex, tenantId: string, sha256: string, name: string): Promise<IntakeFileRecord | undefined> {
-  return (await knex('intake_files')
+export async function findUnfinished(db: Db, tenantId: string, sha256: string, name: string): Promise<IntakeFileRecord | undefined> {
+  return (await db.knex('intake_files')
     .where({ tenant_id: tenantId, sha256, name })
     .whereNull('finished_at')
     .orderBy('id', 'desc')
     .first()) as IntakeFileRecord | undefined;
 }
 
-export async function insertFile(
-  knex: Knex,
-  meta: IntakeFileMeta,
-  status: IntakeStatus,
-  extra: { imported?: number; failed?: number; warnings?: number; duplicate_of?: number } = {},
-): Promise<number> {
+type FileCounts = { imported?: number; failed?: number; warnings?: number; duplicate_of?: number };
+
+async function insertFile(knex: Knex, meta: IntakeFileMeta, status: IntakeStatus, extra: FileCounts): Promise<number> {
   const [row] = (await knex('intake_files').insert({ ...fileRow(meta, status), ...extra }).returning('id')) as { id: number }[];
   return row!.id;
 }
 
-export async function insertErrors(knex: Knex, fileId: number, errors: RowError[]): Promise<void> {
+async function insertErrors(knex: Knex, fileId: number, errors: readonly RowError[]): Promise<void> {
   const rows = errors.slice(0, MAX_STORED_ERRORS).map((e) => ({
     intake_file_id: fileId,
     line: e.line,
@@ -93,6 +91,40 @@ export async function insertErrors(knex: Knex, fileId: number, errors: RowError[
     severity: e.severity ?? 'error',
   }));
   for (let i = 0; i < rows.length; i += 400) await knex('intake_errors').insert(rows.slice(i, i + 400));
+}
+
+/** A file that is not applied (rejected, or a duplicate), with its row errors, in one transaction. */
+export async function recordUnapplied(db: Db, meta: IntakeFileMeta, status: Exclude<IntakeStatus, 'applied'>, extra: FileCounts, errors: readonly RowError[]): Promise<number> {
+  return db.knex.transaction(async (trx) => {
+    const id = await insertFile(trx, meta, status, extra);
+    await insertErrors(trx, id, errors);
+    return id;
+  });
+}
+
+/** Inside the transaction that applies a file's rows (see usecases/intake/apply-in-transaction.ts): its ledger row, as applied. */
+export async function insertAppliedFile(sql: Sql, meta: IntakeFileMeta): Promise<number> {
+  const [f] = await sql.all<{ id: number }>(
+    `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
+     VALUES (?, ?, ?, ?, ?, 'applied', ?, ?, ?, ?, ?) RETURNING id`,
+    [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, meta.processedAt, meta.source ?? null],
+  );
+  return Number(f!.id);
+}
+
+/** The applied file's row errors (the first MAX_STORED_ERRORS, in the order given) and its counts. */
+export async function recordAppliedOutcome(sql: Sql, fileId: number, errors: readonly RowError[], counts: { imported: number; failed: number; warnings: number }): Promise<void> {
+  for (const e of errors.slice(0, MAX_STORED_ERRORS)) {
+    await sql.run('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)', [
+      fileId,
+      e.line,
+      e.column,
+      e.code,
+      e.message,
+      e.severity ?? 'error',
+    ]);
+  }
+  await sql.run('UPDATE intake_files SET imported = ?, failed = ?, warnings = ? WHERE id = ?', [counts.imported, counts.failed, counts.warnings, fileId]);
 }
 
 export async function markFinished(db: Db, fileId: number, archivePath: string | null, at: string): Promise<void> {

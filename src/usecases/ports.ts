@@ -58,6 +58,7 @@ export class Paths {
 
 export interface Ports {
   config: KasiConfig;
+  /** passed on, as an opaque handle, to store functions (or to `transaction`/`reading` of store/unit-of-work.ts): a use case writes no SQL (docs/architecture.md) */
   db: Db;
   clock: Clock;
   log: Log;

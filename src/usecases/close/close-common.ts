@@ -1,6 +1,6 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { existsComplete, writeAtomic } from '../../outbox/atomic-writer.js';
+import { existsComplete, writeAtomic } from '../../files/atomic-writer.js';
 import { createZaCalendar, type BankCalendar } from '../../domain/calendar.js';
 import { feeRatesFromConfig, ratesFor, type FeeRates } from '../../domain/fees.js';
 import type { Period } from '../../domain/dates.js';

@@ -1,5 +1,5 @@
 import { findSettlementByNumber, markDisputed, type SettlementRecord } from '../../store/settlement.repository.js';
-import { transaction } from '../../store/sql.js';
+import { transaction } from '../../store/unit-of-work.js';
 import type { Ports } from '../ports.js';
 import { recordSettlementDisputed } from '../webhooks/close-events.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { firstDayOf, lastDayOf, type Period } from '../../domain/dates.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import { csvLine, headerLine, textCell } from '../../outbox/csv.js';
+import { csvLine, headerLine, textCell } from '../../files/csv.js';
 import { heldInPeriodOf, type HeldRow } from '../../store/policy-hold.repository.js';
 import { ensureFile } from './close-common.js';
 import type { Ports } from '../ports.js';

@@ -5,7 +5,7 @@ import { invoiceFileName, invoiceJson, type TaxInvoice } from '../../outbox/invo
 import { invoicePdf } from '../../outbox/invoice-pdf.renderer.js';
 import { createInvoice, type InvoiceRecord } from '../../store/invoice.repository.js';
 import { findSettlement, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/sql.js';
+import { reading, transaction } from '../../store/unit-of-work.js';
 import { ensureFile, providerParty, skipped, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { loadStatement } from './close-settle.js';
 import type { Ports } from '../ports.js';

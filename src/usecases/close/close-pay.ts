@@ -4,7 +4,7 @@ import { validateBankAccount } from '../../domain/bank-account.js';
 import { eftFileName, eftXml, paymentProblems, type EftPayment } from '../../outbox/eft.renderer.js';
 import { paymentFilesOn, planPaymentFile, releasePaymentFile, type PlannedFile } from '../../store/payment.repository.js';
 import { settlementsPayableOn, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/sql.js';
+import { reading, transaction } from '../../store/unit-of-work.js';
 import type { KasiConfig } from '../../config.js';
 import { recordSettlementsPaid } from '../webhooks/close-events.js';
 import { ensureFile, skipped, type StepResult } from './close-common.js';

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../../domain/dates.js';
 import { reportCsvPages, reportFileName, reportJsonPages } from '../../outbox/report.renderer.js';
-import { chunkLines, csvLine, headerLine, textCell } from '../../outbox/csv.js';
+import { chunkLines, csvLine, headerLine, textCell } from '../../files/csv.js';
 import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
-import { reading, transaction } from '../../store/sql.js';
-import { existsComplete, writeAtomic } from '../../outbox/atomic-writer.js';
+import { reading, transaction } from '../../store/unit-of-work.js';
+import { existsComplete, writeAtomic } from '../../files/atomic-writer.js';
 import { recordPeriodClosed } from '../webhooks/close-events.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';

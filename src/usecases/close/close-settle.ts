@@ -19,7 +19,7 @@ import {
   type SettlementRecord,
   type SettlementStatus,
 } from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/sql.js';
+import { reading, transaction } from '../../store/unit-of-work.js';
 import { recordSettlementCreated } from '../webhooks/close-events.js';
 import { calendarOf, ensureFile, providerParty, ratesForTenant, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { paymentDateFor } from '../../domain/close-calendar.js';

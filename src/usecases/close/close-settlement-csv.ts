@@ -5,7 +5,7 @@ import { settlementCsvPages, settlementFileName, type SettlementLine } from '../
 import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../../store/adjustment.repository.js';
 import { readNumbers, withPageStream, type RawRow } from '../../store/report.repository.js';
 import { collectedAmountsQuery, collectedLinesQuery, findSettlement, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading } from '../../store/sql.js';
+import { reading } from '../../store/unit-of-work.js';
 import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';
 

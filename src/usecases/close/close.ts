@@ -1,7 +1,7 @@
 import type { IsoDate, Period } from '../../domain/dates.js';
 import { closedPeriodFor } from '../../domain/cron.js';
 import { paymentDatesDue, settlementsOfPeriod } from '../../store/settlement.repository.js';
-import { reading } from '../../store/sql.js';
+import { reading } from '../../store/unit-of-work.js';
 import { skipped, type StepResult } from './close-common.js';
 import { closeInvoice } from './close-invoice.js';
 import { closePay } from './close-pay.js';

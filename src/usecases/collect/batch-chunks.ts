@@ -4,7 +4,7 @@ import { inFlightInChunk } from '../../store/engine.repository.js';
 import { reading, transaction } from '../../store/unit-of-work.js';
 import type { BatchOptions, countResults, emptyBatch, presentInFlight, runChunk, TenantBatch, tenantContext } from './batch.js';
 import type { Ports } from '../ports.js';
-import { deadHere } from '../../daemon/replica.js';
+import { deadHere } from '../replica.js';
 
 /**
  * The daily batch shared by replicas (SPEC 6): the replica holding the batch occurrence cuts each

@@ -5,13 +5,13 @@ import { centsFromDecimal, parseRate } from '../../domain/money.js';
 import { scanFile, type FileScan } from '../../intake/file-scan.js';
 import type { RowError } from '../../intake/row-error.js';
 import { Tally } from '../../intake/tally.js';
-import { tempNameFor, writeAtomic } from '../../outbox/atomic-writer.js';
+import { tempNameFor, writeAtomic } from '../../files/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';
 import { claimIntake, releaseIntake, renewIntake } from '../../store/intake-claim.repository.js';
 import * as files from '../../store/intake-file.repository.js';
 import type { IntakeFileMeta, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';
 import type { Ports } from '../ports.js';
-import { deadHere, REPLICA_ID, TakenElsewhere } from '../../daemon/replica.js';
+import { deadHere, REPLICA_ID, TakenElsewhere } from '../replica.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import { kindHandler } from './intake-kinds.js';
 import { recordIntakeEvent } from '../webhooks/intake-events.js';
@@ -78,16 +78,16 @@ export async function importFile(ports: Ports, req: ImportRequest): Promise<Inta
 async function claimFile(ports: Ports, tenantId: string, sha256: string, name: string): Promise<{ release(): Promise<void> }> {
   const leaseMs = ports.config.daemon.lease_seconds * 1000;
   const lease = () => new Date(Date.now() + leaseMs).toISOString();
-  const ok = await claimIntake(ports.db.knex, { tenantId, sha256, name, owner: REPLICA_ID, wallNow: new Date().toISOString(), leaseUntil: lease(), isDead: deadHere });
+  const ok = await claimIntake(ports.db, { tenantId, sha256, name, owner: REPLICA_ID, wallNow: new Date().toISOString(), leaseUntil: lease(), isDead: deadHere });
   if (!ok) throw new TakenElsewhere(`${name}: another process is taking these bytes for ${tenantId}`);
   const renew = setInterval(() => {
-    renewIntake(ports.db.knex, tenantId, sha256, REPLICA_ID, lease()).catch((err: unknown) => ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim renewal failed; trying again'));
+    renewIntake(ports.db, tenantId, sha256, REPLICA_ID, lease()).catch((err: unknown) => ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim renewal failed; trying again'));
   }, Math.max(100, Math.floor(leaseMs / 3)));
   renew.unref();
   return {
     async release() {
       clearInterval(renew);
-      await releaseIntake(ports.db.knex, tenantId, sha256, REPLICA_ID).catch((err: unknown) =>
+      await releaseIntake(ports.db, tenantId, sha256, REPLICA_ID).catch((err: unknown) =>
         ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim not released; it expires with its lease'),
       );
     },
@@ -111,15 +111,14 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
   };
   const flog = log.child({ tenant: req.tenantId, file: name, sha256: scan.sha256.slice(0, 12) });
 
-  const unfinished = await files.findUnfinished(db.knex, req.tenantId, scan.sha256, name);
+  const unfinished = await files.findUnfinished(db, req.tenantId, scan.sha256, name);
   if (unfinished) {
     flog.info({ fileId: unfinished.id, status: unfinished.status }, 'finishing a file whose outcome was committed before a restart');
     return finish(ports, req, unfinished.id);
   }
-  const applied = await files.findApplied(db.knex, req.tenantId, scan.sha256);
+  const applied = await files.findApplied(db, req.tenantId, scan.sha256);
   if (applied) {
-    const id = await files.insertFile(db.knex, meta, 'duplicate', { duplicate_of: applied.id });
-    await files.insertErrors(db.knex, id, [duplicateError(applied)]);
+    const id = await files.recordUnapplied(db, meta, 'duplicate', { duplicate_of: applied.id }, [duplicateError(applied)]);
     flog.warn({ duplicateOf: applied.id }, 'duplicate file: same bytes already applied; archived, not applied again');
     return finish(ports, req, id);
   }
@@ -159,11 +158,7 @@ function duplicateError(of: files.IntakeFileRecord): RowError {
 
 /** `failedRows`: data rows that failed (0 when the file was refused before its rows were read). */
 async function reject(ports: Ports, req: ImportRequest, meta: IntakeFileMeta, errors: RowError[], failedRows = 0): Promise<IntakeOutcome> {
-  const id = await ports.db.knex.transaction(async (trx) => {
-    const fid = await files.insertFile(trx, meta, 'rejected', { failed: failedRows });
-    await files.insertErrors(trx, fid, errors);
-    return fid;
-  });
+  const id = await files.recordUnapplied(ports.db, meta, 'rejected', { failed: failedRows }, errors);
   ports.log.warn({ tenant: meta.tenantId, file: meta.name, fileId: id, code: errors[0]?.code }, 'file rejected: nothing applied');
   return finish(ports, req, id);
 }

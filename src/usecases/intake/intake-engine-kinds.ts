@@ -4,7 +4,8 @@ import { RESULT_REQUIRED, readResultRow, type ResultRow } from '../../domain/res
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { formatCents } from '../../domain/money.js';
 import { openRowFile } from '../../intake/policy-file.reader.js';
-import { applyInTransaction } from '../../intake/sql-apply.js';
+import { recordIncome } from '../../store/income.repository.js';
+import { applyInTransaction } from './apply-in-transaction.js';
 import { applyResults } from '../collect/apply-results.js';
 import { recordCollectionEvents } from '../webhooks/collection-events.js';
 import { registerKind, type KindHandler } from './intake-kinds.js';
@@ -20,25 +21,14 @@ const income: KindHandler = {
     return openRowFile<IncomeRow>(path, scan, INCOME_REQUIRED, [], (cells, header, decimal) => readIncomeRow(cells, header, { decimal, today }));
   },
   apply: (ports, meta, items, tally, decide) =>
-    applyInTransaction<IncomeRow>(ports.db, meta, items as never, tally, decide, async (sql, fileId, rows) => {
-      await sql.stage(
-        'kasi_income',
-        [['customer_id', 'text'], ['date', 'text'], ['amount', 'int']],
-        rows.map(({ row }) => [row.customerId, row.date, row.amountCents]),
-      );
-      await sql.run(
-        `INSERT INTO income_events (tenant_id, customer_id, date, amount, intake_file_id)
-         SELECT ?, customer_id, date, amount, ? FROM kasi_income WHERE true ON CONFLICT (tenant_id, customer_id, date, amount) DO NOTHING`,
-        [meta.tenantId, fileId],
-      );
-      // next_check is the strategy's "nothing to do before" for the deposits it knew; a deposit
-      // just learnt of may call for a debit sooner (SPEC 4.2: 1–2 business days after it).
-      await sql.run(
-        `UPDATE collections SET next_check = NULL
-         WHERE tenant_id = ? AND status = 'OPEN' AND next_check IS NOT NULL AND customer_id IN (SELECT customer_id FROM kasi_income)`,
-        [meta.tenantId],
-      );
-    }),
+    applyInTransaction<IncomeRow>(ports.db, meta, items as never, tally, decide, (sql, fileId, rows) =>
+      recordIncome(
+        sql,
+        meta.tenantId,
+        fileId,
+        rows.map(({ row }) => row),
+      ),
+    ),
 };
 
 const results: KindHandler = {

@@ -1,8 +1,8 @@
-import type { RowError } from './row-error.js';
-import type { Tally } from './tally.js';
-import { MAX_STORED_ERRORS, type IntakeFileMeta } from '../store/intake-file.repository.js';
-import { transaction, type Sql } from '../store/sql.js';
-import type { Db } from '../store/db.js';
+import type { RowError } from '../../intake/row-error.js';
+import type { Tally } from '../../intake/tally.js';
+import { insertAppliedFile, recordAppliedOutcome, type IntakeFileMeta } from '../../store/intake-file.repository.js';
+import { transaction, type Sql } from '../../store/unit-of-work.js';
+import type { Db } from '../../store/db.js';
 
 /**
  * The shape every small-file kind shares (income, bank results): in one transaction record the
@@ -25,12 +25,7 @@ export async function applyInTransaction<T>(
 ): Promise<{ fileId: number; reject: RowError | null }> {
   try {
     return await transaction(db, async (sql) => {
-      const [f] = await sql.all<{ id: number }>(
-        `INSERT INTO intake_files (tenant_id, kind, name, sha256, size, status, encoding, delimiter, received_at, processed_at, source)
-         VALUES (?, ?, ?, ?, ?, 'applied', ?, ?, ?, ?, ?) RETURNING id`,
-        [meta.tenantId, meta.kind, meta.name, meta.sha256, meta.size, meta.encoding, meta.delimiter, meta.receivedAt, meta.processedAt, meta.source ?? null],
-      );
-      const fileId = Number(f!.id);
+      const fileId = await insertAppliedFile(sql, meta);
       const rows: { line: number; row: T }[] = [];
       for await (const batch of items) {
         for (const item of batch) {
@@ -45,17 +40,7 @@ export async function applyInTransaction<T>(
       const reject = decide();
       if (reject) throw new Rejected(reject);
       await apply(sql, fileId, rows);
-      for (const e of tally.sorted().slice(0, MAX_STORED_ERRORS)) {
-        await sql.run('INSERT INTO intake_errors (intake_file_id, line, "column", code, message, severity) VALUES (?, ?, ?, ?, ?, ?)', [
-          fileId,
-          e.line,
-          e.column,
-          e.code,
-          e.message,
-          e.severity ?? 'error',
-        ]);
-      }
-      await sql.run('UPDATE intake_files SET imported = ?, failed = ?, warnings = ? WHERE id = ?', [tally.imported, tally.failed, tally.warnings, fileId]);
+      await recordAppliedOutcome(sql, fileId, tally.sorted(), { imported: tally.imported, failed: tally.failed, warnings: tally.warnings });
       return { fileId, reject: null };
     });
   } catch (err) {
