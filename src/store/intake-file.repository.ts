@@ -166,7 +166,3 @@ export async function markRemoteMoved(db: Db, tenantId: string, name: string, ta
 export async function getFile(db: Db, fileId: number): Promise<IntakeFileRecord> {
   return (await db.knex('intake_files').where({ id: fileId }).first()) as IntakeFileRecord;
 }
-
-export async function ensureTenant(knex: Knex, id: string, name: string, at: string): Promise<void> {
-  await knex('tenants').insert({ id, name, created_at: at }).onConflict('id').ignore();
-}
