@@ -1,4 +1,4 @@
-import { copyLine } from '../store/copy-text.js';
+import { copyField } from '../store/copy-text.js';
 import type { PolicyItem } from './policy-file.reader.js';
 import type { RowError } from './row-error.js';
 
@@ -10,16 +10,20 @@ import type { RowError } from './row-error.js';
  * feed the same writer code (and give the same results by construction).
  */
 export interface PolicyBatch {
-  /** data rows in the batch */
+  /** data rows in the batch (cancelled ones included) */
   rows: number;
-  /** the file line of each row ('rows' format only; empty in 'copy') */
+  /** the file line of each row ('rows' format only) */
   lines: number[];
   /** per row: policy number, customer id, external customer ref, product code, status ('rows' format only) */
   text: string[];
   /** per row: collection amount in cents ('rows' format only) */
   amounts: number[];
-  /** PostgreSQL: the rows as COPY text lines for the staging table ('copy' format only) */
+  /** PostgreSQL: the rows that are not cancelled, as COPY lines ending in the target's `end` ('copy' format only) */
   copy: string;
+  /** PostgreSQL: the cancelled rows as COPY lines, their file lines and policy numbers ('copy' format only) */
+  cancelledCopy: string;
+  cancelledLines: number[];
+  cancelledNumbers: string[];
   /** rows with status cancelled */
   cancelling: number;
   /** policy numbers of the rows whose `hold` is release (issue 12: lift the policy's hold) */
@@ -31,14 +35,47 @@ export interface PolicyBatch {
   bytes: number;
 }
 
-/** 'rows' for SQLite's per-row statements; 'copy' for PostgreSQL's COPY into staging. */
+/** 'rows' for SQLite's per-row statements; 'copy' for PostgreSQL's COPY. */
 export type BatchFormat = 'rows' | 'copy';
 
 export const TEXT_PER_ROW = 5;
 
-export function packPolicyBatch(items: PolicyItem[], format: BatchFormat, bytes: number): PolicyBatch {
-  const b: PolicyBatch = { rows: 0, lines: [], text: [], amounts: [], copy: '', cancelling: 0, releases: [], errors: [], errorAt: [], bytes };
+/**
+ * Where PostgreSQL's COPY lines go, known once the file's transaction has begun: each line is
+ * `policy_number, customer_id, external_customer_ref, product_code, collection_amount, status`
+ * followed by `end` — a bare line break for the staging table, or the columns a tenant's first
+ * file writes straight into `policies` (tenant, cancelled_at, created_at, updated_at, file id).
+ */
+export interface CopyTarget {
+  end: string;
+}
+
+/** The staging table's lines: the six columns and nothing more. */
+export const STAGING: CopyTarget = { end: '\n' };
+
+/** Straight into `policies` (a tenant's first file): every row new and active, so no cancelled_at. */
+export function policiesTarget(tenantId: string, now: string, fileId: number): CopyTarget {
+  return { end: `\t${copyField(tenantId)}\t\\N\t${copyField(now)}\t${copyField(now)}\t${fileId}\n` };
+}
+
+export function packPolicyBatch(items: PolicyItem[], format: BatchFormat, bytes: number, target: CopyTarget = STAGING): PolicyBatch {
+  const b: PolicyBatch = {
+    rows: 0,
+    lines: [],
+    text: [],
+    amounts: [],
+    copy: '',
+    cancelledCopy: '',
+    cancelledLines: [],
+    cancelledNumbers: [],
+    cancelling: 0,
+    releases: [],
+    errors: [],
+    errorAt: [],
+    bytes,
+  };
   let copy = '';
+  const end = target.end;
   for (const item of items) {
     if (item.kind === 'error') {
       b.errors.push(rowError(item));
@@ -46,19 +83,29 @@ export function packPolicyBatch(items: PolicyItem[], format: BatchFormat, bytes:
       continue;
     }
     const r = item.row;
-    if (r.status === 'cancelled') b.cancelling++;
     if (r.hold === 'release') b.releases.push(r.policyNumber);
     if (format === 'rows') {
+      if (r.status === 'cancelled') b.cancelling++;
       b.lines.push(item.line);
       b.text.push(r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.status);
       b.amounts.push(r.amountCents);
+    } else if (r.status === 'cancelled') {
+      b.cancelling++;
+      b.cancelledCopy += copyRow(r, end);
+      b.cancelledLines.push(item.line);
+      b.cancelledNumbers.push(r.policyNumber);
     } else {
-      copy += copyLine([item.line, r.policyNumber, r.customerId, r.externalCustomerRef, r.productCode, r.amountCents, r.status]);
+      copy += copyRow(r, end);
     }
     b.rows++;
   }
   b.copy = copy;
   return b;
+}
+
+/** One row as a COPY line; a product code is [A-Za-z0-9_-] and the status a word, never escaped. */
+function copyRow(r: { policyNumber: string; customerId: string; externalCustomerRef: string; productCode: string; amountCents: number; status: string }, end: string): string {
+  return `${copyField(r.policyNumber)}\t${copyField(r.customerId)}\t${copyField(r.externalCustomerRef)}\t${r.productCode}\t${r.amountCents}\t${r.status}${end}`;
 }
 
 function rowError(item: { kind: 'error' } & RowError): RowError {
@@ -67,9 +114,22 @@ function rowError(item: { kind: 'error' } & RowError): RowError {
   return e;
 }
 
+/**
+ * A writer's source of packed batches. `aim` tells a 'copy' source where its lines go before the
+ * first batch is taken (the worker builds them, so the writer only sends them on); a source that
+ * is not aimed writes for the staging table.
+ */
+export interface PolicyBatches extends AsyncIterable<PolicyBatch> {
+  aim?(target: CopyTarget): void;
+}
+
 /** In-process packing of a reader's batches (small files: a worker's start-up would cost more than it saves). */
-export async function* packBatches(items: AsyncIterable<PolicyItem[]>, format: BatchFormat, bytesRead: () => number): AsyncGenerator<PolicyBatch> {
-  for await (const batch of items) yield packPolicyBatch(batch, format, bytesRead());
+export function packBatches(items: AsyncIterable<PolicyItem[]>, format: BatchFormat, bytesRead: () => number): AsyncGenerator<PolicyBatch> & PolicyBatches {
+  let target = STAGING;
+  async function* packed(): AsyncGenerator<PolicyBatch> {
+    for await (const batch of items) yield packPolicyBatch(batch, format, bytesRead(), target);
+  }
+  return Object.assign(packed(), { aim: (t: CopyTarget) => (target = t) });
 }
 
 /**

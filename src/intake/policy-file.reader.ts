@@ -19,6 +19,9 @@ export type OpenedBatches<B> =
 
 export type OpenedFile<T> = OpenedBatches<T[]>;
 
+/** A policy row is rarely shorter (five ids, an amount): the record of numbers is sized for size / this. */
+const BYTES_PER_ROW_AT_LEAST = 48;
+
 export interface HeaderedCsv {
   delimiter: Delimiter;
   header: import('../domain/csv-rules.js').HeaderMap;
@@ -120,21 +123,17 @@ export async function openHeadered(
 }
 
 /**
- * `findRepeats: false` leaves a policy number repeated in the file to the applier (PostgreSQL
- * finds repeats in its staging table with one query): the record of every number seen is then
- * not kept (~30 MB on a 1M-row file, see first-lines.ts).
+ * A policy file's validated rows and row errors, in batches. A policy number repeated in the file
+ * is an error found here, on both stores, while the file is read (SPEC 3.2: the first line is
+ * applied): the record of the numbers seen is sized from the file's bytes, so it does not grow
+ * row by row.
  */
-export async function openPolicyFile(
-  path: string,
-  scan: FileScan,
-  rules: { ceilingCents: Cents; findRepeats?: boolean },
-  onBytes?: (n: number) => void,
-): Promise<OpenedFile<PolicyItem>> {
+export async function openPolicyFile(path: string, scan: FileScan, rules: { ceilingCents: Cents }, onBytes?: (n: number) => void): Promise<OpenedFile<PolicyItem>> {
   const opened = await openHeadered(path, scan, POLICY_REQUIRED, POLICY_OPTIONAL, onBytes);
   if (!opened.ok) return opened;
   const { header, width, rest, delimiter, repeatedHeader } = opened;
   const decimal = delimiter === ';' ? ',' : '.';
-  const seen = rules.findRepeats === false ? null : new FirstLines();
+  const seen = new FirstLines(Math.ceil(scan.size / BYTES_PER_ROW_AT_LEAST));
   const rules2 = { decimal, ceilingCents: rules.ceilingCents } as const;
   async function* items(): AsyncGenerator<PolicyItem[]> {
     for await (const batch of rest) {
@@ -157,7 +156,7 @@ function policyItem(
   width: number,
   delimiter: Delimiter,
   rules: { decimal: '.' | ','; ceilingCents: Cents },
-  seen: FirstLines | null,
+  seen: FirstLines,
   out: PolicyItem[],
 ): void {
   if (item.kind === 'error') {
@@ -173,12 +172,12 @@ function policyItem(
     for (const e of r.errors) out.push({ kind: 'error', line: item.line, ...e });
     return;
   }
-  const first = seen?.get(r.row.policyNumber);
+  const first = seen.get(r.row.policyNumber);
   if (first !== undefined) {
     out.push({ kind: 'error', ...repeatedInFile(item.line, r.row.policyNumber, first) });
     return;
   }
-  seen?.set(r.row.policyNumber, item.line);
+  seen.set(r.row.policyNumber, item.line);
   out.push({ kind: 'row', line: item.line, row: r.row });
 }
 

@@ -3,8 +3,7 @@ import pgCopy from 'pg-copy-streams';
 import type pg from 'pg';
 import type { Db } from './db.js';
 import { withPgConnection } from './db.js';
-import { repeatedInFile } from '../intake/policy-file.reader.js';
-import type { PolicyBatch } from '../intake/policy-batch.js';
+import { policiesTarget, STAGING, type PolicyBatches } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
 import type { RowError } from '../intake/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
@@ -13,8 +12,11 @@ import { releaseByFile, unknownCancelled } from './policy-import.sqlite.js';
 import { releaseHoldsPg } from './policy-hold-release.js';
 
 /**
- * Policy upsert on PostgreSQL: validated rows are streamed with COPY into a temporary staging
- * table, then applied with one set-based INSERT … ON CONFLICT, all in one transaction.
+ * Policy upsert on PostgreSQL, in one transaction. A tenant's first file (no policies yet) is
+ * streamed with COPY straight into `policies`: every number is new (repeats were found while the
+ * file was read), every cancelled row is an unknown policy, so there is nothing to compare
+ * against. A later file is streamed into a temporary staging table and applied set-based: changed
+ * rows updated, new numbers inserted.
  */
 const UPDATE_CHANGED = `
 UPDATE policies AS p SET
@@ -86,7 +88,7 @@ export async function copyInto(conn: pg.PoolClient, sql: string, lines: AsyncIte
 export async function applyPoliciesPg(
   db: Db,
   meta: IntakeFileMeta,
-  batches: AsyncIterable<PolicyBatch>,
+  batches: PolicyBatches,
   tally: Tally,
   decide: () => RowError | null,
   hooks: PgApplyHooks = {},
@@ -104,58 +106,19 @@ export async function applyPoliciesPg(
       );
       const fileId = Number((ins.rows[0] as { id: number }).id);
       const fresh = !(await conn.query('SELECT 1 FROM policies WHERE tenant_id = $1 LIMIT 1', [meta.tenantId])).rowCount;
-      await conn.query(`CREATE TEMP TABLE kasi_stage_policies (line integer, policy_number text collate "C", customer_id text,
-        external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
-      let staged = 0;
-      let cancelling = 0;
-      const releases: string[] = [];
-      // the COPY text was built by the parser (in the worker thread for a big file): here only written
-      async function* lines(): AsyncGenerator<string> {
-        for await (const b of batches) {
-          for (const e of b.errors) tally.add(e);
-          staged += b.rows;
-          cancelling += b.cancelling;
-          releases.push(...b.releases);
-          if (b.copy) yield b.copy;
-        }
-      }
-      await copyInto(conn, 'COPY kasi_stage_policies FROM STDIN', lines());
-      // a number repeated in the file: the first line is applied, each later one is an error
-      const repeated = await conn.query(
-        `DELETE FROM kasi_stage_policies s
-         USING (SELECT policy_number, min(line) AS first_line FROM kasi_stage_policies GROUP BY policy_number HAVING count(*) > 1) d
-         WHERE s.policy_number = d.policy_number AND s.line > d.first_line
-         RETURNING s.line, s.policy_number, d.first_line, s.status`,
-      );
-      for (const r of repeated.rows as { line: number; policy_number: string; first_line: number; status: string }[]) {
-        tally.add(repeatedInFile(r.line, r.policy_number, r.first_line));
-        if (r.status === 'cancelled') cancelling--;
-      }
-      const unknown = await conn.query(
-        `DELETE FROM kasi_stage_policies s WHERE s.status = 'cancelled'
-           AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1 AND p.policy_number = s.policy_number)
-         RETURNING s.line, s.policy_number`,
-        [meta.tenantId],
-      );
-      for (const u of unknown.rows as { line: number; policy_number: string }[]) tally.add(unknownCancelled(u.line, u.policy_number));
-      tally.imported += staged - repeated.rows.length - unknown.rows.length;
+      // straight into policies only when the lines are built for it: a source that cannot be aimed stages
+      const direct = fresh && batches.aim !== undefined;
+      batches.aim?.(direct ? policiesTarget(meta.tenantId, now, fileId) : STAGING);
+      const staged = direct ? await copyFirstFile(conn, batches, tally) : await copyToStaging(conn, meta.tenantId, batches, tally);
       const reject = decide();
       if (reject) {
         await conn.query('ROLLBACK');
         return { fileId: 0, reject };
       }
-      await conn.query('ANALYZE kasi_stage_policies');
-      if (fresh) {
-        // the tenant's first file: every staged number is new (and unique, repeats are gone)
-        await conn.query(INSERT_FROM('kasi_stage_policies'), [meta.tenantId, now, fileId]);
-      } else {
-        await conn.query(UPDATE_CHANGED, [meta.tenantId, now, fileId]);
-        await conn.query(STAGE_NEW, [meta.tenantId]);
-        await conn.query(INSERT_FROM('kasi_stage_new'), [meta.tenantId, now, fileId]);
-      }
+      if (!direct) await applyStaged(conn, meta.tenantId, now, fileId, fresh);
       await hooks.afterRowsPg?.(conn, fileId);
-      if (cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
-      if (releases.length) await releaseHoldsPg(conn, meta.tenantId, releases, releaseByFile(meta, now), now);
+      if (staged.cancelling > 0) await conn.query(CANCEL_OPEN_COLLECTIONS, [meta.tenantId, now]);
+      if (staged.releases.length) await releaseHoldsPg(conn, meta.tenantId, staged.releases, releaseByFile(meta, now), now);
       const errs = tally.sorted().slice(0, MAX_STORED_ERRORS);
       if (errs.length) {
         await copyInto(
@@ -174,4 +137,89 @@ export async function applyPoliciesPg(
       throw err;
     }
   });
+}
+
+/** What the rows streamed left for the steps after them: cancellations that apply, holds to lift. */
+interface Streamed {
+  cancelling: number;
+  releases: string[];
+}
+
+const POLICY_COPY_COLUMNS = 'policy_number, customer_id, external_customer_ref, product_code, collection_amount, status';
+
+/**
+ * A tenant's first file, COPY'd into `policies` as it is read: its cancelled rows name policies
+ * kasi does not have, so each is an error and never sent.
+ */
+async function copyFirstFile(conn: pg.PoolClient, batches: PolicyBatches, tally: Tally): Promise<Streamed> {
+  const releases: string[] = [];
+  async function* lines(): AsyncGenerator<string> {
+    for await (const b of batches) {
+      for (const e of b.errors) tally.add(e);
+      for (let i = 0; i < b.cancelledLines.length; i++) tally.add(unknownCancelled(b.cancelledLines[i]!, b.cancelledNumbers[i]!));
+      tally.imported += b.rows - b.cancelledLines.length;
+      append(releases, b.releases);
+      if (b.copy) yield b.copy;
+    }
+  }
+  await copyInto(conn, `COPY policies (${POLICY_COPY_COLUMNS}, tenant_id, cancelled_at, created_at, updated_at, intake_file_id) FROM STDIN`, lines());
+  return { cancelling: 0, releases };
+}
+
+/**
+ * A later file: every row into the staging table; then the cancelled rows whose number the tenant
+ * does not have are taken out again, each an error.
+ */
+async function copyToStaging(conn: pg.PoolClient, tenantId: string, batches: PolicyBatches, tally: Tally): Promise<Streamed> {
+  await conn.query(`CREATE TEMP TABLE kasi_stage_policies (policy_number text collate "C", customer_id text,
+    external_customer_ref text, product_code text, collection_amount bigint, status text) ON COMMIT DROP`);
+  let rows = 0;
+  const releases: string[] = [];
+  const cancelledLines: number[] = [];
+  const cancelledNumbers: string[] = [];
+  async function* lines(): AsyncGenerator<string> {
+    for await (const b of batches) {
+      for (const e of b.errors) tally.add(e);
+      rows += b.rows;
+      append(releases, b.releases);
+      append(cancelledLines, b.cancelledLines);
+      append(cancelledNumbers, b.cancelledNumbers);
+      const text = b.copy + b.cancelledCopy;
+      if (text) yield text;
+    }
+  }
+  await copyInto(conn, `COPY kasi_stage_policies (${POLICY_COPY_COLUMNS}) FROM STDIN`, lines());
+  let unknown = 0;
+  if (cancelledNumbers.length) {
+    const res = await conn.query(
+      `DELETE FROM kasi_stage_policies s USING unnest($2::text[], $3::int[]) AS c(policy_number, line)
+       WHERE s.policy_number = c.policy_number AND s.status = 'cancelled'
+         AND NOT EXISTS (SELECT 1 FROM policies p WHERE p.tenant_id = $1 AND p.policy_number = s.policy_number)
+       RETURNING c.line, s.policy_number`,
+      [tenantId, cancelledNumbers, cancelledLines],
+    );
+    const gone = (res.rows as { line: number; policy_number: string }[]).sort((a, b) => a.line - b.line);
+    for (const u of gone) tally.add(unknownCancelled(u.line, u.policy_number));
+    unknown = gone.length;
+  }
+  tally.imported += rows - unknown;
+  return { cancelling: cancelledNumbers.length - unknown, releases };
+}
+
+/** The staged rows into `policies`: changed ones updated, new numbers inserted. */
+async function applyStaged(conn: pg.PoolClient, tenantId: string, now: string, fileId: number, fresh: boolean): Promise<void> {
+  if (fresh) {
+    // a first policy that came through a source that could not be aimed (the API's one row)
+    await conn.query(INSERT_FROM('kasi_stage_policies'), [tenantId, now, fileId]);
+    return;
+  }
+  await conn.query('ANALYZE kasi_stage_policies');
+  await conn.query(UPDATE_CHANGED, [tenantId, now, fileId]);
+  await conn.query(STAGE_NEW, [tenantId]);
+  await conn.query(INSERT_FROM('kasi_stage_new'), [tenantId, now, fileId]);
+}
+
+/** `to.push(...from)` without spreading a batch's worth of arguments onto the stack. */
+function append<T>(to: T[], from: readonly T[]): void {
+  for (const x of from) to.push(x);
 }

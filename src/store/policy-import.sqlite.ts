@@ -13,14 +13,16 @@ export function releaseByFile(meta: IntakeFileMeta, now: string): Release {
 }
 
 /**
- * Policy upsert on SQLite: one IMMEDIATE transaction for the whole file, one prepared statement
- * run per row (better-sqlite3 is synchronous, so this is the fastest path SQLite has). A row that
- * changes nothing is not rewritten. Returns the decision of `decide` after the rows are in.
+ * Policy upsert on SQLite: one IMMEDIATE transaction for the whole file, rows written
+ * ROWS_PER_STATEMENT at a time by one prepared multi-row upsert (better-sqlite3 is synchronous:
+ * the cost is per call and per bound value, so one call carries many rows, and what is the same
+ * for every row of the file — tenant, times, file id — is written into the statement once instead
+ * of bound a million times). A row that changes nothing is not rewritten.
  */
-const UPSERT = `
-INSERT INTO policies (tenant_id, policy_number, customer_id, external_customer_ref, product_code,
-  collection_amount, status, cancelled_at, created_at, updated_at, intake_file_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const COLUMNS = `INSERT INTO policies (policy_number, customer_id, external_customer_ref, product_code, collection_amount, status, cancelled_at,
+  tenant_id, created_at, updated_at, intake_file_id) VALUES `;
+
+const ON_CONFLICT = `
 ON CONFLICT (tenant_id, policy_number) DO UPDATE SET
   customer_id = excluded.customer_id,
   external_customer_ref = excluded.external_customer_ref,
@@ -35,6 +37,58 @@ WHERE policies.customer_id IS NOT excluded.customer_id
    OR policies.product_code IS NOT excluded.product_code
    OR policies.collection_amount IS NOT excluded.collection_amount
    OR policies.status IS NOT excluded.status`;
+
+/** Bound per row: policy number, customer id, external ref, product code, amount, status, cancelled_at. */
+const PARAMS_PER_ROW = 7;
+/** Rows per statement call: 64 × 7 = 448 bound values, under SQLite's oldest limit (999). */
+const ROWS_PER_STATEMENT = 64;
+
+/** A SQL string literal (SQLite has no backslash escapes: a quote is doubled). */
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** The upsert of `rows` rows, the file's constants written in. */
+function upsertSql(rows: number, tenantId: string, now: string, fileId: number): string {
+  const one = `(?, ?, ?, ?, ?, ?, ?, ${literal(tenantId)}, ${literal(now)}, ${literal(now)}, ${fileId})`;
+  return COLUMNS + Array.from({ length: rows }, () => one).join(',') + ON_CONFLICT;
+}
+
+/** Rows gathered for the multi-row upsert, written whenever a statement's worth is in. */
+class RowWriter {
+  private readonly params: unknown[] = new Array<unknown>(ROWS_PER_STATEMENT * PARAMS_PER_ROW);
+  private k = 0;
+  private readonly full: import('better-sqlite3').Statement;
+
+  constructor(
+    private readonly conn: import('better-sqlite3').Database,
+    private readonly sql: (rows: number) => string,
+  ) {
+    this.full = conn.prepare(sql(ROWS_PER_STATEMENT));
+  }
+
+  add(policyNumber: string, customerId: string, externalRef: string, productCode: string, amount: number, status: string, cancelledAt: string | null): void {
+    const p = this.params;
+    let k = this.k;
+    p[k++] = policyNumber;
+    p[k++] = customerId;
+    p[k++] = externalRef;
+    p[k++] = productCode;
+    p[k++] = amount;
+    p[k++] = status;
+    p[k++] = cancelledAt;
+    if (k === p.length) {
+      this.full.run(p);
+      k = 0;
+    }
+    this.k = k;
+  }
+
+  /** The last, partial statement's worth. */
+  flush(): void {
+    if (this.k === 0) return;
+    this.conn.prepare(this.sql(this.k / PARAMS_PER_ROW)).run(this.params.slice(0, this.k));
+    this.k = 0;
+  }
+}
 
 export interface ApplyHooks {
   /** Called inside the transaction with the policy numbers cancelled by this file. */
@@ -65,7 +119,7 @@ export async function applyPoliciesSqlite(
           )
           .run(f).lastInsertRowid,
       );
-      const upsert = conn.prepare(UPSERT);
+      const rows = new RowWriter(conn, (n) => upsertSql(n, meta.tenantId, now, fileId));
       const known = conn.prepare('SELECT 1 FROM policies WHERE tenant_id = ? AND policy_number = ?').pluck();
       const cancelled: string[] = [];
       const releases: string[] = [];
@@ -87,11 +141,12 @@ export async function applyPoliciesSqlite(
               cancelled.push(policyNumber);
             }
             if (b.releases.length && b.releases.includes(policyNumber)) releases.push(policyNumber);
-            upsert.run(tenant, policyNumber, t[o + 1], t[o + 2], t[o + 3], b.amounts[i], status, status === 'cancelled' ? now : null, now, now, fileId);
+            rows.add(policyNumber, t[o + 1]!, t[o + 2]!, t[o + 3]!, b.amounts[i]!, status, status === 'cancelled' ? now : null);
             tally.imported++;
           },
         );
       }
+      rows.flush();
       const reject = decide();
       if (reject) {
         conn.exec('ROLLBACK');

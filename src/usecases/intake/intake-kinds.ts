@@ -29,9 +29,7 @@ export const PIPELINE_MIN_BYTES = 4 * 1024 * 1024;
 export const batchFormat = (ports: Pick<Ports, 'db'>): BatchFormat => (ports.db.dialect === 'sqlite' ? 'rows' : 'copy');
 
 async function openPolicies(path: string, scan: FileScan, ports: Ports, onBytes?: (n: number) => void): Promise<OpenedBatches<PolicyBatch>> {
-  const sqlite = ports.db.dialect === 'sqlite';
-  // PostgreSQL finds repeated policy numbers in its staging table (see policy-import.pg.ts)
-  const rules = { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling), findRepeats: sqlite };
+  const rules = { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling) };
   const format = batchFormat(ports);
   if (scan.size >= (ports.config.intake.pipeline_min_bytes ?? PIPELINE_MIN_BYTES)) return openPolicyPipeline(path, scan, { ...rules, format }, onBytes);
   let bytes = 0;
