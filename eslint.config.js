@@ -43,7 +43,7 @@ const SQL_MESSAGE = 'SQL lives in src/store/: call (or add) a named repository f
 
 /** Beyond imports: no SQL text and no reaching into the database handle's query builder outside src/store/. */
 const NO_SQL_SYNTAX = [
-  { selector: "MemberExpression[property.name='knex'], MemberExpression[property.value='knex'], ObjectPattern > Property[key.name='knex']", message: SQL_MESSAGE },
+  { selector: "MemberExpression[property.name='knex'], MemberExpression[property.value='knex'], ObjectPattern > Property[key.name='knex'], Identifier[name='knexOf']", message: SQL_MESSAGE },
   { selector: `Literal[value=${SQL_TEXT}]`, message: SQL_MESSAGE },
   { selector: `TemplateLiteral[quasis.0.value.raw=${SQL_TEXT}]`, message: SQL_MESSAGE },
   { selector: `TemplateLiteral[quasis.length>1][quasis.0.value.raw=${SQL_TEMPLATE_HEAD}]`, message: SQL_MESSAGE },

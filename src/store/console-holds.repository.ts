@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * Held policies for the console's overview. The shared contract (issue 12, migration 014):
@@ -13,7 +14,7 @@ export interface HeldPolicy {
 
 /** Active holds of a tenant: the newest `limit`, and how many there are. */
 export async function heldPolicies(db: Db, tenant: string, limit: number): Promise<{ rows: HeldPolicy[]; total: number }> {
-  const k = db.knex;
+  const k = knexOf(db);
   {
     const base = () => k('policy_holds').where({ tenant_id: tenant }).whereNull('released_on');
     const rows = (await base()

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * The overview's figures, precomputed per tenant, period and day (console_summaries). One refresh
@@ -32,7 +33,7 @@ async function grouped(q: Knex.QueryBuilder): Promise<{ k: string | null; v: Num
 }
 
 export async function computeSummary(db: Db, tenant: string, period: string): Promise<SummaryRow[]> {
-  const k = db.knex;
+  const k = knexOf(db);
   const rows: SummaryRow[] = [];
   const att = () => k('attempts').where({ tenant_id: tenant, period });
   const col = () => k('collections').where({ tenant_id: tenant, period });
@@ -80,7 +81,7 @@ export async function computeSummary(db: Db, tenant: string, period: string): Pr
 
 /** Replace a period's summary rows in one transaction: a reader sees the old figures or the new. */
 export async function replaceSummary(db: Db, tenant: string, period: string, rows: SummaryRow[], at: string): Promise<void> {
-  await db.knex.transaction(async (trx) => {
+  await knexOf(db).transaction(async (trx) => {
     await trx('console_summaries').where({ tenant_id: tenant, period }).delete();
     const all = [...rows, { day: '-', kind: 'refreshed', key: '', value: 1 }].map((r) => ({ tenant_id: tenant, period, ...r, refreshed_at: at }));
     for (let i = 0; i < all.length; i += 100) await trx('console_summaries').insert(all.slice(i, i + 100));
@@ -88,8 +89,7 @@ export async function replaceSummary(db: Db, tenant: string, period: string, row
 }
 
 export async function readSummary(db: Db, tenant: string, period: string): Promise<{ rows: SummaryRow[]; refreshedAt: string | null }> {
-  const rows = (await db
-    .knex('console_summaries')
+  const rows = (await knexOf(db)('console_summaries')
     .where({ tenant_id: tenant, period })
     .select('day', 'kind', 'key', 'value', 'refreshed_at')) as (SummaryRow & { refreshed_at: string })[];
   const mark = rows.find((r) => r.kind === 'refreshed');
@@ -98,7 +98,7 @@ export async function readSummary(db: Db, tenant: string, period: string): Promi
 
 /** When a period was last summarised (null: never). */
 export async function summaryRefreshedAt(db: Db, tenant: string, period: string): Promise<string | null> {
-  const r = (await db.knex('console_summaries').where({ tenant_id: tenant, period, day: '-', kind: 'refreshed', key: '' }).first('refreshed_at')) as
+  const r = (await knexOf(db)('console_summaries').where({ tenant_id: tenant, period, day: '-', kind: 'refreshed', key: '' }).first('refreshed_at')) as
     | { refreshed_at: string }
     | undefined;
   return r?.refreshed_at ?? null;
@@ -106,5 +106,5 @@ export async function summaryRefreshedAt(db: Db, tenant: string, period: string)
 
 /** The periods of a tenant, newest first, with when each closed. */
 export async function periodsOf(db: Db, tenant: string): Promise<{ period: string; closed_at: string | null }[]> {
-  return (await db.knex('periods').where({ tenant_id: tenant }).orderBy('period', 'desc').select('period', 'closed_at')) as { period: string; closed_at: string | null }[];
+  return (await knexOf(db)('periods').where({ tenant_id: tenant }).orderBy('period', 'desc').select('period', 'closed_at')) as { period: string; closed_at: string | null }[];
 }

@@ -1,4 +1,5 @@
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * The console's reads: every list is one keyset page (`WHERE id < ? ORDER BY id DESC LIMIT n`, or
@@ -26,7 +27,7 @@ export interface ConsoleFileRow {
 const FILE_COLUMNS = ['id', 'tenant_id', 'kind', 'name', 'source', 'status', 'imported', 'failed', 'warnings', 'size', 'received_at', 'processed_at', 'archive_path', 'duplicate_of'];
 
 export async function filesPage(db: Db, o: { tenants: string[] | null; status?: string; beforeId?: number; limit: number }): Promise<ConsoleFileRow[]> {
-  const q = db.knex('intake_files').orderBy('id', 'desc').limit(o.limit).select(FILE_COLUMNS);
+  const q = knexOf(db)('intake_files').orderBy('id', 'desc').limit(o.limit).select(FILE_COLUMNS);
   if (o.tenants) q.whereIn('tenant_id', o.tenants);
   if (o.status) q.where({ status: o.status });
   if (o.beforeId !== undefined) q.where('id', '<', o.beforeId);
@@ -34,7 +35,7 @@ export async function filesPage(db: Db, o: { tenants: string[] | null; status?: 
 }
 
 export async function fileById(db: Db, id: number): Promise<ConsoleFileRow | undefined> {
-  return (await db.knex('intake_files').where({ id }).first(FILE_COLUMNS)) as ConsoleFileRow | undefined;
+  return (await knexOf(db)('intake_files').where({ id }).first(FILE_COLUMNS)) as ConsoleFileRow | undefined;
 }
 
 export interface ConsoleRowError {
@@ -47,7 +48,7 @@ export interface ConsoleRowError {
 }
 
 export async function fileErrorsPage(db: Db, fileId: number, o: { afterId?: number; limit: number }): Promise<ConsoleRowError[]> {
-  const q = db.knex('intake_errors').where({ intake_file_id: fileId }).orderBy('id').limit(o.limit).select('id', 'line', 'column', 'code', 'message', 'severity');
+  const q = knexOf(db)('intake_errors').where({ intake_file_id: fileId }).orderBy('id').limit(o.limit).select('id', 'line', 'column', 'code', 'message', 'severity');
   if (o.afterId !== undefined) q.where('id', '>', o.afterId);
   return (await q) as ConsoleRowError[];
 }
@@ -106,7 +107,7 @@ export interface CollectionFilter {
 
 /** A period's collections in id order from `afterId`, filtered; a policy number is looked up exactly. */
 export async function collectionsPage(db: Db, tenant: string, period: string, f: CollectionFilter): Promise<ConsoleCollectionRow[]> {
-  const q = db.knex('collections').where({ tenant_id: tenant, period }).orderBy('id').limit(f.limit).select(COLLECTION_COLUMNS);
+  const q = knexOf(db)('collections').where({ tenant_id: tenant, period }).orderBy('id').limit(f.limit).select(COLLECTION_COLUMNS);
   if (f.status) q.where({ status: f.status });
   if (f.reason) q.where({ last_failure_reason: f.reason });
   if (f.policy) q.where({ policy_number: f.policy });
@@ -115,15 +116,14 @@ export async function collectionsPage(db: Db, tenant: string, period: string, f:
 }
 
 export async function collectionById(db: Db, id: number): Promise<ConsoleCollectionRow | undefined> {
-  const r = (await db.knex('collections').where({ id }).first(COLLECTION_COLUMNS)) as ConsoleCollectionRow | undefined;
+  const r = (await knexOf(db)('collections').where({ id }).first(COLLECTION_COLUMNS)) as ConsoleCollectionRow | undefined;
   return r && cents(r);
 }
 
 /** A policy's collections over the periods given (the (tenant, period, policy_number) index per period). */
 export async function collectionsOfPolicy(db: Db, tenant: string, policyNumber: string, periods: string[]): Promise<ConsoleCollectionRow[]> {
   if (periods.length === 0) return [];
-  const rows = (await db
-    .knex('collections')
+  const rows = (await knexOf(db)('collections')
     .where({ tenant_id: tenant, policy_number: policyNumber })
     .whereIn('period', periods)
     .orderBy('period', 'desc')
@@ -144,8 +144,7 @@ export interface ConsoleAttemptRow {
 }
 
 export async function attemptsOfCollection(db: Db, collectionId: number): Promise<ConsoleAttemptRow[]> {
-  const rows = (await db
-    .knex('attempts')
+  const rows = (await knexOf(db)('attempts')
     .where({ collection_id: collectionId })
     .orderBy('presentment')
     .select('presentment', 'instruction_id', 'action_date', 'amount_requested', 'amount_collected', 'status', 'reason_code', 'reason', 'processed_date')) as ConsoleAttemptRow[];
@@ -166,8 +165,7 @@ export interface ConsolePolicyRow {
 }
 
 export async function policyByNumber(db: Db, tenant: string, policyNumber: string): Promise<ConsolePolicyRow | undefined> {
-  const r = (await db
-    .knex('policies')
+  const r = (await knexOf(db)('policies')
     .where({ tenant_id: tenant, policy_number: policyNumber })
     .first('id', 'tenant_id', 'policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status', 'cancelled_at', 'updated_at')) as
     | ConsolePolicyRow
@@ -177,8 +175,7 @@ export async function policyByNumber(db: Db, tenant: string, policyNumber: strin
 
 /** Income deposits seen for a customer on or after `from` (the "why" of a planned date). */
 export async function depositsOf(db: Db, tenant: string, customerId: string, from: string): Promise<{ date: string; amount: number }[]> {
-  const rows = (await db
-    .knex('income_events')
+  const rows = (await knexOf(db)('income_events')
     .where({ tenant_id: tenant, customer_id: customerId })
     .where('date', '>=', from)
     .orderBy('date')

@@ -14,11 +14,24 @@ pg.types.setTypeParser(1700, (v: string) => Number(v));
 
 export type DbTarget = { client: 'sqlite'; file: string } | { client: 'pg'; url: string };
 
+/**
+ * The database handle the rest of the code holds: opaque, with no query builder in its type, so a use
+ * case can only hand it to repository functions (src/store/). Those reach knex through `knexOf`.
+ */
 export interface Db {
-  knex: Knex;
   dialect: 'sqlite' | 'pg';
   target: DbTarget;
   close(): Promise<void>;
+}
+
+/** Module-private, so that no field of `Db` (and no copy of one) carries the query builder. */
+const knexes = new WeakMap<Db, Knex>();
+
+/** The knex instance behind `db`: for src/store/ (and tests asserting table contents) only; lint keeps it out of the rest of src/. */
+export function knexOf(db: Db): Knex {
+  const knex = knexes.get(db);
+  if (!knex) throw new Error('knexOf: not a handle returned by openDb');
+  return knex;
 }
 
 export function openDb(target: DbTarget, opts: { poolMax?: number } = {}): Db {
@@ -54,8 +67,7 @@ export function openDb(target: DbTarget, opts: { poolMax?: number } = {}): Db {
     });
   }
   let closed = false;
-  return {
-    knex,
+  const db: Db = {
     dialect: target.client,
     target,
     async close() {
@@ -64,12 +76,14 @@ export function openDb(target: DbTarget, opts: { poolMax?: number } = {}): Db {
       await knex.destroy();
     },
   };
+  knexes.set(db, knex);
+  return db;
 }
 
 /** Run `fn` with the raw better-sqlite3 connection (for bulk work on the hot path). */
 export async function withSqliteConnection<T>(db: Db, fn: (conn: BetterSqlite3.Database) => Promise<T> | T): Promise<T> {
   if (db.dialect !== 'sqlite') throw new Error('withSqliteConnection on a non-SQLite store');
-  const client = db.knex.client as { acquireConnection(): Promise<BetterSqlite3.Database>; releaseConnection(c: unknown): Promise<void> };
+  const client = knexOf(db).client as { acquireConnection(): Promise<BetterSqlite3.Database>; releaseConnection(c: unknown): Promise<void> };
   const conn = await client.acquireConnection();
   try {
     return await fn(conn);
@@ -81,7 +95,7 @@ export async function withSqliteConnection<T>(db: Db, fn: (conn: BetterSqlite3.D
 /** Run `fn` with a raw pg client (for COPY), outside knex's query builder. */
 export async function withPgConnection<T>(db: Db, fn: (conn: pg.PoolClient) => Promise<T>): Promise<T> {
   if (db.dialect !== 'pg') throw new Error('withPgConnection on a non-PostgreSQL store');
-  const client = db.knex.client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: unknown): Promise<void> };
+  const client = knexOf(db).client as { acquireConnection(): Promise<pg.PoolClient>; releaseConnection(c: unknown): Promise<void> };
   const conn = await client.acquireConnection();
   try {
     return await fn(conn);
@@ -92,7 +106,7 @@ export async function withPgConnection<T>(db: Db, fn: (conn: pg.PoolClient) => P
 
 /** `SELECT 1`: the database answers (readiness). */
 export async function ping(db: Db): Promise<void> {
-  await db.knex.raw('SELECT 1');
+  await knexOf(db).raw('SELECT 1');
 }
 
 /** Now as an ISO instant, from the injected clock. */

@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * The `deliveries` table: outbox files queued for a tenant's SFTP outbound folder. The ledger
@@ -46,7 +47,7 @@ export async function insertDelivery(knex: Knex, d: NewDelivery, createdAt: stri
  * delivered row goes back to pending (true; see requeueDelivered).
  */
 export async function queueDelivery(db: Db, d: NewDelivery, createdAt: string, again: boolean): Promise<boolean> {
-  return (await insertDelivery(db.knex, d, createdAt)) || (again && (await requeueDelivered(db.knex, d.tenantId, d.localPath, createdAt)));
+  return (await insertDelivery(knexOf(db), d, createdAt)) || (again && (await requeueDelivered(knexOf(db), d.tenantId, d.localPath, createdAt)));
 }
 
 /**
@@ -83,7 +84,7 @@ export class StoreDeliveryLedger {
   ) {}
 
   async pending(tenant: string): Promise<{ id: string; localPath: string; remoteName: string }[]> {
-    const rows = await undelivered(this.db.knex, tenant);
+    const rows = await undelivered(knexOf(this.db), tenant);
     // The id carries when the row was queued: a row queued again (requeueDelivered) while this
     // upload ran is not marked delivered by it, so the newer content still goes.
     return rows.map((r) => ({
@@ -95,17 +96,15 @@ export class StoreDeliveryLedger {
 
   async markDelivered(id: string, at: Date): Promise<void> {
     const [row, queuedAt] = splitId(id);
-    await this.db
-      .knex('deliveries')
+    await knexOf(this.db)('deliveries')
       .where({ id: row, created_at: queuedAt })
-      .update({ status: 'delivered', attempts: this.db.knex.raw('attempts + 1'), last_error: null, delivered_at: at.toISOString() });
+      .update({ status: 'delivered', attempts: knexOf(this.db).raw('attempts + 1'), last_error: null, delivered_at: at.toISOString() });
   }
 
   async markFailed(id: string, error: string): Promise<void> {
-    await this.db
-      .knex('deliveries')
+    await knexOf(this.db)('deliveries')
       .where({ id: splitId(id)[0] })
-      .update({ status: 'failed', attempts: this.db.knex.raw('attempts + 1'), last_error: error.slice(0, MAX_ERROR_CHARS) });
+      .update({ status: 'failed', attempts: knexOf(this.db).raw('attempts + 1'), last_error: error.slice(0, MAX_ERROR_CHARS) });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * `intake_claims` (migration 007): which process is taking a tenant's file (by its bytes) right
@@ -19,7 +20,7 @@ export interface IntakeClaimRequest {
 
 /** Take the claim (a fresh one, or one whose holder's lease expired); false when someone holds it. */
 export async function claimIntake(db: Db, r: IntakeClaimRequest): Promise<boolean> {
-  return claimWith(db.knex, r);
+  return claimWith(knexOf(db), r);
 }
 
 async function claimWith(knex: Knex, r: IntakeClaimRequest): Promise<boolean> {
@@ -42,9 +43,9 @@ async function claimWith(knex: Knex, r: IntakeClaimRequest): Promise<boolean> {
 
 /** Extend the lease; 0 when this owner no longer holds it. */
 export async function renewIntake(db: Db, tenantId: string, sha256: string, owner: string, leaseUntil: string): Promise<number> {
-  return db.knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).update({ lease_until: leaseUntil });
+  return knexOf(db)('intake_claims').where({ tenant_id: tenantId, sha256, owner }).update({ lease_until: leaseUntil });
 }
 
 export async function releaseIntake(db: Db, tenantId: string, sha256: string, owner: string): Promise<void> {
-  await db.knex('intake_claims').where({ tenant_id: tenantId, sha256, owner }).delete();
+  await knexOf(db)('intake_claims').where({ tenant_id: tenantId, sha256, owner }).delete();
 }

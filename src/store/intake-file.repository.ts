@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 import type { Sql } from './sql.js';
 import type { RowError } from '../intake/row-error.js';
 
@@ -62,12 +63,12 @@ export function fileRow(meta: IntakeFileMeta, status: IntakeStatus) {
 }
 
 export async function findApplied(db: Db, tenantId: string, sha256: string): Promise<IntakeFileRecord | undefined> {
-  return (await db.knex('intake_files').where({ tenant_id: tenantId, sha256, status: 'applied' }).first()) as IntakeFileRecord | undefined;
+  return (await knexOf(db)('intake_files').where({ tenant_id: tenantId, sha256, status: 'applied' }).first()) as IntakeFileRecord | undefined;
 }
 
 /** Files whose outcome is committed but whose move/result write did not finish (a crash). */
 export async function findUnfinished(db: Db, tenantId: string, sha256: string, name: string): Promise<IntakeFileRecord | undefined> {
-  return (await db.knex('intake_files')
+  return (await knexOf(db)('intake_files')
     .where({ tenant_id: tenantId, sha256, name })
     .whereNull('finished_at')
     .orderBy('id', 'desc')
@@ -95,7 +96,7 @@ async function insertErrors(knex: Knex, fileId: number, errors: readonly RowErro
 
 /** A file that is not applied (rejected, or a duplicate), with its row errors, in one transaction. */
 export async function recordUnapplied(db: Db, meta: IntakeFileMeta, status: Exclude<IntakeStatus, 'applied'>, extra: FileCounts, errors: readonly RowError[]): Promise<number> {
-  return db.knex.transaction(async (trx) => {
+  return knexOf(db).transaction(async (trx) => {
     const id = await insertFile(trx, meta, status, extra);
     await insertErrors(trx, id, errors);
     return id;
@@ -128,22 +129,21 @@ export async function recordAppliedOutcome(sql: Sql, fileId: number, errors: rea
 }
 
 export async function markFinished(db: Db, fileId: number, archivePath: string | null, at: string): Promise<void> {
-  await db.knex('intake_files').where({ id: fileId }).update({ archive_path: archivePath, finished_at: at });
+  await knexOf(db)('intake_files').where({ id: fileId }).update({ archive_path: archivePath, finished_at: at });
 }
 
 /** The target a file is about to be moved or copied to (archive/ or failed/), recorded first. */
 export async function markPlacing(db: Db, fileId: number, target: string): Promise<void> {
-  await db.knex('intake_files').where({ id: fileId }).update({ archive_path: target });
+  await knexOf(db)('intake_files').where({ id: fileId }).update({ archive_path: target });
 }
 
 /** Files with a recorded target but no recorded end: a crash between the move and markFinished. */
 export async function placedUnfinished(db: Db): Promise<IntakeFileRecord[]> {
-  return (await db.knex('intake_files').whereNull('finished_at').whereNotNull('archive_path').orderBy('id')) as IntakeFileRecord[];
+  return (await knexOf(db)('intake_files').whereNull('finished_at').whereNotNull('archive_path').orderBy('id')) as IntakeFileRecord[];
 }
 
 export async function fileErrors(db: Db, fileId: number): Promise<RowError[]> {
-  const rows = (await db
-    .knex('intake_errors')
+  const rows = (await knexOf(db)('intake_errors')
     .where({ intake_file_id: fileId })
     .orderBy(['line', 'id'])
     .select('line', 'column', 'code', 'message', 'severity')) as RowError[];
@@ -152,17 +152,17 @@ export async function fileErrors(db: Db, fileId: number): Promise<RowError[]> {
 
 /** The latest file taken under `name` for the tenant, if any. */
 export async function latestOfName(db: Db, tenantId: string, name: string): Promise<IntakeFileRecord | undefined> {
-  return (await db.knex('intake_files').where({ tenant_id: tenantId, name }).orderBy('id', 'desc').first()) as IntakeFileRecord | undefined;
+  return (await knexOf(db)('intake_files').where({ tenant_id: tenantId, name }).orderBy('id', 'desc').first()) as IntakeFileRecord | undefined;
 }
 
 /** SFTP: the remote file of the latest intake under `name` was moved to `target` on the server. */
 export async function markRemoteMoved(db: Db, tenantId: string, name: string, target: string): Promise<void> {
-  const { knex } = db;
+  const knex = knexOf(db);
   await knex('intake_files')
     .where('id', knex('intake_files').max('id').where({ tenant_id: tenantId, name }))
     .update({ remote_moved_to: target });
 }
 
 export async function getFile(db: Db, fileId: number): Promise<IntakeFileRecord> {
-  return (await db.knex('intake_files').where({ id: fileId }).first()) as IntakeFileRecord;
+  return (await knexOf(db)('intake_files').where({ id: fileId }).first()) as IntakeFileRecord;
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { withPgConnection, type Db } from './db.js';
+import { withPgConnection, type Db, knexOf } from './db.js';
 import * as m001 from './migrations/001_foundation.js';
 import * as m002 from './migrations/002_engine.js';
 import * as m003 from './migrations/003_close.js';
@@ -56,8 +56,8 @@ const source: Knex.MigrationSource<readonly [string, Migration]> = {
 const TABLE = 'kasi_migrations';
 
 export async function appliedMigrations(db: Db): Promise<string[]> {
-  if (!(await db.knex.schema.hasTable(TABLE))) return [];
-  const rows = (await db.knex(TABLE).select('name').orderBy('id')) as { name: string }[];
+  if (!(await knexOf(db).schema.hasTable(TABLE))) return [];
+  const rows = (await knexOf(db)(TABLE).select('name').orderBy('id')) as { name: string }[];
   return rows.map((r) => r.name);
 }
 
@@ -90,14 +90,14 @@ export async function migrate(db: Db): Promise<string[]> {
       await conn.query('SELECT pg_advisory_lock($1)', [MIGRATE_LOCK]);
       try {
         if ((await schemaState(db)).pending.length === 0) return [];
-        const [, applied] = (await db.knex.migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
+        const [, applied] = (await knexOf(db).migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
         return applied;
       } finally {
         await conn.query('SELECT pg_advisory_unlock($1)', [MIGRATE_LOCK]);
       }
     });
   }
-  const [, applied] = (await db.knex.migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
+  const [, applied] = (await knexOf(db).migrate.latest({ migrationSource: source, tableName: TABLE })) as [number, string[]];
   return applied;
 }
 

@@ -1,5 +1,6 @@
 import type { Period } from '../domain/dates.js';
 import type { Db } from './db.js';
+import { knexOf } from './db.js';
 
 /**
  * The counts behind `kasi status` (issue 13: moved here from usecases/collect/status.ts): per
@@ -16,7 +17,7 @@ export interface TenantCounts {
 }
 
 export async function tenantCounts(db: Db, tenant: string): Promise<TenantCounts> {
-  const { knex } = db;
+  const knex = knexOf(db);
   const policiesByStatus = (await knex('policies').where({ tenant_id: tenant }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
   const filesByStatus = (await knex('intake_files').where({ tenant_id: tenant }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: Count }[];
   const lastFiles = (await knex('intake_files')
@@ -41,7 +42,7 @@ export interface PeriodCounts {
 }
 
 export async function periodCounts(db: Db, tenant: string, period: Period): Promise<PeriodCounts> {
-  const { knex } = db;
+  const knex = knexOf(db);
   const state = (await knex('periods').where({ tenant_id: tenant, period }).first('closed_at')) as { closed_at: string | null } | undefined;
   const byStatus = (await knex('collections')
     .where({ tenant_id: tenant, period })

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
+import { openDb, knexOf } from '../../src/store/db.js';
 import { killAllKasi, requireBuilt, runKasi, type CliResult } from '../helpers/cli.js';
 
 /**
@@ -62,10 +62,10 @@ interface AttemptRow {
 async function store(root: string) {
   const db = openDb({ client: 'sqlite', file: join(root, 'data/kasi.sqlite') });
   try {
-    const attempts = (await db.knex('attempts').orderBy('instruction_id').select('instruction_id', 'status', 'amount_requested', 'amount_collected', 'reason_code', 'batch_file')) as AttemptRow[];
-    const results = (await db.knex('bank_results').groupBy('instruction_id', 'outcome').select('instruction_id', 'outcome').count({ n: '*' })) as { instruction_id: string; outcome: string; n: number }[];
-    const collected = (await db.knex('collections').orderBy('policy_number').select('policy_number', 'amount_collected', 'presentments', 'pending')) as object[];
-    const files = await db.knex('debit_files').orderBy('id').select('name', 'instructions');
+    const attempts = (await knexOf(db)('attempts').orderBy('instruction_id').select('instruction_id', 'status', 'amount_requested', 'amount_collected', 'reason_code', 'batch_file')) as AttemptRow[];
+    const results = (await knexOf(db)('bank_results').groupBy('instruction_id', 'outcome').select('instruction_id', 'outcome').count({ n: '*' })) as { instruction_id: string; outcome: string; n: number }[];
+    const collected = (await knexOf(db)('collections').orderBy('policy_number').select('policy_number', 'amount_collected', 'presentments', 'pending')) as object[];
+    const files = await knexOf(db)('debit_files').orderBy('id').select('name', 'instructions');
     return { attempts, results, collected, files };
   } finally {
     await db.close();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { killAllKasi, REPO, requireBuilt, runKasi } from '../helpers/cli.js';
-import { openDb } from '../../src/store/db.js';
+import { openDb, knexOf } from '../../src/store/db.js';
 import { ACME_CONFIG, SMALL_ADJUSTMENTS, SMALL_MONTH, seedAdjustments, seedMonth } from '../integration/close-seed.js';
 
 /**
@@ -30,7 +30,7 @@ beforeAll(async () => {
   expect((await runKasi(['migrate', '--root', root])).code).toBe(0);
   const db = openDb({ client: 'sqlite', file: join(root, 'data/kasi.sqlite') });
   await seedMonth(db, 'acme', '2025-11', SMALL_MONTH);
-  await seedAdjustments(db.knex, SMALL_ADJUSTMENTS);
+  await seedAdjustments(knexOf(db), SMALL_ADJUSTMENTS);
   await seedMonth(db, 'beta', '2025-11', [{ policy: 'B-1', customer: 'CB', ref: 'RB', product: 'LIFE', due: 5_000, attempts: [{ date: '2025-11-25', requested: 5_000, paid: 5_000 }] }]);
   await db.close();
 });

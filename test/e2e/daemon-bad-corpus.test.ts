@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
+import { openDb, knexOf } from '../../src/store/db.js';
 import { BAD_DAY, BAD_NOW, corpusBytes, corpusFolder, corpusName, loadCorpus, SETUP_INCOME, SETUP_POLICIES, type ExpectedOutcome } from '../helpers/bad-corpus.js';
 import { dropInInbox } from '../helpers/env.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess, initRoot, daemonConfig } from '../helpers/cli.js';
@@ -116,11 +116,11 @@ describe('kasi daemon and the bad-input corpus', () => {
     expect([end.code, end.signal]).toEqual([0, null]);
     const db = openDb({ client: 'sqlite', file: join(root, 'data/kasi.sqlite') });
     try {
-      const rows = (await db.knex('intake_files').select('tenant_id', 'name')) as { tenant_id: string; name: string }[];
+      const rows = (await knexOf(db)('intake_files').select('tenant_id', 'name')) as { tenant_id: string; name: string }[];
       const names = rows.map((x) => `${x.tenant_id === 'bank' ? 'bank' : 'acme'}/${x.name}`).sort();
       const want = [...corpus.files.map((e) => e.path), 'acme/policies-setup.csv', 'acme/income-setup.csv', 'acme/policies-after-corpus.csv'].sort();
       expect(names).toEqual(want);
-      const after = await db.knex('policies').whereIn('policy_number', ['AFTER-1', 'AFTER-2']).orderBy('policy_number').pluck('collection_amount');
+      const after = await knexOf(db)('policies').whereIn('policy_number', ['AFTER-1', 'AFTER-2']).orderBy('policy_number').pluck('collection_amount');
       expect(after).toEqual([15_000, 9_995]);
     } finally {
       await db.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb } from '../../src/store/db.js';
+import { openDb, knexOf } from '../../src/store/db.js';
 import { killAllKasi, REPO, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
 
 /**
@@ -128,7 +128,7 @@ describe('kasi daemon intake', () => {
     expect(end.stderr).toContain('kasi daemon stopped');
     const db = openDb({ client: 'sqlite', file: join(root, 'data/kasi.sqlite') });
     try {
-      const files = await db.knex('intake_files').orderBy('id').select('name', 'status', 'imported', 'failed');
+      const files = await knexOf(db)('intake_files').orderBy('id').select('name', 'status', 'imported', 'failed');
       expect(files).toEqual([
         { name: 'policies-a.csv', status: 'applied', imported: 2, failed: 0 },
         { name: 'policies-slow.csv', status: 'applied', imported: 400, failed: 0 },
@@ -136,10 +136,10 @@ describe('kasi daemon intake', () => {
         { name: 'policies-excel-1252.csv', status: 'applied', imported: 4, failed: 0 },
         { name: 'policies-last.csv', status: 'applied', imported: 1, failed: 0 },
       ]);
-      const total = (await db.knex('policies').sum({ s: 'collection_amount' }).count({ n: '*' }))[0] as { s: number; n: number };
+      const total = (await knexOf(db)('policies').sum({ s: 'collection_amount' }).count({ n: '*' }))[0] as { s: number; n: number };
       // 150.00 + 1500.00 + Σ(i + 0.50, i=1..400) + 1234.50 + 99.99 + 1500.00 + 150.00 + 9.99
       expect([Number(total.n), Number(total.s)]).toEqual([2 + 400 + 4 + 1, 15_000 + 150_000 + (80_200 * 100 + 400 * 50) + 123_450 + 9_999 + 150_000 + 15_000 + 999]);
-      const excel = await db.knex('policies').where({ policy_number: 'POL-É03' }).first('customer_id', 'external_customer_ref', 'collection_amount');
+      const excel = await knexOf(db)('policies').where({ policy_number: 'POL-É03' }).first('customer_id', 'external_customer_ref', 'collection_amount');
       expect(excel).toEqual({ customer_id: 'Sipho Dlamini', external_customer_ref: 'Café “Ons Plek”', collection_amount: 150_000 });
     } finally {
       await db.close();

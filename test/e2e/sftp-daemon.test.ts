@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { enqueueDeliveries } from '../../src/usecases/deliver/deliveries.js';
 import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
 import { writeAtomic } from '../../src/files/atomic-writer.js';
-import { openDb, type Db } from '../../src/store/db.js';
+import { openDb, type Db, knexOf } from '../../src/store/db.js';
 import { deliveriesOf } from '../../src/store/delivery.repository.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
 import { freePort, startSshd, type Sshd } from '../helpers/sshd.js';
@@ -138,12 +138,12 @@ describe('kasi daemon with SFTP tenants', () => {
   it('the same bytes again under another name: a duplicate, not applied twice, also moved', async () => {
     writeFileSync(join(acme.inbound, 'policies-2025-11-resent.csv'), body);
     await waitFor('the resent file in processed', () => ls(acme.processed).includes('policies-2025-11-resent.csv'), 30_000, 100);
-    const files = await withStore((db) => db.knex('intake_files').orderBy('id').select('tenant_id', 'name', 'status', 'imported'));
+    const files = await withStore((db) => knexOf(db)('intake_files').orderBy('id').select('tenant_id', 'name', 'status', 'imported'));
     expect(files).toEqual([
       { tenant_id: 'acme', name: 'policies-2025-11.csv', status: 'applied', imported: 2 },
       { tenant_id: 'acme', name: 'policies-2025-11-resent.csv', status: 'duplicate', imported: 0 },
     ]);
-    const policies = await withStore((db) => db.knex('policies').orderBy('policy_number').select('tenant_id', 'policy_number', 'collection_amount'));
+    const policies = await withStore((db) => knexOf(db)('policies').orderBy('policy_number').select('tenant_id', 'policy_number', 'collection_amount'));
     expect(policies).toEqual([
       { tenant_id: 'acme', policy_number: 'P1', collection_amount: 15_000 },
       { tenant_id: 'acme', policy_number: 'P2', collection_amount: 150_000 },
@@ -162,7 +162,7 @@ describe('kasi daemon with SFTP tenants', () => {
     expect(readFileSync(join(acme.outbound, 'collections-2025-11.csv'), 'utf8')).toBe('policy_number,amount\nP1,150.00\n');
     const rows = await waitFor('the ledger', () =>
       withStore(async (db) => {
-        const r = await deliveriesOf(db.knex, 'acme');
+        const r = await deliveriesOf(knexOf(db), 'acme');
         return r.every((x) => x.status === 'delivered') && r;
       }),
     );

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi } from '../helpers/cli.js';
 import { bigMonth, seedMonth } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * SPEC 9: "a crash (kill -9) at any moment, then a restart: no file lost, none applied twice,
@@ -71,7 +72,7 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during the close on %s', (dial
     expect(all.filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const statuses = async (e: TestEnv) =>
-      (await e.ports.db.knex('collections').groupBy('status').orderBy('status').select('status').count({ n: '*' })).map((r: Record<string, unknown>) => [r.status, Number(r.n)]);
+      (await knexOf(e.ports.db)('collections').groupBy('status').orderBy('status').select('status').count({ n: '*' })).map((r: Record<string, unknown>) => [r.status, Number(r.n)]);
     expect(await statuses(killed)).toEqual(await statuses(clean));
     expect(await statuses(killed)).toEqual([
       ['PAID_FULL', N * 0.6],

@@ -11,6 +11,7 @@ import { eftFileName, eftXml } from '../../src/outbox/eft.renderer.js';
 import { planPaymentFile } from '../../src/store/payment.repository.js';
 import { transaction } from '../../src/store/sql.js';
 import { ACME_CONFIG, seedMonth, snapshot, xmllint, type CollectionSpec } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * Three tenants through a close whose payment date is moved back (2026-01-03 is a Saturday):
@@ -42,7 +43,7 @@ const pol = (policy: string, due: number, attempts: CollectionSpec['attempts']):
 
 describe.each(['sqlite', 'pg'] as const)('payment, late results and disputes on %s', (dialect) => {
   let env: TestEnv;
-  const knex = () => env.ports.db.knex;
+  const knex = () => knexOf(env.ports.db);
   const settlement = (tenant: string, period: string) => knex()('settlements').where({ tenant_id: tenant, period }).first();
   beforeAll(async () => {
     env = await makeEnv(dialect, { tenants: { acme: ACME_CONFIG, beta: BETA, gamma: GAMMA } }, '2026-01-01T02:00:00+02:00');

@@ -9,6 +9,7 @@ import { addMonths } from '../../src/domain/calendar.js';
 import type { KasiConfig } from '../../src/config.js';
 import { closeReport, closeSettle, closeSettlementCsv } from '../../src/usecases/close/close.js';
 import { seedAdjustments, seedMonth, type AdjustmentSpec, type CollectionSpec } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * SPEC 5.2, as a property over randomised months in the store: whatever the collections (full,
@@ -65,7 +66,7 @@ describe('settlement CSV columns sum to the statement (property, SQLite store)',
           product: 'FUNERAL_B',
           amount,
         }));
-        await seedAdjustments(env.ports.db.knex, adjustments);
+        await seedAdjustments(knexOf(env.ports.db), adjustments);
         const config = { ...env.ports.config, fees: [{ from: '2000-01-01', ...m.fees }] } as KasiConfig;
         const ports = { ...env.ports, config };
 

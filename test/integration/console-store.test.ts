@@ -10,6 +10,7 @@ import { hashPassword } from '../../src/usecases/console/password.js';
 import { refreshSummaries } from '../../src/usecases/console/summaries.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { SMALL_MONTH, seedMonth } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * The console's store on SQLite and PostgreSQL: the overview's summary of the golden small month
@@ -21,7 +22,7 @@ const sorted = (rows: SummaryRow[]) => [...rows].sort((a, b) => `${a.kind}|${a.d
 
 describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) => {
   let env: TestEnv;
-  const knex = () => env.ports.db.knex;
+  const knex = () => knexOf(env.ports.db);
   beforeAll(async () => {
     const cheap = await hashPassword('right-password-1', { N: 1024, r: 8, p: 1 });
     env = await makeEnv(dialect, { console: { users: { ana: { role: 'tenant', tenant: 'acme', password_scrypt: cheap } }, max_failures: 2, lockout_seconds: 60 } }, '2025-11-20T10:00:00+02:00');

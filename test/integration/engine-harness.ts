@@ -11,6 +11,7 @@ import { importFile, type IntakeOutcome } from '../../src/usecases/intake/import
 import { closePeriod } from '../../src/store/report.repository.js';
 import { transaction } from '../../src/store/sql.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * The engine as an insurer and its bank see it, for the engine-*.test.ts files: policy and income
@@ -189,8 +190,7 @@ export class EngineWorld {
   }
 
   async attempts(period?: string): Promise<AttemptView[]> {
-    return this.ports.db
-      .knex('attempts as a')
+    return knexOf(this.ports.db)('attempts as a')
       .join('collections as c', 'c.id', 'a.collection_id')
       .modify((q) => (period ? q.where('a.period', period) : q))
       .orderBy(['c.policy_number', 'a.presentment'])
@@ -198,8 +198,7 @@ export class EngineWorld {
   }
 
   async collection(policy: string, period = '2025-11'): Promise<CollectionView> {
-    const row = await this.ports.db
-      .knex('collections')
+    const row = await knexOf(this.ports.db)('collections')
       .where({ tenant_id: TENANT, period, policy_number: policy })
       .first('policy_number', 'amount_due', 'amount_collected', 'presentments', 'status', 'halted_reason', 'last_failure_reason', 'flag');
     if (!row) throw new Error(`no collection for ${policy} in ${period}`);
@@ -211,7 +210,7 @@ export class EngineWorld {
    * SPEC 4.2 step 1, for a customer the income feed does not cover).
    */
   async seedHistory(policy: string, period: string, paidDays: [string, Cents][]): Promise<void> {
-    const { knex } = this.ports.db;
+    const knex = knexOf(this.ports.db);
     const p = await knex('policies').where({ tenant_id: TENANT, policy_number: policy }).first();
     const ts = `${firstDayOf(period)}T06:00:00.000Z`;
     await knex('periods').insert({ tenant_id: TENANT, period, executed_at: ts, closed_at: ts });

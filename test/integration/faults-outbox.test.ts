@@ -9,6 +9,7 @@ import { Scheduler, type UnitReport } from '../../src/daemon/scheduler.js';
 import { existsComplete } from '../../src/files/atomic-writer.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { ACME_CONFIG, bigMonth, seedMonth } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * Issue 7 item 4, the outbox side: a full disk and a folder that cannot be written. The step run by
@@ -106,7 +107,7 @@ describe('outbox faults', () => {
     );
     expect(listing(bankOutbox), fault.how).toEqual([]);
     const statuses = async () =>
-      ((await ports.db.knex('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
+      ((await knexOf(ports.db)('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
     expect(await statuses()).toEqual([['SUBMITTED', 40]]);
 
     fault.heal();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * SPEC 3.1/3.2 on a real SQLite file and a real PostgreSQL database: applied exactly once, upsert,
@@ -24,12 +25,11 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
   const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
   const policies = () =>
-    env.ports.db
-      .knex('policies')
+    knexOf(env.ports.db)('policies')
       .where({ tenant_id: 'acme' })
       .orderBy('policy_number')
       .select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status', 'cancelled_at', 'created_at', 'updated_at');
-  const files = () => env.ports.db.knex('intake_files').orderBy('id').select('id', 'name', 'status', 'duplicate_of', 'imported', 'failed', 'warnings', 'archive_path', 'finished_at');
+  const files = () => knexOf(env.ports.db)('intake_files').orderBy('id').select('id', 'name', 'status', 'duplicate_of', 'imported', 'failed', 'warnings', 'archive_path', 'finished_at');
   const results = (name: string) => join(env.root, 'outbox/acme/intake', name);
 
   it('applies a clean file: exact policies, ledger, archive, empty result', async () => {
@@ -180,7 +180,7 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     const archived = join(env.root, 'archive/acme', DAY, 'policies-crash.csv');
     renameSync(archived, join(inbox(), 'policies-crash.csv'));
     rmSync(join(env.root, 'outbox/acme/intake'), { recursive: true });
-    await env.ports.db.knex('intake_files').update({ finished_at: null, archive_path: null });
+    await knexOf(env.ports.db)('intake_files').update({ finished_at: null, archive_path: null });
     env.setNow('2025-11-01T09:00:00+02:00');
 
     const out = await take('policies-crash.csv');
@@ -207,7 +207,7 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     const out = await importFile(env.ports, { tenantId: 'other', path: join(other, 'policies.csv'), mode: 'move' });
     expect(out.status).toBe('applied');
     expect((await policies()).map((r) => r.collection_amount)).toEqual([15_000]);
-    const theirs = await env.ports.db.knex('policies').where({ tenant_id: 'other' }).select('policy_number', 'collection_amount');
+    const theirs = await knexOf(env.ports.db)('policies').where({ tenant_id: 'other' }).select('policy_number', 'collection_amount');
     expect(theirs).toEqual([{ policy_number: 'P1', collection_amount: 99_900 }]);
   });
 });

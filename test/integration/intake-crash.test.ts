@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor } from '../helpers/cli.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * SPEC 3.2/9: "a crash mid-import leaves nothing applied, and the file is taken again". The built
@@ -50,7 +51,7 @@ function inTransaction(env: TestEnv, dialect: Dialect): () => Promise<boolean> {
     return async () => size() > base + 4 * (1 << 20);
   }
   return async () => {
-    const r = await env.ports.db.knex.raw(
+    const r = await knexOf(env.ports.db).raw(
       `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
           AND now() - xact_start > interval '300 milliseconds'`,
@@ -74,7 +75,7 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during an import on %s', (dial
     await writeBigFile(file);
     const args = ['import', file, '--tenant', 'acme', '--root', env.root, '--db', env.databaseUrl];
     const cliEnv = { KASI_NOW: '2025-11-03T07:00:00+02:00' };
-    const knex = env.ports.db.knex;
+    const knex = knexOf(env.ports.db);
     const count = async (table: string, where: Record<string, string> = {}) => Number(((await knex(table).where(where).count({ n: '*' })) as { n: number | string }[])[0]!.n);
 
     const first = spawnKasi(args, { env: cliEnv });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertSchemaCurrent, migrate, MIGRATIONS, schemaState } from '../../src/store/migrate.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
+import { knexOf } from '../../src/store/db.js';
 
 /** `migrate` run twice changes nothing; a schema a newer kasi migrated is refused, not touched. */
 describe.each(['sqlite', 'pg'] as const)('migrations on %s', (dialect) => {
@@ -20,7 +21,7 @@ describe.each(['sqlite', 'pg'] as const)('migrations on %s', (dialect) => {
 
   it('a schema with a migration this kasi does not know is refused by migrate and by the schema check', async () => {
     env = await makeEnv(dialect);
-    await env.ports.db.knex('kasi_migrations').insert({ name: '999_from_a_newer_kasi', batch: 99, migration_time: new Date() });
+    await knexOf(env.ports.db)('kasi_migrations').insert({ name: '999_from_a_newer_kasi', batch: 99, migration_time: new Date() });
     const message = 'the database schema is newer than this kasi (unknown migrations: 999_from_a_newer_kasi); run the kasi version that migrated it, or a newer one';
     await expect(migrate(env.ports.db)).rejects.toThrow(message);
     await expect(assertSchemaCurrent(env.ports.db)).rejects.toThrow(message);

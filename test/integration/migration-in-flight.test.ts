@@ -10,6 +10,7 @@ import { importFile } from '../../src/usecases/intake/import-file.js';
 import { writeSamplePolicies } from '../../bench/sample-files.js';
 import { up as inFlightUp } from '../../src/store/migrations/012_in_flight.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * Migration 012 on a store that a stopped kasi left with presentments in flight: the attempts it
@@ -37,7 +38,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('migration 012 on %s', (dialect) => {
       present: () => Promise.reject(new Error('stopped before the debit file was written')),
     };
     await expect(runBatch(ports, { date: '2025-11-26', gateway: stopped, setup })).rejects.toThrow('stopped before');
-    const { knex } = ports.db;
+    const knex = knexOf(ports.db);
     const statuses = async () => ((await knex('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
     expect(await statuses()).toEqual([['SUBMITTED', 12]]);
 

@@ -8,6 +8,7 @@ import { tenantStatus } from '../../src/usecases/collect/status.js';
 import { EngineWorld } from './engine-harness.js';
 import { HALT_OPEN } from '../../src/store/policy-hold.repository.js';
 import { RESUME } from '../../src/store/policy-hold-release.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * Holds (issue 12) through the real intake, batch and results on both databases: code 30 holds
@@ -27,7 +28,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     await w?.cleanup();
   });
 
-  const holds = () => w.ports.db.knex('policy_holds').orderBy('id').select('policy_number', 'reason_code', 'held_on', 'released_on', 'released_by');
+  const holds = () => knexOf(w.ports.db)('policy_holds').orderBy('id').select('policy_number', 'reason_code', 'held_on', 'released_on', 'released_by');
   const decAttempts = async () => (await w.attempts('2025-12')).map((a) => `${a.policy_number}#${a.presentment} ${a.action_date} ${a.status}`);
 
   it('hold, never present, stop later presentments on a late result, release by file and by use case', async () => {
@@ -50,7 +51,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     w.at('2025-12-01', '02:00:00');
     expect((await closeReport(w.ports, 'acme', '2025-11')).status).toBe('done');
     await w.execute('2025-12');
-    const opened = await w.ports.db.knex('collections').where({ period: '2025-12' }).orderBy('policy_number').pluck('policy_number');
+    const opened = await knexOf(w.ports.db)('collections').where({ period: '2025-12' }).orderBy('policy_number').pluck('policy_number');
     expect(opened).toEqual(['P2', 'P3', 'P5']); // P1 held: not opened
 
     const late = await w.hand('results-late.csv', `${RESULTS_HEADER}acme-202511-4-1,UNPAID,0.00,34,2025-12-01\n`, 'bank');
@@ -110,7 +111,7 @@ describe('policy holds on sqlite: the statements find the policy by its index', 
     const w = await EngineWorld.create('sqlite');
     try {
       const plan = async (text: string, params: string[]) =>
-        ((await w.ports.db.knex.raw(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]).map((r) => r.detail.trim());
+        ((await knexOf(w.ports.db).raw(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]).map((r) => r.detail.trim());
       const expected = [
         'SEARCH collections USING INTEGER PRIMARY KEY (rowid=?)',
         'LIST SUBQUERY 2',

@@ -15,7 +15,7 @@ import { SftpService } from '../../src/daemon/sftp-service.js';
 import { queueIntakeResult } from '../../src/usecases/deliver/deliveries.js';
 import { writeAtomic } from '../../src/files/atomic-writer.js';
 import { deliveriesOf, StoreDeliveryLedger } from '../../src/store/delivery.repository.js';
-import { openDb } from '../../src/store/db.js';
+import { openDb, knexOf } from '../../src/store/db.js';
 import { makeEnv } from '../helpers/env.js';
 
 /** Fast cases against ssh2's in-process server: hostile listings, stalls, failed renames. */
@@ -418,7 +418,7 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
       expect(r3.poll!.taken).toEqual([{ name: 'policies-b.csv', outcome: 'applied', movedTo: 'policies-b.csv' }]);
       expect(r3.delivery).toEqual({ delivered: 0, failed: 2 });
       expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`]);
-      const failed = (await deliveriesOf(env.ports.db.knex, 'acme')).slice(2);
+      const failed = (await deliveriesOf(knexOf(env.ports.db), 'acme')).slice(2);
       expect(failed.map((r) => [r.local_path, r.remote_name, r.status, Number(r.attempts)])).toEqual([
         [`outbox/acme/intake/${REMOTE_B}`, `intake/${REMOTE_B}`, 'failed', 1],
         [`outbox/acme/intake/${REMOTE_B}.sha256`, `intake/${REMOTE_B}.sha256`, 'failed', 1],
@@ -445,7 +445,7 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
       expect(remote(REMOTE_A)).toBe(DUP_A);
       expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`, REMOTE_B, `${REMOTE_B}.sha256`]);
       expect((await service.tick('acme')).delivery).toEqual({ delivered: 0, failed: 0 });
-      const rows = await deliveriesOf(db2.knex, 'acme');
+      const rows = await deliveriesOf(knexOf(db2), 'acme');
       expect(rows.map((r) => [r.remote_name, r.status, Number(r.attempts), r.last_error])).toEqual([
         [`intake/${REMOTE_A}`, 'delivered', 2, null],
         [`intake/${REMOTE_A}.sha256`, 'delivered', 2, null],
@@ -479,7 +479,7 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
       const again = await queueIntakeResult(env.ports, { tenant: 'acme', resultPath });
       expect(again!.queued).toEqual([]); // still queued: not delivered yet
       for (const d of inFlight) await ledger.markDelivered(d.id, new Date()); // the old upload ends
-      const rows = await deliveriesOf(env.ports.db.knex, 'acme');
+      const rows = await deliveriesOf(knexOf(env.ports.db), 'acme');
       expect(rows.map((r) => [r.remote_name, r.status, r.created_at])).toEqual([
         ['intake/policies.csv.result.csv', 'pending', '2025-11-01T06:00:05.000Z'],
         ['intake/policies.csv.result.csv.sha256', 'pending', '2025-11-01T06:00:05.000Z'],

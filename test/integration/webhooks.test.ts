@@ -20,6 +20,7 @@ import { API_KEYS, digest } from '../helpers/api.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { startReceiver, verifies, type Receiver } from '../helpers/webhook-receiver.js';
 import { ACME_CONFIG, seedMonth } from './close-seed.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * Webhooks against real receivers on loopback (node:http): each event arrives once per occurrence
@@ -182,7 +183,7 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     await closeReport(env.ports, 'acme', '2025-12');
     await closeReport(env.ports, 'acme', '2025-12');
     await closeSettle(env.ports, 'acme', '2025-12');
-    const s = (await env.ports.db.knex('settlements').where({ tenant_id: 'acme', period: '2025-12' }).first()) as { payment_date: string; settlement_number: string; payment_reference: string };
+    const s = (await knexOf(env.ports.db)('settlements').where({ tenant_id: 'acme', period: '2025-12' }).first()) as { payment_date: string; settlement_number: string; payment_reference: string };
     env.setNow(`${s.payment_date}T02:00:00+02:00`);
     await closePay(env.ports, s.payment_date);
     await closePay(env.ports, s.payment_date);
@@ -267,7 +268,7 @@ describe('webhooks: retries, order and refusals', () => {
       keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })),
     );
   const state = async () =>
-    (await env.ports.db.knex('webhook_deliveries as d').join('webhook_events as e', 'e.id', 'd.event_row').orderBy('d.id').select('e.body', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error')) as {
+    (await knexOf(env.ports.db)('webhook_deliveries as d').join('webhook_events as e', 'e.id', 'd.event_row').orderBy('d.id').select('e.body', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error')) as {
       body: string;
       status: string;
       attempts: number;

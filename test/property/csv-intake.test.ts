@@ -11,6 +11,7 @@ import { openPolicyFile } from '../../src/intake/policy-file.reader.js';
 import type { RowError } from '../../src/intake/row-error.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv } from '../helpers/env.js';
+import { knexOf } from '../../src/store/db.js';
 
 /**
  * SPEC 3.2: any sequence of valid policy rows, written in any supported dialect — `,` with decimal
@@ -170,8 +171,7 @@ describe('CSV intake round trip', () => {
           const path = dropInInbox(env, 'policies-prop.csv', writeFile(encoding, rows, dialect));
           const out = await importFile(env.ports, { tenantId: 'acme', path, mode: 'move' });
           expect(out).toMatchObject({ status: 'applied', imported: rows.length, failed: 0 });
-          const stored = (await env.ports.db
-            .knex('policies')
+          const stored = (await knexOf(env.ports.db)('policies')
             .where({ tenant_id: 'acme' })
             .select('customer_id', 'external_customer_ref', 'policy_number', 'product_code', 'collection_amount', 'status')) as Record<string, string | number>[];
           expect(stored.every((s) => s.status === 'active')).toBe(true);
