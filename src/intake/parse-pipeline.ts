@@ -16,12 +16,13 @@ const WINDOW = 4; // ~4 × 4,000 rows in flight: enough to cover the writer's ji
 
 /**
  * The PostgreSQL worker's young generation: a batch being parsed lives across several scavenges
- * with V8's default, so most of it is copied and promoted; at 64 MB the worker's GC time on a
- * 1M-row file fell from 2–3 s to ~0.6 s (measured with --trace-gc). It costs ~45 MB of peak RSS:
- * the SQLite import (page cache and writer in the same process, ~280 MB) keeps V8's default so it
- * stays under 300 MB; the PostgreSQL one (~230 MB) has the room.
+ * with V8's default, so most of it is copied and promoted. At 64 MB the worker's GC time on a
+ * 1M-row file fell from 2–3 s to ~0.6 s (--trace-gc) but peak RSS reached 305 MB; 32 MB keeps
+ * most of the gain under the 300 MB target (1M rows on a quiet machine: 1.68× the keyed COPY,
+ * 258 MB). The SQLite import (page cache and writer in the same process, ~290 MB) keeps V8's
+ * default.
  */
-const COPY_YOUNG_GENERATION_MB = 64;
+const COPY_YOUNG_GENERATION_MB = 32;
 
 export interface PipelineRules {
   ceilingCents: Cents;
