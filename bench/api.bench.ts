@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -6,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { stringify } from 'yaml';
-import { databaseTarget, loadConfig, PACKAGE_DIR } from '../src/config.js';
+import { databaseTarget, loadConfig } from '../src/config.js';
 import { openDb, withSqliteConnection } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
-import { round, saveSection, table } from './harness.js';
+import { round, saveSection, startBenchDaemon, table } from './harness.js';
 
 /**
  * The HTTP API of the built daemon (a child process) on loopback, loaded with autocannon from
@@ -57,32 +56,6 @@ function seed(conn: BetterSqlite3.Database, rows: number): void {
   conn.exec('COMMIT');
 }
 
-async function startDaemon(root: string): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(PACKAGE_DIR, 'bin/kasi.js'), 'daemon'], {
-    env: { ...process.env, KASI_ROOT: root, KASI_NOW: '2025-12-01T09:00:00+02:00', KASI_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /"http_port":(\d+)/.exec(err);
-      if (m && err.includes('kasi daemon started')) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the daemon exited (${code}): ${err}`)));
-  });
-  child.stderr.removeAllListeners('data').resume();
-  return {
-    base: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 const peakRssMb = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 
 export async function benchApi(rows = 100_000, seconds = Number(process.env.KASI_BENCH_API_SECONDS ?? 10)): Promise<void> {
@@ -103,7 +76,7 @@ export async function benchApi(rows = 100_000, seconds = Number(process.env.KASI
     await migrate(db);
     await withSqliteConnection(db, (conn) => seed(conn, rows));
     await db.close();
-    const daemon = await startDaemon(root);
+    const daemon = await startBenchDaemon(root, '2025-12-01T09:00:00+02:00');
     const headers = { 'x-api-key': KEY };
     try {
       const url = `${daemon.base}/v1/reports/collections?period_month=${PERIOD}`;

@@ -1,17 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { databaseTarget, loadConfig, PACKAGE_DIR } from '../src/config.js';
+import { databaseTarget, loadConfig } from '../src/config.js';
 import { Paths, silentLog } from '../src/usecases/ports.js';
 import { openDb, withSqliteConnection, knexOf } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { hashPassword } from '../src/usecases/console/password.js';
 import { refreshSummaries } from '../src/usecases/console/summaries.js';
 import { seedPg, seedSqlite } from './close.bench.js';
-import { createPgDatabase, dropPgDatabase, round, saveSection, table } from './harness.js';
+import { createPgDatabase, dropPgDatabase, round, saveSection, startBenchDaemon, table } from './harness.js';
 
 /**
  * The operator console over a 1M-collection period (the close bench's book, plus one attempt per
@@ -69,24 +68,6 @@ async function seed(root: string, database: string, rows: number): Promise<{ see
   return { seedS, summaryS };
 }
 
-async function startDaemon(root: string): Promise<{ base: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(PACKAGE_DIR, 'bin/kasi.js'), 'daemon'], {
-    env: { ...process.env, KASI_ROOT: root, KASI_NOW: NOW, KASI_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      const m = /"http_port":(\d+)/.exec(err);
-      if (m && err.includes('kasi daemon started')) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`the daemon exited (${code}): ${err}`)));
-  });
-  child.stderr.removeAllListeners('data').resume();
-  return { base: `http://127.0.0.1:${port}`, stop: () => new Promise((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
-}
-
 /** Sign in as a browser does: the login form's token and cookie, then the session cookie. */
 async function signIn(base: string): Promise<string> {
   const form = await fetch(`${base}/console/login`);
@@ -109,7 +90,7 @@ async function pagesOn(label: string, dir: string, database: string, rows: numbe
   const root = join(dir, label);
   const { seedS, summaryS } = await seed(root, database, rows);
   console.log(`console on ${label}: ${rows} collections seeded in ${round(seedS)} s; summary refresh ${round(summaryS)} s`);
-  const daemon = await startDaemon(root);
+  const daemon = await startBenchDaemon(root, NOW);
   try {
     const cookie = await signIn(daemon.base);
     const q = `tenant=bench&period=${PERIOD}`;

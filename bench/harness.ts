@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { PACKAGE_DIR } from '../src/config.js';
 
 /** Timing and peak-RSS sampling for the benchmark; results merged into bench/results.json. */
 export interface Measured<T> {
@@ -62,4 +64,37 @@ export async function dropPgDatabase(name: string): Promise<void> {
   await c.connect();
   await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await c.end();
+}
+
+export interface BenchDaemon {
+  base: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** The built daemon on `root` at the clock `now`, on the port it logs once it has started. */
+export async function startBenchDaemon(root: string, now: string): Promise<BenchDaemon> {
+  const child = spawn(process.execPath, [join(PACKAGE_DIR, 'bin/kasi.js'), 'daemon'], {
+    env: { ...process.env, KASI_ROOT: root, KASI_NOW: now, KASI_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+      const m = /"http_port":(\d+)/.exec(err);
+      if (m && err.includes('kasi daemon started')) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the daemon exited (${code}): ${err}`)));
+  });
+  child.stderr.removeAllListeners('data').resume();
+  return {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

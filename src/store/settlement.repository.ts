@@ -1,6 +1,7 @@
 import type { Sql } from './sql.js';
 import type { StreamQuery } from './report.repository.js';
 import type { IsoDate, Period } from '../domain/dates.js';
+import type { SettlementAmounts } from '../domain/fees.js';
 
 /**
  * Settlements (SPEC 5.2): one per tenant and period (unique), numbered per period across tenants
@@ -39,6 +40,18 @@ export interface SettlementRecord {
   paid_at: string | null;
   disputed_at: string | null;
   dispute_reason: string | null;
+}
+
+/** The stored settlement's amounts, as the statement and the settlement CSV's allocation take them. */
+export function settlementAmounts(rec: SettlementRecord): SettlementAmounts {
+  return {
+    totalCollections: rec.total_collections,
+    distributionFee: rec.distribution_fee,
+    collectionsFee: rec.collections_fee,
+    totalFees: rec.total_fees,
+    vat: rec.vat,
+    netAmount: rec.net_amount,
+  };
 }
 
 const CENTS: (keyof SettlementRecord)[] = [

@@ -16,6 +16,7 @@ import {
   lockNumbering,
   nextPaymentSeq,
   nextSettlementSeq,
+  settlementAmounts,
   type SettlementRecord,
   type SettlementStatus,
 } from '../../store/settlement.repository.js';
@@ -65,14 +66,7 @@ export function statementOf(rec: SettlementRecord, adjustments: readonly Adjustm
     settlementNumber: rec.settlement_number,
     tenant: rec.tenant_id,
     periodMonth: rec.period,
-    amounts: {
-      totalCollections: rec.total_collections,
-      distributionFee: rec.distribution_fee,
-      collectionsFee: rec.collections_fee,
-      totalFees: rec.total_fees,
-      vat: rec.vat,
-      netAmount: rec.net_amount,
-    },
+    amounts: settlementAmounts(rec),
     adjustments,
     rates: ratesOf(rec),
     status,

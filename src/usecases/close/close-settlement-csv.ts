@@ -4,7 +4,7 @@ import { allocateSettlementColumns } from '../../domain/allocation.js';
 import { settlementCsvPages, settlementFileName, type SettlementLine } from '../../outbox/settlement.renderer.js';
 import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../../store/adjustment.repository.js';
 import { readNumbers, withPageStream, type RawRow } from '../../store/report.repository.js';
-import { collectedAmountsQuery, collectedLinesQuery, findSettlement, type SettlementRecord } from '../../store/settlement.repository.js';
+import { collectedAmountsQuery, collectedLinesQuery, findSettlement, settlementAmounts, type SettlementRecord } from '../../store/settlement.repository.js';
 import { reading } from '../../store/unit-of-work.js';
 import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';
@@ -31,14 +31,7 @@ function lineOf(r: RawRow): SettlementLine {
 export async function withSettlementCsvChunks<T>(ports: Ports, rec: SettlementRecord, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
   const { tenant_id: tenant, period } = rec;
   const amounts = await readNumbers(ports.db, [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)]);
-  const columns = allocateSettlementColumns(amounts, {
-    totalCollections: rec.total_collections,
-    distributionFee: rec.distribution_fee,
-    collectionsFee: rec.collections_fee,
-    totalFees: rec.total_fees,
-    vat: rec.vat,
-    netAmount: rec.net_amount,
-  });
+  const columns = allocateSettlementColumns(amounts, settlementAmounts(rec));
   const lines = [collectedLinesQuery(tenant, period), adjustmentLinesQuery(tenant, period)];
   return withPageStream(ports.db, lines, lineOf, (pages) => sink(settlementCsvPages(rec.settlement_number, pages, columns)));
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { firstDayOf, nextPeriod, sastInstant, type Period } from '../../../domain/dates.js';
 import { formatCents } from '../../../domain/money.js';
 import { reportJsonRow } from '../../../outbox/report.renderer.js';
-import { apiLists, type IntakeFileSummary, type SettlementSummaryRecord } from '../../../store/api-list.repository.js';
+import { apiLists, type SettlementSummaryRecord } from '../../../store/api-list.repository.js';
 import { reportRowOf } from '../../../store/report.repository.js';
 import { decodeCursor, encodeCursor, filterText, listQueryFields, pageSchema } from '../pagination.js';
 import { route } from '../route.js';
@@ -129,7 +129,7 @@ const listFilesRoute = route({
     const filters = filterText({ period_month: query.period_month, status: query.status });
     const afterId = decodeCursor(query.cursor, filters, 'number');
     const p = await apiLists.files(deps.ports.db, caller.tenant, { ...monthBounds(query.period_month), status: query.status, afterId, limit: query.limit });
-    return { data: p.rows.map((f: IntakeFileSummary) => f), next_cursor: p.next === null ? null : encodeCursor(p.next, filters) };
+    return { data: p.rows, next_cursor: p.next === null ? null : encodeCursor(p.next, filters) };
   },
 });
 
