@@ -8,6 +8,7 @@ import { readCsvBatches } from '../src/intake/csv-source.js';
 import { importFile } from '../src/usecases/intake/import-file.js';
 import { Paths, silentLog } from '../src/usecases/ports.js';
 import { openDb } from '../src/store/db.js';
+import { storeOf } from '../src/store/store.js';
 
 /** The child side of bench/child.ts: one task, timed, then its own peak RSS. */
 const [task, raw] = process.argv.slice(2);
@@ -67,7 +68,7 @@ async function kasiImport(root: string, file: string, name: string, inProcess: b
   const config = inProcess ? { ...loaded, intake: { ...loaded.intake, pipeline_min_bytes: Number.MAX_SAFE_INTEGER } } : loaded;
   const db = openDb(databaseTarget(config));
   try {
-    const out = await importFile({ config, db, clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
+    const out = await importFile({ config, db, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
     return out.imported;
   } finally {
     await db.close();

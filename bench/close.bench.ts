@@ -13,6 +13,7 @@ import { copyLine } from '../src/store/copy-text.js';
 import { copyInto } from '../src/store/policy-import.pg.js';
 import { migrate } from '../src/store/migrate.js';
 import { createPgDatabase, dropPgDatabase, measure, round, saveSection, table } from './harness.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * The month close of one tenant with `rows` collections, on SQLite and on PostgreSQL: close +
@@ -99,7 +100,7 @@ async function makePorts(root: string): Promise<Ports> {
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  return { config, db, clock: { now: () => new Date('2025-12-01T00:00:00Z') }, log: silentLog, paths: new Paths(root) };
+  return { config, db, store: storeOf(db), clock: { now: () => new Date('2025-12-01T00:00:00Z') }, log: silentLog, paths: new Paths(root) };
 }
 
 type Row = Record<string, string | number>;

@@ -11,6 +11,7 @@ import { hashPassword } from '../src/usecases/console/password.js';
 import { refreshSummaries } from '../src/usecases/console/summaries.js';
 import { seedPg, seedSqlite } from './close.bench.js';
 import { createPgDatabase, dropPgDatabase, round, saveSection, startBenchDaemon, table } from './harness.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * The operator console over a 1M-collection period (the close bench's book, plus one attempt per
@@ -62,7 +63,7 @@ async function seed(root: string, database: string, rows: number): Promise<{ see
   if (db.dialect === 'pg') await knexOf(db).raw('ANALYZE attempts');
   const seedS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  await refreshSummaries({ config, db, clock: { now: () => new Date(NOW) }, log: silentLog, paths: new Paths(root) }, { periods: [PERIOD] });
+  await refreshSummaries({ config, db, store: storeOf(db), clock: { now: () => new Date(NOW) }, log: silentLog, paths: new Paths(root) }, { periods: [PERIOD] });
   const summaryS = (performance.now() - t1) / 1000;
   await db.close();
   return { seedS, summaryS };

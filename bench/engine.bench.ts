@@ -16,6 +16,7 @@ import { migrate } from '../src/store/migrate.js';
 import { reading } from '../src/store/sql.js';
 import { measure, round, saveSection, table } from './harness.js';
 import { createPgDatabase, dropPgDatabase } from './harness.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * Issue 3's benchmark: (a) a daily batch over 1,000,000 open collections on SQLite and
@@ -31,7 +32,7 @@ async function ports(root: string, database: string): Promise<Ports & { setNow(d
   const db = openDb(databaseTarget(config));
   await migrate(db);
   let now = new Date('2025-11-01T04:00:00Z');
-  return { config, db, clock: { now: () => now }, log: silentLog, paths: new Paths(root), setNow: (d) => (now = d) };
+  return { config, db, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root), setNow: (d) => (now = d) };
 }
 
 

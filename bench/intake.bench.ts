@@ -12,6 +12,7 @@ import { migrate } from '../src/store/migrate.js';
 import { round, saveSection, table } from './harness.js';
 import { createPgDatabase, dropPgDatabase } from './harness.js';
 import { runChild } from './child.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * Issues 2 and 17's benchmark: 1,000,000 policy rows imported into a fresh SQLite file and into
@@ -45,7 +46,7 @@ async function makePorts(root: string, database: string): Promise<Ports> {
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  return { config, db, clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) };
+  return { config, db, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) };
 }
 
 

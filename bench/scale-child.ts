@@ -7,6 +7,7 @@ import { executeCollections } from '../src/usecases/collect/execute.js';
 import { importFile } from '../src/usecases/intake/import-file.js';
 import { Paths, silentLog, type Ports } from '../src/usecases/ports.js';
 import { openDb } from '../src/store/db.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * One step of the scaling curve in a process of its own (its peak RSS is the step's): `import`
@@ -19,7 +20,7 @@ const PERIOD = '2025-11';
 
 function ports(root: string, now: string): Ports {
   const config = loadConfig({ root, env: {} });
-  return { config, db: openDb(databaseTarget(config)), clock: { now: () => new Date(now) }, log: silentLog, paths: new Paths(root) };
+  return { config, ...withStore(openDb(databaseTarget(config))), clock: { now: () => new Date(now) }, log: silentLog, paths: new Paths(root) };
 }
 
 async function step(name: string, root: string, file: string): Promise<number> {
@@ -58,3 +59,7 @@ const value = await step(name!, root!, file ?? '');
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), value }) + '\n');
+
+function withStore(db: ReturnType<typeof openDb>) {
+  return { db, store: storeOf(db) };
+}

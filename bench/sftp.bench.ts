@@ -11,6 +11,7 @@ import { openDb } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { startSshd, type Sshd } from '../test/helpers/sshd.js';
 import { measure, round, saveSection, table } from './harness.js';
+import { storeOf } from '../src/store/store.js';
 
 /**
  * The SFTP issue's benchmark, against an OpenSSH sshd on this machine (loopback):
@@ -71,7 +72,7 @@ async function pullWithIntake(sshd: Sshd, count: number, via: 'sftp' | 'local'):
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  const ports: Ports = { config, db, clock: { now: () => new Date() }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => new Date() }, log: silentLog, paths: new Paths(root) };
   const service = new SftpService(ports, { env: {} });
   try {
     let bytesEach = 0;

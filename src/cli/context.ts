@@ -3,6 +3,7 @@ import { ConfigError, databaseTarget, loadConfig, type KasiConfig } from '../con
 import { openDb } from '../store/db.js';
 import { assertSchemaCurrent, SchemaTooNewError } from '../store/migrate.js';
 import { Paths, type Clock, type Log, type Ports } from '../usecases/ports.js';
+import { storeOf } from '../store/store.js';
 
 /**
  * The composition root's helpers: global options → config → ports. Only the CLI reads the
@@ -74,7 +75,7 @@ export async function openPorts(opts: GlobalOptions, extra: { log?: Log; migrate
     if (err instanceof SchemaTooNewError) throw new CliError(err.message, 1);
     throw new CliError(`cannot open the database (${describeDb(config)}): ${(err as Error).message}`, 1);
   }
-  return { config, db, clock: clockFromEnv(), log: extra.log ?? makeLogger(), paths: new Paths(config.root) };
+  return { config, db, store: storeOf(db), clock: clockFromEnv(), log: extra.log ?? makeLogger(), paths: new Paths(config.root) };
 }
 
 export function describeDb(config: KasiConfig): string {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Db } from '../store/db.js';
+import type { Store } from '../store/store.js';
 import type { KasiConfig } from '../config.js';
 
 /** What a job is given: never globals. The CLI (composition root) builds these. */
@@ -58,7 +59,9 @@ export class Paths {
 
 export interface Ports {
   config: KasiConfig;
-  /** passed on, as an opaque handle, to store functions (or to `transaction`/`reading` of store/unit-of-work.ts): a use case writes no SQL (docs/architecture.md) */
+  /** the repositories (src/store/store.ts): a use case calls them, or opens `store.transaction`; it writes no SQL (docs/architecture.md) */
+  store: Store;
+  /** @deprecated being removed (issue 13): use `store` */
   db: Db;
   clock: Clock;
   log: Log;

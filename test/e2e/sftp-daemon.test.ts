@@ -11,6 +11,7 @@ import { openDb, type Db, knexOf } from '../../src/store/db.js';
 import { deliveriesOf } from '../../src/store/delivery.repository.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor, type KasiProcess } from '../helpers/cli.js';
 import { freePort, startSshd, type Sshd } from '../helpers/sshd.js';
+import { storeOf } from '../../src/store/store.js';
 
 /**
  * `kasi daemon` and `kasi sftp check` as an operator runs them (SPEC 7), against a real OpenSSH
@@ -154,7 +155,7 @@ describe('kasi daemon with SFTP tenants', () => {
     const report = join(root, 'outbox/acme/2025-11/collections-2025-11.csv');
     await writeAtomic(report, 'policy_number,amount\nP1,150.00\n');
     await withStore(async (db) => {
-      const ports: Ports = { config: loadConfig({ root, env: {} }), db, clock: { now: () => new Date(`${DAY}T07:00:00Z`) }, log: silentLog, paths: new Paths(root) };
+      const ports: Ports = { config: loadConfig({ root, env: {} }), db, store: storeOf(db), clock: { now: () => new Date(`${DAY}T07:00:00Z`) }, log: silentLog, paths: new Paths(root) };
       expect((await enqueueDeliveries(ports, 'acme', [report])).queued).toEqual(['outbox/acme/2025-11/collections-2025-11.csv', 'outbox/acme/2025-11/collections-2025-11.csv.sha256']);
     });
     await waitFor('the daemon to deliver', () => ls(acme.outbound).includes('collections-2025-11.csv.sha256'), 30_000, 100);

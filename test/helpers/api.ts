@@ -7,6 +7,7 @@ import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
 import { databaseTarget, loadConfig } from '../../src/config.js';
 import { openDb } from '../../src/store/db.js';
 import { spawnKasi, waitFor, type CliResult, type KasiProcess } from './cli.js';
+import { storeOf } from '../../src/store/store.js';
 
 /** HTTP API test keys: the key a client sends, and the digest the config holds. */
 export const API_KEYS = { acme: 'acme-test-key-1', acme2: 'acme-test-key-2', beta: 'beta-test-key-1' } as const;
@@ -30,7 +31,7 @@ export async function openRootPorts(root: string): Promise<{ ports: Ports; setNo
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   let now = new Date();
-  const ports: Ports = { config, db, clock: { now: () => now }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root) };
   return { ports, setNow: (d) => (now = d), close: () => db.close() };
 }
 

@@ -8,6 +8,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { Paths, silentLog, type Ports } from '../../src/usecases/ports.js';
 import { databaseTarget } from '../../src/config.js';
 import { createPgDatabase } from './pg.js';
+import { storeOf } from '../../src/store/store.js';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -31,7 +32,7 @@ export async function makeEnv(dialect: Dialect, local: Record<string, unknown> =
   const db = openDb(databaseTarget(config));
   await migrate(db);
   let current = new Date(now);
-  const ports: Ports = { config, db, clock: { now: () => current }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => current }, log: silentLog, paths: new Paths(root) };
   return {
     root,
     ports,
