@@ -89,6 +89,34 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     );
   });
 
+  it('holds placed from one list: first row of a policy wins, a held policy keeps its hold, its open collections stop', async () => {
+    w.at('2025-11-01');
+    await w.policies([['C1', 'P1', '150.00'], ['C2', 'P2', '100.00'], ['C3', 'P3', '120.00']]);
+    await w.execute('2025-11');
+    const ids = Object.fromEntries((await knexOf(w.ports.db)('collections').select('id', 'policy_number')).map((r) => [r.policy_number as string, Number(r.id)]));
+    const now = '2025-11-04T06:00:00.000Z';
+    const first = await w.ports.store.transaction((tx) => tx.policyHolds.insertHolds([{ collectionId: ids.P2!, reasonCode: '34', heldOn: '2025-11-03' }], now));
+    expect(first.map((h) => `${h.policy_number} ${h.reason_code} ${h.collection_id === ids.P2}`)).toEqual(['P2 34 true']);
+    const placed = await w.ports.store.transaction((tx) =>
+      tx.policyHolds.insertHolds(
+        [
+          { collectionId: ids.P1!, reasonCode: '30', heldOn: '2025-11-04' },
+          { collectionId: ids.P2!, reasonCode: '06', heldOn: '2025-11-04' },
+          { collectionId: ids.P1!, reasonCode: '32', heldOn: '2025-11-04' },
+        ],
+        now,
+      ),
+    );
+    expect(placed.map((h) => `${h.policy_number} ${h.reason_code} ${h.held_on}`)).toEqual(['P1 30 2025-11-04']);
+    expect((await holds()).map((h) => `${h.policy_number} ${h.reason_code} ${h.held_on}`)).toEqual(['P2 34 2025-11-03', 'P1 30 2025-11-04']);
+    const halted = await knexOf(w.ports.db)('collections').orderBy('policy_number').select('policy_number', 'halted_reason', 'next_check');
+    expect(halted).toEqual([
+      { policy_number: 'P1', halted_reason: 'POLICY_HELD', next_check: null },
+      { policy_number: 'P2', halted_reason: 'POLICY_HELD', next_check: null },
+      { policy_number: 'P3', halted_reason: null, next_check: null },
+    ]);
+  });
+
   it('kasi status lists the held policies', async () => {
     w.at('2025-11-01');
     await w.policies([['C1', 'P1', '150.00']]);
