@@ -34,7 +34,16 @@ async function step(name: string, root: string, file: string): Promise<number> {
     try {
       await executeCollections(p, SCALE_TENANT, PERIOD);
       const setup = engineSetup(p.config);
-      const r = await runBatch(p, { date: '2025-11-26', gateway: new SimulatedBank({ seed: 42, calendar: setup.calendar }), setup });
+      const heap0 = liveHeapMb();
+      let bank: SimulatedBank | null = new SimulatedBank({ seed: 42, calendar: setup.calendar });
+      const r = await runBatch(p, { date: '2025-11-26', gateway: bank, setup });
+      // what stays live after the batch: the simulated bank's accounts and answers (a real bank
+      // is another system) and what kasi itself kept
+      const withBank = liveHeapMb();
+      bank = null;
+      const without = liveHeapMb();
+      heap.simulatedBankHeapMb = withBank - without;
+      heap.kasiHeapKeptMb = without - heap0;
       return r.status === 'done' ? (r.tenants[0]?.presented ?? 0) : -1;
     } finally {
       await p.db.close();
@@ -52,13 +61,21 @@ async function step(name: string, root: string, file: string): Promise<number> {
   }
 }
 
+const heap: { simulatedBankHeapMb?: number; kasiHeapKeptMb?: number } = {};
+
+/** The heap in use after a full collection (the child runs with --expose-gc). */
+function liveHeapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.round(process.memoryUsage().heapUsed / 1_048_576);
+}
+
 const [name, root, file] = process.argv.slice(2);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const value = await step(name!, root!, file ?? '');
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
-process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), value }) + '\n');
+process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), value, ...heap }) + '\n');
 
 function withStore(db: ReturnType<typeof openDb>) {
   return { db, store: storeOf(db) };

@@ -28,6 +28,9 @@ interface StepRun {
   cpuSeconds: number;
   peakRssMb: number;
   value: number;
+  /** the day: heap the simulated bank keeps live after the batch, and what kasi keeps */
+  simulatedBankHeapMb?: number;
+  kasiHeapKeptMb?: number;
 }
 
 function runStep(step: string, root: string, file: string): Promise<StepRun> {
@@ -64,7 +67,7 @@ async function curvePoint(store: 'SQLite' | 'PostgreSQL', dir: string, file: str
       const r = await runStep(step, root, file);
       if (step === 'import' && r.value !== size) throw new Error(`${store} ${size}: imported ${r.value}`);
       if (step === 'day' && r.value !== size) throw new Error(`${store} ${size}: presented ${r.value}`);
-      rows.push({ store, step: LABEL[step], collections: size, seconds: round(r.seconds), cpu_seconds: round(r.cpuSeconds), peak_rss_mb: r.peakRssMb, load_average: load });
+      rows.push({ store, step: LABEL[step], collections: size, seconds: round(r.seconds), cpu_seconds: round(r.cpuSeconds), peak_rss_mb: r.peakRssMb, sim_bank_heap_mb: r.simulatedBankHeapMb ?? '', kasi_heap_kept_mb: r.kasiHeapKeptMb ?? '', load_average: load });
       console.log(`scale: ${store} ${size} ${step}: ${round(r.seconds)} s, ${r.peakRssMb} MB`);
     }
     return rows;
