@@ -109,6 +109,8 @@ export interface Store extends Bind<Db> {
   ping(): Promise<void>;
   /** Applied, pending and unknown migrations. */
   schemaState(): ReturnType<typeof schemaState>;
+  /** Close the database (the pool's connections); the store is unusable after. */
+  close(): Promise<void>;
 }
 
 /**
@@ -156,6 +158,7 @@ export function storeOf(db: Db): Store {
     reading: <T>(fn: (tx: Tx) => Promise<T>) => reading(db, (sql) => fn(txOf(sql))),
     ping: () => ping(db),
     schemaState: () => schemaState(db),
+    close: () => db.close(),
   });
   dbs.set(store, db);
   return store;
