@@ -326,20 +326,24 @@ export class Scheduler {
   }
 
   private async finish(occ: Occurrence, status: 'done' | 'skipped' | 'failed', detail: unknown, leaseUntilMs: number, event?: EventOccurrence): Promise<void> {
+    const settled = () => ({
+      step: occ.step,
+      occurrence: occ.key,
+      owner: this.owner,
+      status,
+      finishedAt: this.ports.clock.now().toISOString(),
+      leaseUntil: new Date(leaseUntilMs).toISOString(),
+      detail,
+    });
     const record = () =>
-      this.runs.finish(
-        {
-          step: occ.step,
-          occurrence: occ.key,
-          owner: this.owner,
-          status,
-          finishedAt: this.ports.clock.now().toISOString(),
-          leaseUntil: new Date(leaseUntilMs).toISOString(),
-          detail,
-        },
-        // the webhook event commits with the failure it reports (the outbox pattern)
-        event ? (tx) => recordEvent(tx, this.ports.config, this.ports.clock.now(), event) : undefined,
-      );
+      event
+        ? // the webhook event commits with the failure it reports (the outbox pattern)
+          this.ports.store.transaction(async (tx) => {
+            const n = await tx.schedule.finishRun(settled());
+            if (n > 0) await recordEvent(tx, this.ports.config, this.ports.clock.now(), event);
+            return n;
+          })
+        : this.runs.finish(settled());
     // The store may be restarting (the step often failed because of it): recording the outcome is
     // tried again for a few seconds with fresh connections, or the occurrence would wait for its
     // lease to run out before its retry.

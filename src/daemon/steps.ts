@@ -4,8 +4,9 @@ import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.j
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/cron.js';
 import { chunksLeft, lastAttemptId, presentmentsSince, tenantsWithActivePolicies } from '../store/daemon-reads.repository.js';
 import { tenantsThatExecuted } from '../store/period.repository.js';
-import { CHUNK_WORK, runBatch } from '../usecases/collect/batch.js';
-import { helpBatch, type ChunkClaims } from '../usecases/collect/batch-chunks.js';
+import { runBatch } from '../usecases/collect/batch.js';
+import { helpBatch } from '../usecases/collect/batch-chunks.js';
+import type { ChunkClaims } from '../usecases/collect/chunk-work.js';
 import { REPLICA_ID } from '../usecases/replica.js';
 import { payDue, runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
 import { closeSchedule } from '../domain/close-calendar.js';
@@ -111,7 +112,7 @@ async function batchHelp(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
   if ((await chunksLeft(ports.db, occ.key)) === 0) return 0;
   const setup = engineSetup(ports.config);
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
-  const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted, CHUNK_WORK);
+  const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted);
   if (n > 0) ports.log.info({ step: 'batch', occurrence: occ.key, chunks: n }, 'helped with the batch another replica runs');
   return n;
 }

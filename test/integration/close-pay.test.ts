@@ -169,8 +169,8 @@ describe.each(['sqlite', 'pg'] as const)('payment, late results and disputes on 
 
   it('a late result for the closed period becomes an adjustment of the next settlement; the closed collection is untouched', async () => {
     env.setNow('2026-01-05T10:00:00+02:00');
-    const summary = await transaction(env.ports.db, (sql) =>
-      applyResults(sql, [{ instructionId: 'acme-2025-12-A-3-1', result: 'PAID', amountCollectedCents: 12_000, reasonCode: null, processedDate: '2026-01-05' }], '2026-01-05T08:00:00.000Z'),
+    const summary = await env.ports.store.transaction((tx) =>
+      applyResults(tx, [{ instructionId: 'acme-2025-12-A-3-1', result: 'PAID', amountCollectedCents: 12_000, reasonCode: null, processedDate: '2026-01-05' }], '2026-01-05T08:00:00.000Z'),
     );
     expect(summary.late).toBe(1);
     expect(await knex()('collections').where({ tenant_id: 'acme', period: P, policy_number: 'A-3' }).first('status', 'amount_collected')).toEqual({ status: 'UNPAID', amount_collected: 0 });

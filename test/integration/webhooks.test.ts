@@ -208,10 +208,10 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     const before = acme.requests.length;
     const hold = { id: 7, tenant_id: 'acme', policy_number: 'H-1', reason_code: '12', held_on: '2025-12-19', collection_id: 3 };
     const now = env.ports.clock.now();
-    await transaction(env.ports.db, async (sql) => {
-      expect(await recordPolicyHeld(sql, env.ports.config, now, hold)).toBe(true);
-      expect(await recordPolicyHeld(sql, env.ports.config, now, hold)).toBe(false);
-      await recordPolicyReleased(sql, env.ports.config, now, { ...hold, released_on: '2026-01-02', released_by: 'ops@kasi', release_note: 'new mandate signed' });
+    await env.ports.store.transaction(async (tx) => {
+      expect(await recordPolicyHeld(tx, env.ports.config, now, hold)).toBe(true);
+      expect(await recordPolicyHeld(tx, env.ports.config, now, hold)).toBe(false);
+      await recordPolicyReleased(tx, env.ports.config, now, { ...hold, released_on: '2026-01-02', released_by: 'ops@kasi', release_note: 'new mandate signed' });
     });
     await drain(env, svc);
     expect(acme.accepted().slice(before).map((r) => [r.body.type, r.body.data])).toEqual([
@@ -262,7 +262,7 @@ describe('webhooks: retries, order and refusals', () => {
   let svc: WebhookService;
   const record = (keys: string[]) =>
     recordEvents(
-      env.ports.db,
+      env.ports.store,
       env.ports.config,
       env.ports.clock.now(),
       keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })),
@@ -396,7 +396,7 @@ describe('webhooks on PostgreSQL: replicas and a slow receiver', () => {
 
   it('two senders on one database send each event once, in order', async () => {
     const keys = Array.from({ length: 12 }, (_, i) => `k${String(i).padStart(2, '0')}`);
-    await recordEvents(env.ports.db, env.ports.config, env.ports.clock.now(), keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })));
+    await recordEvents(env.ports.store, env.ports.config, env.ports.clock.now(), keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })));
     const { openDb } = await import('../../src/store/db.js');
     const other = openDb({ client: 'pg', url: env.databaseUrl });
     try {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isIsoDate, type IsoDate } from '../../domain/dates.js';
 import { validateBankAccount } from '../../domain/bank-account.js';
 import { eftFileName, eftXml, paymentProblems, type EftPayment } from '../../outbox/eft.renderer.js';
-import { paymentFilesOn, planPaymentFile, releasePaymentFile, type PlannedFile } from '../../store/payment.repository.js';
+import { paymentFilesOn, planPaymentFile, type PlannedFile } from '../../store/payment.repository.js';
 import { settlementsPayableOn, type SettlementRecord } from '../../store/settlement.repository.js';
 import { reading, transaction } from '../../store/unit-of-work.js';
 import type { KasiConfig } from '../../config.js';
@@ -92,10 +92,10 @@ export async function closePay(ports: Ports, paymentDate: IsoDate): Promise<Step
     files.push(path);
     changed = (await ensureFile(path, (write) => write(f.content))) || changed;
     if (f.released_at === null) {
-      await transaction(ports.db, async (sql) => {
+      await ports.store.transaction(async (tx) => {
         const at = ports.clock.now();
-        await releasePaymentFile(sql, f.id, at.toISOString());
-        await recordSettlementsPaid(sql, config, at, f.id, f.name);
+        await tx.payments.releasePaymentFile(f.id, at.toISOString());
+        await recordSettlementsPaid(tx, config, at, f.id, f.name);
       });
       log.info({ file: f.name, payments: f.payments, total: f.total }, 'payment file released; its settlements are paid');
       changed = true;

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../../domain/dates.js';
 import { reportCsvPages, reportFileName, reportJsonPages } from '../../outbox/report.renderer.js';
 import { chunkLines, csvLine, headerLine, textCell } from '../../files/csv.js';
-import { closedAt, closePeriod, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
-import { reading, transaction } from '../../store/unit-of-work.js';
+import { closedAt, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
+import { reading } from '../../store/unit-of-work.js';
 import { existsComplete, writeAtomic } from '../../files/atomic-writer.js';
 import { recordPeriodClosed } from '../webhooks/close-events.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
@@ -93,9 +93,9 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   const now = ports.clock.now();
   const end = periodEnd(period);
   if (now < end) return skipped(`${tenant} ${period}: the period is still running; it can be closed from ${sastDate(end)}`);
-  const closedNow = await transaction(ports.db, async (sql) => {
-    const closed = await closePeriod(sql, tenant, period, end.toISOString(), now.toISOString());
-    if (closed) await recordPeriodClosed(sql, ports.config, now, tenant, period);
+  const closedNow = await ports.store.transaction(async (tx) => {
+    const closed = await tx.reports.closePeriod(tenant, period, end.toISOString(), now.toISOString());
+    if (closed) await recordPeriodClosed(tx, ports.config, now, tenant, period);
     return closed;
   });
   if (closedNow) crashPoint('close-after-commit');

@@ -7,20 +7,10 @@ import type { BankAccount } from '../../domain/bank-account.js';
 import type { Party } from '../../outbox/pdf-document.js';
 import { settlementFileName, settlementJson, type SettlementStatement } from '../../outbox/settlement.renderer.js';
 import { statementPdf } from '../../outbox/statement-pdf.renderer.js';
-import { adjustmentsCarriedInto, carryAdjustments } from '../../store/adjustment.repository.js';
+import { adjustmentsCarriedInto } from '../../store/adjustment.repository.js';
 import { closedAt } from '../../store/report.repository.js';
-import {
-  collectedInPeriod,
-  findSettlement,
-  insertSettlement,
-  lockNumbering,
-  nextPaymentSeq,
-  nextSettlementSeq,
-  settlementAmounts,
-  type SettlementRecord,
-  type SettlementStatus,
-} from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/unit-of-work.js';
+import { settlementAmounts, type SettlementRecord, type SettlementStatus } from '../../store/settlement.repository.js';
+import { reading } from '../../store/unit-of-work.js';
 import { recordSettlementCreated } from '../webhooks/close-events.js';
 import { calendarOf, ensureFile, providerParty, ratesForTenant, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { paymentDateFor } from '../../domain/close-calendar.js';
@@ -87,18 +77,19 @@ async function generate(ports: Ports, tenant: string, period: Period): Promise<{
   const now = ports.clock.now();
   const rates = ratesForTenant(config, tenant, period);
   const parties: StatementParties = { provider: providerParty(config), tenant: tenantParty(config, tenant), payee: tenantAccount(config, tenant) };
-  return transaction(ports.db, async (sql) => {
-    await lockNumbering(sql, 'settlements');
-    const existing = await findSettlement(sql, tenant, period);
+  return ports.store.transaction(async (tx) => {
+    const settlements = tx.settlements;
+    await settlements.lockNumbering('settlements');
+    const existing = await settlements.findSettlement(tenant, period);
     if (existing) return { rec: existing, created: false };
-    const collected = await collectedInPeriod(sql, tenant, period);
-    await carryAdjustments(sql, tenant, period);
-    const adjustments = await adjustmentsCarriedInto(sql, tenant, period);
+    const collected = await settlements.collectedInPeriod(tenant, period);
+    await tx.adjustments.carryAdjustments(tenant, period);
+    const adjustments = await tx.adjustments.adjustmentsCarriedInto(tenant, period);
     const a = computeStatement(collected, adjustments, rates);
-    const seq = await nextSettlementSeq(sql, period);
+    const seq = await settlements.nextSettlementSeq(period);
     const paymentDate = paymentDateFor(period, calendarOf(config), sastDate(now));
-    const paymentSeq = await nextPaymentSeq(sql, paymentDate);
-    await insertSettlement(sql, {
+    const paymentSeq = await settlements.nextPaymentSeq(paymentDate);
+    await settlements.insertSettlement({
       id: randomUUID(),
       settlement_number: settlementNumber(period, seq),
       tenant_id: tenant,
@@ -123,8 +114,8 @@ async function generate(ports: Ports, tenant: string, period: Period): Promise<{
       parties: JSON.stringify(parties),
       created_at: now.toISOString(),
     });
-    const rec = (await findSettlement(sql, tenant, period))!;
-    await recordSettlementCreated(sql, config, now, rec);
+    const rec = (await settlements.findSettlement(tenant, period))!;
+    await recordSettlementCreated(tx, config, now, rec);
     return { rec, created: true };
   });
 }

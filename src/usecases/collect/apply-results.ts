@@ -2,9 +2,8 @@ import type { HoldRecord } from '../../store/policy-hold.repository.js';
 import type { DebitResult } from '../../bank/gateway.js';
 import { lastFailureReason } from '../../domain/engine/collection-state.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import type { Sql } from '../../store/unit-of-work.js';
-import * as attemptResults from '../../store/attempt-results.repository.js';
-import { closedAtOf } from '../../store/period.repository.js';
+import type * as attemptResults from '../../store/attempt-results.repository.js';
+import type { Tx } from '../../store/store.js';
 import { holdsPolicy } from '../../domain/engine/holds.js';
 import { holdPolicies, type HardFailure } from './policy-holds.js';
 
@@ -33,7 +32,7 @@ export interface ResultsSummary {
 type Classified = attemptResults.ClassifiedResult;
 
 export async function applyResults(
-  sql: Sql,
+  tx: Tx,
   results: readonly DebitResult[],
   now: string,
   intakeFileId: number | null = null,
@@ -42,7 +41,7 @@ export async function applyResults(
 ): Promise<ResultsSummary> {
   const summary: ResultsSummary = { outcomes: [], applied: 0, late: 0, unknown: 0, repeated: 0, excessive: 0, paidCents: 0, holds: [] };
   if (results.length === 0) return summary;
-  const rows = (known && (await classifyKnown(sql, results, known))) || (await classifyStored(sql, results));
+  const rows = (known && (await classifyKnown(tx, results, known))) || (await classifyStored(tx, results));
   const seen = new Set<string>();
   const updates: attemptResults.AttemptResultRow[] = [];
   const late: { r: DebitResult; c: Classified; ledgerRow: number }[] = [];
@@ -67,11 +66,11 @@ export async function applyResults(
     }
     if (outcome === 'late') late.push({ r, c, ledgerRow: ledger.length - 1 });
   }
-  const ledgerIds = await attemptResults.insertBankResults(sql, ledger);
+  const ledgerIds = await tx.attemptResults.insertBankResults(ledger);
   if (updates.length === 0) return summary;
-  await attemptResults.writeAttemptResults(sql, updates, now);
-  await refreshApplied(sql, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
-  if (late.length) await recordLate(sql, late, now, ledgerIds);
+  await tx.attemptResults.writeAttemptResults(updates, now);
+  await refreshApplied(tx, rows.filter((c, i) => summary.outcomes[i] === 'applied'), results, now, prior);
+  if (late.length) await recordLate(tx, late, now, ledgerIds);
   // a holding code (no authority, account closed, deceased …) holds the policy for later periods
   // too, also when it comes late (after the close): see policy-holds.ts
   const failures: HardFailure[] = [];
@@ -80,13 +79,13 @@ export async function applyResults(
     const outcome = summary.outcomes[c.seq];
     if (r.result === 'UNPAID' && (outcome === 'applied' || outcome === 'late') && holdsPolicy(r.reasonCode)) failures.push({ collectionId: c.collection_id!, reasonCode: r.reasonCode, on: r.processedDate });
   }
-  if (failures.length) summary.holds = await holdPolicies(sql, failures, now);
+  if (failures.length) summary.holds = await holdPolicies(tx, failures, now);
   return summary;
 }
 
 /** Each result matched to its attempt in the store (by instruction id), with the attempt's state and its period's. */
-async function classifyStored(sql: Sql, results: readonly DebitResult[]): Promise<Classified[]> {
-  return attemptResults.classifyByInstruction(sql, results.map((r) => r.instructionId));
+async function classifyStored(tx: Tx, results: readonly DebitResult[]): Promise<Classified[]> {
+  return tx.attemptResults.classifyByInstruction(results.map((r) => r.instructionId));
 }
 
 /**
@@ -106,7 +105,7 @@ export interface KnownAttempt {
 export type KnownAttempts = ReadonlyMap<string, KnownAttempt>;
 
 /** Classify against `known`; null (the caller then reads the store) unless it covers every result once. */
-async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: KnownAttempts): Promise<Classified[] | null> {
+async function classifyKnown(tx: Tx, results: readonly DebitResult[], known: KnownAttempts): Promise<Classified[] | null> {
   const mine: KnownAttempt[] = [];
   const ids = new Set<string>();
   let lo = Number.MAX_SAFE_INTEGER;
@@ -123,11 +122,11 @@ async function classifyKnown(sql: Sql, results: readonly DebitResult[], known: K
   for (const k of mine) {
     const key = `${k.tenant}\u0000${k.period}`;
     if (periods.has(key)) continue;
-    periods.set(key, await closedAtOf(sql, k.tenant, k.period));
+    periods.set(key, await tx.periods.closedAtOf(k.tenant, k.period));
   }
   // those with a result already (their ids lie in the range of the ones just stored): one range read
   const resulted = new Map<number, string>();
-  for (const a of await attemptResults.resultedAttemptsBetween(sql, lo, hi)) {
+  for (const a of await tx.attemptResults.resultedAttemptsBetween(lo, hi)) {
     resulted.set(Number(a.id), a.status);
   }
   return results.map((r, seq) => {
@@ -158,7 +157,7 @@ export type FigureAttempt = attemptResults.FigureAttempt;
 export type PriorAttempts = ReadonlyMap<string, readonly FigureAttempt[]>;
 
 /** The figures of the collections just applied: from `prior` when it covers them all, else from the store. */
-async function refreshApplied(sql: Sql, applied: Classified[], results: readonly DebitResult[], now: string, prior?: PriorAttempts): Promise<void> {
+async function refreshApplied(tx: Tx, applied: Classified[], results: readonly DebitResult[], now: string, prior?: PriorAttempts): Promise<void> {
   const known = new Map<number, FigureAttempt[]>();
   for (const c of prior ? applied : []) {
     const before = prior!.get(c.instruction_id);
@@ -166,23 +165,23 @@ async function refreshApplied(sql: Sql, applied: Classified[], results: readonly
     const r = results[c.seq]!;
     known.set(c.collection_id!, [...before, { action_date: c.action_date!, status: r.result, amount_collected: r.result === 'PAID' ? r.amountCollectedCents : 0, reason_code: r.result === 'UNPAID' ? r.reasonCode : null }]);
   }
-  if (applied.length > 0 && known.size === applied.length) await writeFigures(sql, known, now);
-  else await refreshCollections(sql, [...new Set(applied.map((c) => c.collection_id!))], now);
+  if (applied.length > 0 && known.size === applied.length) await writeFigures(tx, known, now);
+  else await refreshCollections(tx, [...new Set(applied.map((c) => c.collection_id!))], now);
 }
 
 /** Recompute the collections' running figures from their attempts (the attempts are the truth). */
-export async function refreshCollections(sql: Sql, ids: number[], now: string): Promise<void> {
+export async function refreshCollections(tx: Tx, ids: number[], now: string): Promise<void> {
   for (let i = 0; i < ids.length; i += 5000) {
     const chunk = ids.slice(i, i + 5000);
     if (!chunk.length) continue;
-    const attempts = await attemptResults.attemptsOfCollections(sql, chunk);
+    const attempts = await tx.attemptResults.attemptsOfCollections(chunk);
     const byCollection = new Map<number, FigureAttempt[]>();
     for (const a of attempts) {
       const list = byCollection.get(a.collection_id);
       if (list) list.push(a);
       else byCollection.set(a.collection_id, [a]);
     }
-    await writeFigures(sql, byCollection, now);
+    await writeFigures(tx, byCollection, now);
   }
 }
 
@@ -191,7 +190,7 @@ export async function refreshCollections(sql: Sql, ids: number[], now: string): 
  * pending, last failure, halt and flag, and the counters (presentments, first and last attempt
  * date), which the batch leaves to this write when the simulator answers at once.
  */
-async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
+async function writeFigures(tx: Tx, byCollection: ReadonlyMap<number, readonly FigureAttempt[]>, now: string): Promise<void> {
   const rows: attemptResults.FiguresRow[] = [];
   for (const [id, list] of byCollection) {
     const mine: { result: 'PAID' | 'UNPAID' | 'PENDING'; reasonCode: string | null }[] = [];
@@ -212,7 +211,7 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
     }
     rows.push([id, collected, pending, lastFailureReason(mine), halted, flag, list.length, list[0]!.action_date, list[list.length - 1]!.action_date]);
   }
-  await attemptResults.writeCollectionFigures(sql, rows, now);
+  await tx.attemptResults.writeCollectionFigures(rows, now);
 }
 
 /**
@@ -220,10 +219,10 @@ async function writeFigures(sql: Sql, byCollection: ReadonlyMap<number, readonly
  * ledger row (by the id the insert gave where the store tells it, SQLite; else looked up by
  * instruction id, PostgreSQL, where bank_results keeps that index).
  */
-async function recordLate(sql: Sql, late: { r: DebitResult; c: Classified; ledgerRow: number }[], now: string, ledgerIds: number[] | null): Promise<void> {
+async function recordLate(tx: Tx, late: { r: DebitResult; c: Classified; ledgerRow: number }[], now: string, ledgerIds: number[] | null): Promise<void> {
   for (const { r, c, ledgerRow } of late) {
     if (r.result !== 'PAID' || r.amountCollectedCents === 0) continue;
     const reason = `late result for ${r.instructionId} processed ${r.processedDate}`;
-    await attemptResults.insertLateAdjustment(sql, { collectionId: c.collection_id!, amountCents: r.amountCollectedCents, instructionId: r.instructionId, ledgerId: ledgerIds?.[ledgerRow], reason }, now);
+    await tx.attemptResults.insertLateAdjustment({ collectionId: c.collection_id!, amountCents: r.amountCollectedCents, instructionId: r.instructionId, ledgerId: ledgerIds?.[ledgerRow], reason }, now);
   }
 }

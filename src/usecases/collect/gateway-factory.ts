@@ -2,7 +2,6 @@ import { FileGateway } from '../../bank/file-gateway.js';
 import type { BankGateway } from '../../bank/gateway.js';
 import { SimulatedBank } from '../../bank/simulator.js';
 import { addDays } from '../../domain/dates.js';
-import { paidSince } from '../../store/simulation.repository.js';
 import type { EngineSetup } from './engine-setup.js';
 import type { Ports } from '../ports.js';
 
@@ -13,7 +12,7 @@ import type { Ports } from '../ports.js';
 export async function makeGateway(ports: Ports, setup: EngineSetup, today: string): Promise<BankGateway> {
   if (ports.config.gateway === 'file') return new FileGateway(ports.paths.bankOutbox());
   const bank = new SimulatedBank({ seed: ports.config.engine.simulator_seed, calendar: setup.calendar });
-  const paid = await paidSince(ports.db, addDays(today, -70));
+  const paid = await ports.store.simulation.paidSince(addDays(today, -70));
   for (const p of paid) bank.recordPaid(p.customer_id, p.processed_date, p.amount_collected);
   return bank;
 }

@@ -1,7 +1,8 @@
 import { sastDate, type IsoDate } from '../../domain/dates.js';
 import { holdsPolicy } from '../../domain/engine/holds.js';
 import { normaliseReasonCode } from '../../domain/engine/reason-codes.js';
-import { holdsIn, insertHolds, releaseHoldIn, type HoldRecord, type HoldSql, type HoldState } from '../../store/policy-hold.repository.js';
+import type { HoldRecord, HoldState } from '../../store/policy-hold.repository.js';
+import type { Tx } from '../../store/store.js';
 import type { Ports } from '../ports.js';
 import { recordPolicyReleased } from '../webhooks/hold-events.js';
 
@@ -19,11 +20,10 @@ export interface HardFailure {
 }
 
 /** In the caller's transaction: hold the policies of these failures whose code holds. */
-export async function holdPolicies(sql: HoldSql, failures: readonly HardFailure[], now: string): Promise<HoldRecord[]> {
+export async function holdPolicies(tx: Tx, failures: readonly HardFailure[], now: string): Promise<HoldRecord[]> {
   const holding = failures.filter((f) => holdsPolicy(f.reasonCode));
   if (holding.length === 0) return [];
-  return insertHolds(
-    sql,
+  return tx.policyHolds.insertHolds(
     holding.map((f) => ({ collectionId: f.collectionId, reasonCode: normaliseReasonCode(f.reasonCode!), heldOn: f.on })),
     now,
   );
@@ -34,9 +34,12 @@ export type ReleaseOutcome = { status: 'released'; hold: HoldRecord } | { status
 /** The insurer lifts the hold: the policy is opened and collected again from now on. */
 export async function releaseHold(ports: Ports, tenant: string, policyNumber: string, by: string, note: string | null = null): Promise<ReleaseOutcome> {
   const now = ports.clock.now();
-  const { hold, known } = await releaseHoldIn(ports.db, tenant, policyNumber, { releasedOn: sastDate(now), releasedBy: by, note }, now.toISOString(), (sql, h) =>
-    recordPolicyReleased(sql, ports.config, now, { ...h, released_on: h.released_on ?? sastDate(now) }),
-  );
+  const { hold, known } = await ports.store.transaction(async (tx) => {
+    const h = await tx.policyHolds.releaseHoldRow(tenant, policyNumber, { releasedOn: sastDate(now), releasedBy: by, note }, now.toISOString());
+    // its policy.released event commits with the release (the outbox pattern)
+    if (h) await recordPolicyReleased(tx, ports.config, now, { ...h, released_on: h.released_on ?? sastDate(now) });
+    return { hold: h, known: h !== null || (await tx.policyHolds.policyExists(tenant, policyNumber)) };
+  });
   if (hold) {
     ports.log.info({ tenant, policy: policyNumber, reason_code: hold.reason_code, held_on: hold.held_on, by }, 'policy hold released');
     return { status: 'released', hold };
@@ -45,5 +48,5 @@ export async function releaseHold(ports: Ports, tenant: string, policyNumber: st
 }
 
 export function holdsOf(ports: Ports, opts: { tenant?: string; state?: HoldState }): Promise<HoldRecord[]> {
-  return holdsIn(ports.db, opts);
+  return ports.store.policyHolds.holdsIn(opts);
 }

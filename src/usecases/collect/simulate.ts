@@ -4,7 +4,6 @@ import { addMonths } from '../../domain/calendar.js';
 import { addDays, firstDayOf, periodOf, sastInstant, type IsoDate, type Period } from '../../domain/dates.js';
 import { formatCents } from '../../domain/money.js';
 import { writeAtomic } from '../../files/atomic-writer.js';
-import { simulationTotals } from '../../store/simulation.repository.js';
 import { runBatch } from './batch.js';
 import { engineSetup } from './engine-setup.js';
 import { executeCollections } from './execute.js';
@@ -128,7 +127,7 @@ function incomeLines(lines: string[]): string {
 }
 
 export async function summarise(ports: Ports, tenant: string): Promise<SimulationSummary> {
-  const { periods, attempts: att } = await simulationTotals(ports.db, tenant);
+  const { periods, attempts: att } = await ports.store.simulation.simulationTotals(tenant);
   let paid = 0;
   let failed = 0;
   let cents = 0;

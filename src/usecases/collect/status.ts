@@ -2,9 +2,7 @@ import { periodOf, sastDate, type Period } from '../../domain/dates.js';
 import type { Cents } from '../../domain/money.js';
 import type { Ports } from '../ports.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import { holdsIn } from '../../store/policy-hold.repository.js';
-import { webhookStore, type WebhookBacklog } from '../../store/webhook.repository.js';
-import { periodCounts, tenantCounts } from '../../store/status.repository.js';
+import type { WebhookBacklog } from '../../store/webhook.repository.js';
 
 /** What an operator asks first: per tenant, what is in the store, what intake did, how the period goes. */
 export interface TenantStatus {
@@ -45,9 +43,9 @@ const num = (v: Count | null | undefined) => Number(v ?? 0);
 
 export async function tenantStatus(ports: Ports, period: Period = periodOf(sastDate(ports.clock.now()))): Promise<TenantStatus[]> {
   const out: TenantStatus[] = [];
-  const hooks = await webhookStore.backlog(ports.db);
+  const hooks = await webhookBacklog(ports);
   for (const [id, t] of Object.entries(ports.config.tenants)) {
-    const { policiesByStatus: pol, filesByStatus: fil, lastFiles } = await tenantCounts(ports.db, id);
+    const { policiesByStatus: pol, filesByStatus: fil, lastFiles } = await ports.store.status.tenantCounts(id);
     const count = (rows: { status: string; n: Count }[], s: string) => num(rows.find((r) => r.status === s)?.n);
     out.push({
       tenant: id,
@@ -56,7 +54,7 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
       files: { applied: count(fil, 'applied'), rejected: count(fil, 'rejected'), duplicate: count(fil, 'duplicate') },
       lastFiles,
       period: await periodStatus(ports, id, period),
-      held: (await holdsIn(ports.db, { tenant: id, state: 'open' })).map((h) => ({
+      held: (await ports.store.policyHolds.holdsIn({ tenant: id, state: 'open' })).map((h) => ({
         policyNumber: h.policy_number,
         reasonCode: h.reason_code,
         reason: classifyReturn(h.reason_code).reason,
@@ -69,7 +67,7 @@ export async function tenantStatus(ports: Ports, period: Period = periodOf(sastD
 }
 
 async function periodStatus(ports: Ports, tenant: string, period: Period): Promise<PeriodStatus> {
-  const { state, byStatus, attempts, failures, claims } = await periodCounts(ports.db, tenant, period);
+  const { state, byStatus, attempts, failures, claims } = await ports.store.status.periodCounts(tenant, period);
   const row = (s: string) => byStatus.find((r) => r.status === s);
   const open = row('OPEN');
   const attemptsOf = (s: string) => num(attempts.find((r) => r.status === s)?.n);
@@ -105,5 +103,10 @@ function backlogOf(all: readonly WebhookBacklog[], tenant: string | null): Omit<
 
 /** Deliveries of operator events (schedule.step_failed, the bank's files); null when there are none. */
 export async function operatorWebhooks(ports: Ports): Promise<Omit<WebhookBacklog, 'tenant'> | null> {
-  return backlogOf(await webhookStore.backlog(ports.db), null);
+  return backlogOf(await webhookBacklog(ports), null);
+}
+
+/** Deliveries by status for every tenant that has any (tenant null: operator events). */
+function webhookBacklog(ports: Ports): Promise<WebhookBacklog[]> {
+  return ports.store.reading((tx) => tx.webhooks.webhookBacklog());
 }

@@ -3,7 +3,7 @@ import type { KasiConfig } from '../../config.js';
 import { formatCents } from '../../domain/money.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import type { WebhookEventType } from '../../domain/webhook-events.js';
-import { attemptFacts, type StoreTx } from '../../store/webhook.repository.js';
+import type { Tx } from '../../store/store.js';
 import type { HoldRecord } from '../../store/policy-hold.repository.js';
 import { recordPolicyHeld } from './hold-events.js';
 import { recordEvent } from './record-event.js';
@@ -25,20 +25,20 @@ const COLLECTION_EVENTS: readonly WebhookEventType[] = ['collection.failed_hard'
  * instruction: a result file sent again is `repeated` and records nothing.
  */
 export async function recordCollectionEvents(
-  sql: StoreTx,
+  tx: Tx,
   config: Config,
   now: Date,
   results: readonly DebitResult[],
   applied: { outcomes: readonly (string | undefined)[]; holds: readonly HoldRecord[] },
 ): Promise<number> {
-  const n = await recordHardFailures(sql, config, now, results, applied.outcomes);
+  const n = await recordHardFailures(tx, config, now, results, applied.outcomes);
   // then policy.held: the holds these results placed (docs/money-rules.md), keyed by the hold's id
   let held = 0;
-  for (const h of applied.holds) if (await recordPolicyHeld(sql, config, now, h)) held++;
+  for (const h of applied.holds) if (await recordPolicyHeld(tx, config, now, h)) held++;
   return n + held;
 }
 
-async function recordHardFailures(sql: StoreTx, config: Config, now: Date, results: readonly DebitResult[], outcomes: readonly (string | undefined)[]): Promise<number> {
+async function recordHardFailures(tx: Tx, config: Config, now: Date, results: readonly DebitResult[], outcomes: readonly (string | undefined)[]): Promise<number> {
   if (!anyReceiver(config, COLLECTION_EVENTS)) return 0;
   const hard = new Map<string, DebitResult>();
   results.forEach((r, i) => {
@@ -46,7 +46,7 @@ async function recordHardFailures(sql: StoreTx, config: Config, now: Date, resul
   });
   if (hard.size === 0) return 0;
   let n = 0;
-  for (const f of await attemptFacts(sql, [...hard.keys()])) {
+  for (const f of await tx.webhooks.attemptFacts([...hard.keys()])) {
     const r = hard.get(f.instruction_id)!;
     const cls = classifyReturn(r.reasonCode ?? '');
     const data = {
@@ -63,8 +63,8 @@ async function recordHardFailures(sql: StoreTx, config: Config, now: Date, resul
       processed_date: r.processedDate,
     };
     const key = `instruction:${f.instruction_id}`;
-    if (await recordEvent(sql, config, now, { type: 'collection.failed_hard', tenant: f.tenant_id, key, data })) n++;
-    if (cls.flag === 'DECEASED' && (await recordEvent(sql, config, now, { type: 'collection.likely_claim', tenant: f.tenant_id, key, data }))) n++;
+    if (await recordEvent(tx, config, now, { type: 'collection.failed_hard', tenant: f.tenant_id, key, data })) n++;
+    if (cls.flag === 'DECEASED' && (await recordEvent(tx, config, now, { type: 'collection.likely_claim', tenant: f.tenant_id, key, data }))) n++;
   }
   return n;
 }

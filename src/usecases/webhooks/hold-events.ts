@@ -1,6 +1,6 @@
 import type { KasiConfig } from '../../config.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import type { StoreTx } from '../../store/webhook.repository.js';
+import type { Tx } from '../../store/store.js';
 import { recordEvent, type EventOccurrence } from './record-event.js';
 
 /**
@@ -28,8 +28,8 @@ function holdData(h: HoldFacts): Record<string, unknown> {
   return { hold_id: h.id, policy_number: h.policy_number, reason_code: h.reason_code, reason: classifyReturn(h.reason_code).reason, held_on: h.held_on, collection_id: h.collection_id };
 }
 
-export async function recordPolicyHeld(sql: StoreTx, config: Config, now: Date, h: HoldFacts): Promise<boolean> {
-  return recordEvent(sql, config, now, { type: 'policy.held', tenant: h.tenant_id, key: `hold:${h.id}`, data: holdData(h) });
+export async function recordPolicyHeld(tx: Tx, config: Config, now: Date, h: HoldFacts): Promise<boolean> {
+  return recordEvent(tx, config, now, { type: 'policy.held', tenant: h.tenant_id, key: `hold:${h.id}`, data: holdData(h) });
 }
 
 /** The policy.released occurrence of a released hold. */
@@ -38,6 +38,6 @@ export function releasedEvent(h: HoldFacts & { released_on: string | null; relea
   return { type: 'policy.released', tenant: h.tenant_id, key: `hold:${h.id}`, data };
 }
 
-export async function recordPolicyReleased(sql: StoreTx, config: Config, now: Date, h: ReleaseFacts): Promise<boolean> {
-  return recordEvent(sql, config, now, releasedEvent(h));
+export async function recordPolicyReleased(tx: Tx, config: Config, now: Date, h: ReleaseFacts): Promise<boolean> {
+  return recordEvent(tx, config, now, releasedEvent(h));
 }

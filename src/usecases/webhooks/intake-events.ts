@@ -1,6 +1,5 @@
 import type { KasiConfig } from '../../config.js';
-import type { Db } from '../../store/db.js';
-import { holdsReleasedByFile } from '../../store/policy-hold.repository.js';
+import type { Store } from '../../store/store.js';
 import { releasedEvent } from './hold-events.js';
 import { recordEvents, type EventOccurrence } from './record-event.js';
 
@@ -26,7 +25,7 @@ export interface IntakeFileFacts {
  * result files are operator events (tenant null). Duplicates tell nothing new: no event.
  */
 export async function recordIntakeEvent(
-  db: Db,
+  store: Store,
   config: Pick<KasiConfig, 'tenants' | 'webhooks'>,
   now: Date,
   f: IntakeFileFacts,
@@ -50,6 +49,6 @@ export async function recordIntakeEvent(
         };
   // a policy file's `hold` = release rows (released in the file's own transaction): policy.released,
   // keyed by the hold's id, so a redone post-commit step records each once
-  const released = f.status === 'applied' && f.kind === 'policies' && f.tenant_id !== 'bank' ? await holdsReleasedByFile(db, f.tenant_id, f.name) : [];
-  await recordEvents(db, config, now, [e, ...released.map(releasedEvent)]);
+  const released = f.status === 'applied' && f.kind === 'policies' && f.tenant_id !== 'bank' ? await store.policyHolds.holdsReleasedByFile(f.tenant_id, f.name) : [];
+  await recordEvents(store, config, now, [e, ...released.map(releasedEvent)]);
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KasiConfig, WebhookConfig } from '../../config.js';
 import { isOperatorEvent, laneOf, webhookBody, type WebhookEventType } from '../../domain/webhook-events.js';
-import { insertWebhookEvent, type StoreTx, webhookTransaction } from '../../store/webhook.repository.js';
-import type { Db } from '../../store/db.js';
+import type { Store, Tx } from '../../store/store.js';
 
 /**
  * Recording a webhook event (docs/webhooks.md): called inside the transaction of what caused it
@@ -35,12 +34,12 @@ export function receiverFor(config: Pick<KasiConfig, 'tenants' | 'webhooks'>, te
 }
 
 /** In the caller's transaction. True when recorded now (false: nobody listens, or recorded before). */
-export async function recordEvent(sql: StoreTx, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
+export async function recordEvent(tx: Tx, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
   const receivers = receiversOf(config, e.tenant, e.type);
   if (receivers.length === 0) return false;
   const id = `evt_${randomUUID()}`;
   const createdAt = now.toISOString();
-  return insertWebhookEvent(sql, {
+  return tx.webhooks.insertWebhookEvent({
     eventId: id,
     dedupeKey: `${e.type}/${e.key}`,
     tenant: e.tenant,
@@ -54,12 +53,12 @@ export async function recordEvent(sql: StoreTx, config: Pick<KasiConfig, 'tenant
 }
 
 /** Several in a transaction of their own, for a step whose cause has committed already. */
-export async function recordEvents(db: Db, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, events: readonly EventOccurrence[]): Promise<number> {
+export async function recordEvents(store: Store, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, events: readonly EventOccurrence[]): Promise<number> {
   const wanted = events.filter((e) => receiversOf(config, e.tenant, e.type).length > 0);
   if (wanted.length === 0) return 0;
-  return webhookTransaction(db, async (sql) => {
+  return store.transaction(async (tx) => {
     let n = 0;
-    for (const e of wanted) if (await recordEvent(sql, config, now, e)) n++;
+    for (const e of wanted) if (await recordEvent(tx, config, now, e)) n++;
     return n;
   });
 }
