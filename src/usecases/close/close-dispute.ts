@@ -1,5 +1,4 @@
-import { findSettlementByNumber, markDisputed, type SettlementRecord } from '../../store/settlement.repository.js';
-import { transaction } from '../../store/unit-of-work.js';
+import type { SettlementRecord } from '../../store/settlement.repository.js';
 import type { Ports } from '../ports.js';
 import { recordSettlementDisputed } from '../webhooks/close-events.js';
 
@@ -18,8 +17,8 @@ export async function disputeSettlement(ports: Ports, number: string, reason: st
   const why = reason.trim();
   if (why === '') return { ok: false, code: 'no_reason', message: 'a dispute needs a reason: --reason "..."' };
   const now = ports.clock.now();
-  return transaction(ports.db, async (sql) => {
-    const s = await findSettlementByNumber(sql, number);
+  return ports.store.transaction(async (tx): Promise<DisputeOutcome> => {
+    const s = await tx.settlements.findSettlementByNumber(number);
     if (!s) return { ok: false, code: 'not_found', message: `no settlement ${number}` };
     if (s.status === 'disputed') return { ok: false, code: 'already_disputed', message: `${number} was already disputed on ${s.disputed_at}: ${s.dispute_reason}` };
     const deadline = new Date(new Date(s.created_at).getTime() + DISPUTE_WINDOW_DAYS * 86_400_000);
@@ -30,10 +29,10 @@ export async function disputeSettlement(ports: Ports, number: string, reason: st
         message: `${number} was issued on ${s.created_at}; it could be disputed for ${DISPUTE_WINDOW_DAYS} days, until ${deadline.toISOString()}`,
       };
     }
-    await markDisputed(sql, s.id, why, now.toISOString());
+    await tx.settlements.markDisputed(s.id, why, now.toISOString());
     ports.log.info({ tenant: s.tenant_id, period: s.period, settlement: number, was: s.status }, 'settlement disputed');
-    const disputed = (await findSettlementByNumber(sql, number))!;
-    await recordSettlementDisputed(sql, ports.config, now, disputed);
+    const disputed = (await tx.settlements.findSettlementByNumber(number))!;
+    await recordSettlementDisputed(tx, ports.config, now, disputed);
     return { ok: true, settlement: disputed };
   });
 }

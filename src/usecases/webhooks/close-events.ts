@@ -1,10 +1,9 @@
 import type { KasiConfig } from '../../config.js';
 import { formatCents } from '../../domain/money.js';
 import type { SettlementRecord } from '../../store/settlement.repository.js';
-import { settlementsInPaymentFile } from '../../store/settlement.repository.js';
-import { periodTotals, type StoreTx } from '../../store/webhook.repository.js';
+import type { Tx } from '../../store/store.js';
 import { anyReceiver } from './collection-events.js';
-import { recordEvent } from './record-event.js';
+import { recordEventIn } from './record-event.js';
 
 /**
  * The month close's events, each recorded in the transaction that made the change (closing the
@@ -28,9 +27,9 @@ export function settlementData(s: SettlementRecord): Record<string, unknown> {
   };
 }
 
-export async function recordPeriodClosed(sql: StoreTx, config: Config, now: Date, tenant: string, period: string): Promise<void> {
+export async function recordPeriodClosed(tx: Tx, config: Config, now: Date, tenant: string, period: string): Promise<void> {
   if (!anyReceiver(config, ['period.closed'])) return;
-  const totals = await periodTotals(sql, tenant, period);
+  const totals = await tx.webhooks.periodTotals(tenant, period);
   const count = (s: string) => totals.find((t) => t.status === s)?.n ?? 0;
   const data = {
     period_month: period,
@@ -39,24 +38,24 @@ export async function recordPeriodClosed(sql: StoreTx, config: Config, now: Date
     amount_due: formatCents(totals.filter((t) => t.status !== 'CANCELLED').reduce((a, t) => a + t.due, 0)),
     amount_collected: formatCents(totals.reduce((a, t) => a + t.collected, 0)),
   };
-  await recordEvent(sql, config, now, { type: 'period.closed', tenant, key: `period:${tenant}:${period}`, data });
+  await recordEventIn(tx, config, now, { type: 'period.closed', tenant, key: `period:${tenant}:${period}`, data });
 }
 
-export async function recordSettlementCreated(sql: StoreTx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
-  await recordEvent(sql, config, now, { type: 'settlement.created', tenant: s.tenant_id, key: `settlement:${s.id}`, data: settlementData(s) });
+export async function recordSettlementCreated(tx: Tx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
+  await recordEventIn(tx, config, now, { type: 'settlement.created', tenant: s.tenant_id, key: `settlement:${s.id}`, data: settlementData(s) });
 }
 
 /** Every settlement the released payment file paid: `settlement.paid` with its EFT reference. */
-export async function recordSettlementsPaid(sql: StoreTx, config: Config, now: Date, fileId: number, fileName: string): Promise<void> {
+export async function recordSettlementsPaid(tx: Tx, config: Config, now: Date, fileId: number, fileName: string): Promise<void> {
   if (!anyReceiver(config, ['settlement.paid'])) return;
-  for (const s of await settlementsInPaymentFile(sql, fileId)) {
+  for (const s of await tx.settlements.settlementsInPaymentFile(fileId)) {
     if (s.status !== 'paid') continue; // a disputed one is not paid
     const data = { ...settlementData(s), paid_at: s.paid_at, payment_file: fileName };
-    await recordEvent(sql, config, now, { type: 'settlement.paid', tenant: s.tenant_id, key: `settlement:${s.id}`, data });
+    await recordEventIn(tx, config, now, { type: 'settlement.paid', tenant: s.tenant_id, key: `settlement:${s.id}`, data });
   }
 }
 
-export async function recordSettlementDisputed(sql: StoreTx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
+export async function recordSettlementDisputed(tx: Tx, config: Config, now: Date, s: SettlementRecord): Promise<void> {
   const data = { ...settlementData(s), disputed_at: s.disputed_at, reason: s.dispute_reason };
-  await recordEvent(sql, config, now, { type: 'settlement.disputed', tenant: s.tenant_id, key: `settlement:${s.id}`, data });
+  await recordEventIn(tx, config, now, { type: 'settlement.disputed', tenant: s.tenant_id, key: `settlement:${s.id}`, data });
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KasiConfig, WebhookConfig } from '../../config.js';
 import { isOperatorEvent, laneOf, webhookBody, type WebhookEventType } from '../../domain/webhook-events.js';
-import { insertWebhookEvent, type StoreTx, webhookTransaction } from '../../store/webhook.repository.js';
+import { insertWebhookEvent, type NewWebhookEvent, type StoreTx, webhookTransaction } from '../../store/webhook.repository.js';
+import type { Tx } from '../../store/store.js';
 import type { Db } from '../../store/db.js';
 
 /**
@@ -36,11 +37,23 @@ export function receiverFor(config: Pick<KasiConfig, 'tenants' | 'webhooks'>, te
 
 /** In the caller's transaction. True when recorded now (false: nobody listens, or recorded before). */
 export async function recordEvent(sql: StoreTx, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
+  const row = eventRow(config, now, e);
+  return row ? insertWebhookEvent(sql, row) : false;
+}
+
+/** recordEvent in a transaction of the store (`ports.store.transaction`). */
+export async function recordEventIn(tx: Tx, config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): Promise<boolean> {
+  const row = eventRow(config, now, e);
+  return row ? tx.webhooks.insertWebhookEvent(row) : false;
+}
+
+/** The stored event for the receivers of `e`, or null when nobody listens. */
+function eventRow(config: Pick<KasiConfig, 'tenants' | 'webhooks'>, now: Date, e: EventOccurrence): NewWebhookEvent | null {
   const receivers = receiversOf(config, e.tenant, e.type);
-  if (receivers.length === 0) return false;
+  if (receivers.length === 0) return null;
   const id = `evt_${randomUUID()}`;
   const createdAt = now.toISOString();
-  return insertWebhookEvent(sql, {
+  return {
     eventId: id,
     dedupeKey: `${e.type}/${e.key}`,
     tenant: e.tenant,
@@ -50,7 +63,7 @@ export async function recordEvent(sql: StoreTx, config: Pick<KasiConfig, 'tenant
     receivers: receivers.map((w) => ({ url: w.url, lane: laneOf(w.url, e.tenant) })),
     // delivery timing is the wall clock's, whatever clock the service runs on (KASI_NOW)
     dueAt: new Date().toISOString(),
-  });
+  };
 }
 
 /** Several in a transaction of their own, for a step whose cause has committed already. */
