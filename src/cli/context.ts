@@ -78,8 +78,8 @@ export async function openPorts(opts: GlobalOptions, extra: { log?: Log; migrate
   return { config, db, store: storeOf(db), clock: clockFromEnv(), log: extra.log ?? makeLogger(), paths: new Paths(config.root) };
 }
 
-/** Close the database behind `ports` (a command's last act; a use case never closes it). */
-export function closePorts(ports: Ports): Promise<void> {
+/** Close the database behind `ports` (the end of a one-shot command). */
+export function closePorts(ports: Pick<Ports, 'store'>): Promise<void> {
   return dbOf(ports.store).close();
 }
 
