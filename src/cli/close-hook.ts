@@ -1,7 +1,6 @@
 import { periodOf, previousPeriod } from '../domain/dates.js';
 import { closeDue } from '../usecases/close/close.js';
 import type { Ports } from '../usecases/ports.js';
-import { periodExecutedByAnyTenant } from '../store/period.repository.js';
 
 /**
  * The month-close steps a simulation runs on their days: on the 1st–3rd (and a few days after,
@@ -13,7 +12,7 @@ export const closeHook =
   async (today: string): Promise<string[]> => {
     if (Number(today.slice(8)) > 5) return [];
     const period = previousPeriod(periodOf(today));
-    if (!(await periodExecutedByAnyTenant(ports.db, period))) return [];
+    if (!(await ports.store.periods.periodExecutedByAnyTenant(period))) return [];
     const outcomes = await closeDue(ports, period, today);
     return outcomes.filter((o) => o.result.status === 'done').map((o) => `${o.step}${o.tenant ? ` ${o.tenant}` : ''} ${period}`);
   };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { sastDate } from '../domain/dates.js';
 import { CLOSE_STEPS, closeDue, runCloseStep, type CloseOutcome, type CloseStep } from '../usecases/close/close.js';
 import { closeSchedule } from '../domain/close-calendar.js';
-import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { CliError, closePorts, openPorts, type GlobalOptions } from './context.js';
 import { checkPeriod, checkTenant } from './report.command.js';
 import { queueForSftp } from '../usecases/deliver/deliveries.js';
 
@@ -56,7 +56,7 @@ export function registerClose(program: Command, globals: () => GlobalOptions): v
         if (opts.step && outcomes.some((o) => o.result.status === 'skipped')) process.exitCode = 2;
         else if (outcomes.some((o) => o.result.problems.length > 0)) process.exitCode = 1;
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
 }

@@ -6,7 +6,7 @@ import { isClosed, withReportChunks, type ReportFormat } from '../usecases/close
 import { writeAtomic } from '../files/atomic-writer.js';
 import type { Ports } from '../usecases/ports.js';
 import { outputClosed } from './closed-pipe.js';
-import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { CliError, closePorts, openPorts, type GlobalOptions } from './context.js';
 
 /**
  * `kasi report --period YYYY-MM --tenant id [--format csv|json] [-o file]`: the collection report
@@ -57,7 +57,7 @@ export function registerReport(program: Command, globals: () => GlobalOptions): 
         await withReportChunks(ports, opts.tenant, opts.period, opts.format as ReportFormat, sinkFor(opts.output));
         if (opts.output) process.stdout.write(`wrote ${resolve(opts.output)}\n`);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
 }

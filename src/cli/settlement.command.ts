@@ -6,9 +6,8 @@ import { withSettlementCsvChunks } from '../usecases/close/close-settlement-csv.
 import { loadStatement } from '../usecases/close/close-settle.js';
 import type { Ports } from '../usecases/ports.js';
 import { settlementJson, type SettlementStatement } from '../outbox/settlement.renderer.js';
-import { settlementWithNumber } from '../store/edge-reads.repository.js';
 import type { SettlementRecord } from '../store/settlement.repository.js';
-import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { CliError, closePorts, openPorts, type GlobalOptions } from './context.js';
 import { sinkFor } from './report.command.js';
 
 /**
@@ -16,7 +15,7 @@ import { sinkFor } from './report.command.js';
  * settlement CSV, same bytes as the outbox file) and `dispute <number> --reason "..."`.
  */
 async function find(ports: Ports, number: string): Promise<SettlementRecord> {
-  const rec = await settlementWithNumber(ports.db, number);
+  const rec = await ports.store.edgeReads.settlementWithNumber(number);
   if (!rec) throw new CliError(`no settlement ${number} (numbers look like SETTLE-2025-11-001; see kasi close output)`, 2);
   return rec;
 }
@@ -53,7 +52,7 @@ export function registerSettlement(program: Command, globals: () => GlobalOption
         const s = await loadStatement(ports, rec, false);
         process.stdout.write(opts.json ? settlementJson(s) : formatSettlement(rec, s));
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
   cmd
@@ -67,7 +66,7 @@ export function registerSettlement(program: Command, globals: () => GlobalOption
         await withSettlementCsvChunks(ports, rec, sinkFor(opts.output));
         if (opts.output) process.stdout.write(`wrote ${resolve(opts.output)}\n`);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
   cmd
@@ -81,7 +80,7 @@ export function registerSettlement(program: Command, globals: () => GlobalOption
         if (!out.ok) throw new CliError(out.message, 2);
         process.stdout.write(`${number}: disputed (${out.settlement.dispute_reason})${out.settlement.paid_at ? '; it was already paid on ' + out.settlement.paid_at : '; it will not be paid'}\n`);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
 }

@@ -108,6 +108,11 @@ export class StoreDeliveryLedger {
   }
 }
 
+/** The delivery ledger of this database, its stored relative paths resolved against the runtime root `root`. */
+export function deliveryLedger(db: Db, root: string): StoreDeliveryLedger {
+  return new StoreDeliveryLedger(db, root);
+}
+
 /** `<row id>@<created_at>` → [row id, created_at] */
 function splitId(id: string): [number, string] {
   const at = id.indexOf('@');

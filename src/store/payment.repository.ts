@@ -1,5 +1,5 @@
 import type { Sql } from './sql.js';
-import { lockNumbering, type SettlementRecord } from './settlement.repository.js';
+import type { SettlementRecord } from './settlement.repository.js';
 import type { IsoDate } from '../domain/dates.js';
 
 /**
@@ -32,44 +32,56 @@ export async function paymentFilesOn(sql: Sql, date: IsoDate): Promise<PaymentFi
   return (await sql.all<PaymentFileRecord>('SELECT * FROM payment_files WHERE payment_date = ? ORDER BY seq', [date])).map(record);
 }
 
-export interface PlannedFile {
-  seq: number;
-  name: string;
-  content: string;
-  total: number;
-}
-
-/**
- * Step 1 in the caller's transaction. Of `settlementIds`, only those still pending and in no
- * file are taken (another run may have taken some); `render` builds the file for them and the
- * allocated sequence. Returns null when none is left.
+/*
+ * Step 1, statement by statement, in the use case's transaction (usecases/close/close-pay.ts):
+ * after `lockNumbering(…, 'payment_files')`, the settlements still payable among the chosen ones,
+ * the day's next sequence, the file inserted with its full XML, the settlements tied to it.
  */
-export async function planPaymentFile(
-  sql: Sql,
-  date: IsoDate,
-  settlementIds: readonly string[],
-  render: (settlements: SettlementRecord[], seq: number) => PlannedFile,
-  now: string,
-): Promise<PaymentFileRecord | null> {
-  await lockNumbering(sql, 'payment_files');
-  if (settlementIds.length === 0) return null;
+
+/** Of `settlementIds`, those still pending on `date` and in no file (another run may have taken some), in payment order. */
+export async function stillPayable(sql: Sql, date: IsoDate, settlementIds: readonly string[]): Promise<SettlementRecord[]> {
+  if (settlementIds.length === 0) return [];
   const rows = await sql.all<SettlementRecord>(
     `SELECT * FROM settlements WHERE id IN (${settlementIds.map(() => '?').join(', ')})
        AND payment_date = ? AND status = 'pending' AND payment_file_id IS NULL ORDER BY payment_seq`,
     [...settlementIds, date],
   );
-  if (rows.length === 0) return null;
-  const settlements = rows.map((r) => ({ ...r, net_amount: Number(r.net_amount), payment_seq: Number(r.payment_seq) }));
+  return rows.map((r) => ({ ...r, net_amount: Number(r.net_amount), payment_seq: Number(r.payment_seq) }));
+}
+
+/** The sequence the day's next payment file gets. */
+export async function nextPaymentFileSeq(sql: Sql, date: IsoDate): Promise<number> {
   const [next] = await sql.all<{ n: number | string }>('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM payment_files WHERE payment_date = ?', [date]);
-  const file = render(settlements, Number(next!.n));
+  return Number(next!.n);
+}
+
+export interface NewPaymentFile {
+  date: IsoDate;
+  seq: number;
+  name: string;
+  payments: number;
+  total: number;
+  content: string;
+  createdAt: string;
+}
+
+/** Insert a planned (not released) payment file; returns its id. */
+export async function insertPaymentFile(sql: Sql, f: NewPaymentFile): Promise<number> {
   const [ins] = await sql.all<{ id: number | string }>(
     `INSERT INTO payment_files (payment_date, seq, name, payments, total, content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-    [date, file.seq, file.name, settlements.length, file.total, file.content, now],
+    [f.date, f.seq, f.name, f.payments, f.total, f.content, f.createdAt],
   );
-  const id = Number(ins!.id);
-  await sql.run(`UPDATE settlements SET payment_file_id = ? WHERE id IN (${settlements.map(() => '?').join(', ')})`, [id, ...settlements.map((s) => s.id)]);
-  const [planned] = await sql.all<PaymentFileRecord>('SELECT * FROM payment_files WHERE id = ?', [id]);
-  return record(planned!);
+  return Number(ins!.id);
+}
+
+/** Tie the settlements to the file: they are in it from now on (and in no other). */
+export async function tieToPaymentFile(sql: Sql, fileId: number, settlementIds: readonly string[]): Promise<void> {
+  await sql.run(`UPDATE settlements SET payment_file_id = ? WHERE id IN (${settlementIds.map(() => '?').join(', ')})`, [fileId, ...settlementIds]);
+}
+
+export async function paymentFileWithId(sql: Sql, id: number): Promise<PaymentFileRecord> {
+  const [row] = await sql.all<PaymentFileRecord>('SELECT * FROM payment_files WHERE id = ?', [id]);
+  return record(row!);
 }
 
 /** Step 3: the file is in place; its settlements are paid (a disputed one keeps its status). */

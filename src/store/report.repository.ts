@@ -216,3 +216,13 @@ export async function countFlagged(sql: Sql, tenant: string, period: Period): Pr
   const [row] = await sql.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM collections WHERE tenant_id = ? AND period = ? AND flag IS NOT NULL', [tenant, period]);
   return Number(row?.n ?? 0);
 }
+
+/** Run `fn` with the period's collection report rows in pages (policy-number order), streamed from one snapshot. */
+export function withReportPages<T>(db: Db, tenant: string, period: Period, fn: (pages: AsyncIterable<FlaggedRow[]>) => Promise<T>): Promise<T> {
+  return withPageStream(db, [reportQuery(tenant, period)], reportRowOf(period), fn);
+}
+
+/** Run `fn` with the period's flagged (DECEASED) rows, one by one, in policy-number order. */
+export function withFlaggedRows<T>(db: Db, tenant: string, period: Period, fn: (rows: AsyncIterable<FlaggedRow>) => Promise<T>): Promise<T> {
+  return withRowStream(db, [flaggedQuery(tenant, period)], reportRowOf(period), fn);
+}

@@ -1,7 +1,8 @@
+import type { Db } from './db.js';
 import type { Sql } from './sql.js';
-import type { StreamQuery } from './report.repository.js';
+import { adjustmentAmountsQuery, adjustmentLinesQuery } from './adjustment.repository.js';
+import { readNumbers, withPageStream, type RawRow, type StreamQuery } from './report.repository.js';
 import type { IsoDate, Period } from '../domain/dates.js';
-import type { SettlementAmounts } from '../domain/fees.js';
 
 /**
  * Settlements (SPEC 5.2): one per tenant and period (unique), numbered per period across tenants
@@ -40,18 +41,6 @@ export interface SettlementRecord {
   paid_at: string | null;
   disputed_at: string | null;
   dispute_reason: string | null;
-}
-
-/** The stored settlement's amounts, as the statement and the settlement CSV's allocation take them. */
-export function settlementAmounts(rec: SettlementRecord): SettlementAmounts {
-  return {
-    totalCollections: rec.total_collections,
-    distributionFee: rec.distribution_fee,
-    collectionsFee: rec.collections_fee,
-    totalFees: rec.total_fees,
-    vat: rec.vat,
-    netAmount: rec.net_amount,
-  };
 }
 
 const CENTS: (keyof SettlementRecord)[] = [
@@ -171,4 +160,38 @@ export function collectedAmountsQuery(tenant: string, period: Period): StreamQue
 export async function settlementsInPaymentFile(sql: Sql, fileId: number): Promise<SettlementRecord[]> {
   const rows = await sql.all<Record<string, unknown>>('SELECT * FROM settlements WHERE payment_file_id = ? ORDER BY payment_seq', [fileId]);
   return rows.map(record);
+}
+
+/** A line of the settlement CSV as read (columns of collectedLinesQuery / adjustmentLinesQuery). */
+export interface SettlementLineRow {
+  period_month: Period;
+  policy_number: string;
+  customer_id: string;
+  external_customer_ref: string;
+  product_code: string;
+  collection_amount_collected: number;
+}
+
+function lineOf(r: RawRow): SettlementLineRow {
+  return {
+    period_month: r[0] as Period,
+    policy_number: r[1] as string,
+    customer_id: r[2] as string,
+    external_customer_ref: r[3] as string,
+    product_code: r[4] as string,
+    collection_amount_collected: Number(r[5]),
+  };
+}
+
+/**
+ * The amounts of the settlement CSV's lines alone (collected policies, then carried adjustments),
+ * in the order of withSettlementLines: read from indexes, one number per line.
+ */
+export function settlementLineAmounts(db: Db, tenant: string, period: Period): Promise<number[]> {
+  return readNumbers(db, [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)]);
+}
+
+/** Run `fn` with the settlement CSV's lines in pages (collected policies by policy number, then the carried adjustments), streamed from one snapshot. */
+export function withSettlementLines<T>(db: Db, tenant: string, period: Period, fn: (pages: AsyncIterable<SettlementLineRow[]>) => Promise<T>): Promise<T> {
+  return withPageStream(db, [collectedLinesQuery(tenant, period), adjustmentLinesQuery(tenant, period)], lineOf, fn);
 }

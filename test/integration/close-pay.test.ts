@@ -5,11 +5,10 @@ import { parse, stringify } from 'yaml';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDue, closePay, closeReport, closeSettle, disputeSettlement } from '../../src/usecases/close/close.js';
+import { planPaymentFile } from '../../src/usecases/close/close-pay.js';
 import type { Ports } from '../../src/usecases/ports.js';
 import { applyResults } from '../../src/usecases/collect/apply-results.js';
 import { eftFileName, eftXml } from '../../src/outbox/eft.renderer.js';
-import { planPaymentFile } from '../../src/store/payment.repository.js';
-import { transaction } from '../../src/store/sql.js';
 import { ACME_CONFIG, seedMonth, snapshot, xmllint, type CollectionSpec } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
 
@@ -134,8 +133,8 @@ describe.each(['sqlite', 'pg'] as const)('payment, late results and disputes on 
     const ports: Ports = { ...env.ports, config: loadConfig({ root: env.root, env: {} }) };
     const gamma = await settlement('gamma', P);
     // what closePay's first transaction does, then the process dies before writing the file
-    const planned = await transaction(ports.db, (sql) =>
-      planPaymentFile(sql, '2026-01-02', [gamma.id], (s, seq) => {
+    const planned = await ports.store.transaction((tx) =>
+      planPaymentFile(tx, '2026-01-02', [gamma.id], (s, seq) => {
         const content = eftXml({
           paymentDate: '2026-01-02',
           sequence: seq,

@@ -2,11 +2,12 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { existsComplete, writeAtomic } from '../../files/atomic-writer.js';
 import { createZaCalendar, type BankCalendar } from '../../domain/calendar.js';
-import { feeRatesFromConfig, ratesFor, type FeeRates } from '../../domain/fees.js';
+import { feeRatesFromConfig, ratesFor, type FeeRates, type SettlementAmounts } from '../../domain/fees.js';
 import type { Period } from '../../domain/dates.js';
 import type { BankAccount } from '../../domain/bank-account.js';
 import type { Party } from '../../outbox/pdf-document.js';
 import type { KasiConfig, TenantConfig } from '../../config.js';
+import type { SettlementRecord } from '../../store/settlement.repository.js';
 
 /**
  * What every month-close step shares: its result value, the outbox rule "nothing written twice"
@@ -91,6 +92,18 @@ export function tenantParty(config: KasiConfig, tenant: string): Party {
 
 export function tenantAccount(config: KasiConfig, tenant: string): BankAccount | null {
   return tenantConfig(config, tenant).bank_account ?? null;
+}
+
+/** The stored settlement's amounts, as the statement and the settlement CSV's allocation take them. */
+export function settlementAmounts(rec: SettlementRecord): SettlementAmounts {
+  return {
+    totalCollections: rec.total_collections,
+    distributionFee: rec.distribution_fee,
+    collectionsFee: rec.collections_fee,
+    totalFees: rec.total_fees,
+    vat: rec.vat,
+    netAmount: rec.net_amount,
+  };
 }
 
 /** Consumed items are dropped from the shared buffer in batches of this many. */

@@ -17,7 +17,7 @@ export async function disputeSettlement(ports: Ports, number: string, reason: st
   const why = reason.trim();
   if (why === '') return { ok: false, code: 'no_reason', message: 'a dispute needs a reason: --reason "..."' };
   const now = ports.clock.now();
-  return ports.store.transaction(async (tx) => {
+  return ports.store.transaction(async (tx): Promise<DisputeOutcome> => {
     const s = await tx.settlements.findSettlementByNumber(number);
     if (!s) return { ok: false, code: 'not_found', message: `no settlement ${number}` };
     if (s.status === 'disputed') return { ok: false, code: 'already_disputed', message: `${number} was already disputed on ${s.disputed_at}: ${s.dispute_reason}` };

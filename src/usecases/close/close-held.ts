@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { firstDayOf, lastDayOf, type Period } from '../../domain/dates.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { csvLine, headerLine, textCell } from '../../files/csv.js';
-import { heldInPeriodOf, type HeldRow } from '../../store/policy-hold.repository.js';
+import type { HeldRow } from '../../store/policy-hold.repository.js';
 import { ensureFile } from './close-common.js';
 import type { Ports } from '../ports.js';
 
@@ -49,7 +49,7 @@ export function heldCsv(period: Period, rows: readonly HeldRow[]): string {
 
 /** Write the period's held file if some hold was in force in it; returns its path (or null) and whether it was written now. */
 export async function writeHeldFile(ports: Ports, tenant: string, period: Period): Promise<[string | null, boolean]> {
-  const rows = await heldInPeriodOf(ports.db, tenant, firstDayOf(period), lastDayOf(period));
+  const rows = await ports.store.policyHolds.heldInPeriodOf(tenant, firstDayOf(period), lastDayOf(period));
   if (rows.length === 0) return [null, false];
   const path = join(ports.paths.outbox(tenant, period), heldFileName(period));
   return [path, await ensureFile(path, (write) => write(heldCsv(period, rows)))];

@@ -3,9 +3,8 @@ import { isPeriod, sastDate, type Period } from '../../domain/dates.js';
 import type { Party } from '../../outbox/pdf-document.js';
 import { invoiceFileName, invoiceJson, type TaxInvoice } from '../../outbox/invoice.renderer.js';
 import { invoicePdf } from '../../outbox/invoice-pdf.renderer.js';
-import { createInvoice, type InvoiceRecord } from '../../store/invoice.repository.js';
-import { findSettlement, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/unit-of-work.js';
+import type { InvoiceRecord } from '../../store/invoice.repository.js';
+import type { SettlementRecord } from '../../store/settlement.repository.js';
 import { ensureFile, providerParty, skipped, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { loadStatement } from './close-settle.js';
 import type { Ports } from '../ports.js';
@@ -36,12 +35,12 @@ export async function taxInvoiceOf(ports: Ports, inv: InvoiceRecord, rec: Settle
 export async function closeInvoice(ports: Ports, tenant: string, period: Period): Promise<StepResult> {
   if (!isPeriod(period)) throw new Error(`"${period}" is not a period YYYY-MM`);
   tenantConfig(ports.config, tenant);
-  const rec = await reading(ports.db, (sql) => findSettlement(sql, tenant, period));
+  const rec = await ports.store.reading((tx) => tx.settlements.findSettlement(tenant, period));
   if (!rec) return skipped(`${tenant} ${period}: no settlement yet; run the settle step first`);
   const now = ports.clock.now();
   const parties: InvoiceParties = { supplier: providerParty(ports.config), recipient: tenantParty(ports.config, tenant) };
-  const { invoice, created } = await transaction(ports.db, (sql) =>
-    createInvoice(sql, {
+  const { invoice, created } = await ports.store.transaction((tx) =>
+    tx.invoices.createInvoice({
       settlementId: rec.id,
       tenantId: tenant,
       period,

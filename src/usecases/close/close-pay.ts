@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { isIsoDate, type IsoDate } from '../../domain/dates.js';
 import { validateBankAccount } from '../../domain/bank-account.js';
 import { eftFileName, eftXml, paymentProblems, type EftPayment } from '../../outbox/eft.renderer.js';
-import { paymentFilesOn, planPaymentFile, type PlannedFile } from '../../store/payment.repository.js';
-import { settlementsPayableOn, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading, transaction } from '../../store/unit-of-work.js';
+import type { PaymentFileRecord } from '../../store/payment.repository.js';
+import type { SettlementRecord } from '../../store/settlement.repository.js';
+import type { Tx } from '../../store/store.js';
 import type { KasiConfig } from '../../config.js';
 import { recordSettlementsPaid } from '../webhooks/close-events.js';
 import { ensureFile, skipped, type StepResult } from './close-common.js';
@@ -16,7 +16,8 @@ import type { Ports } from '../ports.js';
  * paid that day, then ONE pain.001 file `outbox/bank/payments-<YYYYMMDD>-<NNN>.xml` with every
  * pending settlement of the day whose tenant has a valid bank account and whose net is positive.
  * Any other is reported and left out (it stays pending; a later run after the configuration is
- * corrected puts it in the day's next file). Crash safety: see store/payment.repository.ts.
+ * corrected puts it in the day's next file). Crash safety: see store/payment.repository.ts (the
+ * three steps); closePay runs them, plan and release each in one transaction.
  */
 function eftPaymentOf(config: KasiConfig, s: SettlementRecord): EftPayment | string[] {
   const tenant = config.tenants[s.tenant_id];
@@ -31,6 +32,36 @@ function eftPaymentOf(config: KasiConfig, s: SettlementRecord): EftPayment | str
   };
   const problems = paymentProblems(payment);
   return problems.length > 0 ? problems : payment;
+}
+
+export interface PlannedFile {
+  seq: number;
+  name: string;
+  content: string;
+  total: number;
+}
+
+/**
+ * Step 1 (plan) in the caller's transaction: of `settlementIds`, only those still pending and in
+ * no file are taken (another run may have taken some); `render` builds the file for them and the
+ * day's next sequence, and the file is stored with its full content and tied to them. Returns
+ * null when none is left. Steps 2 (write) and 3 (release): closePay.
+ */
+export async function planPaymentFile(
+  tx: Tx,
+  date: IsoDate,
+  settlementIds: readonly string[],
+  render: (settlements: SettlementRecord[], seq: number) => PlannedFile,
+  now: string,
+): Promise<PaymentFileRecord | null> {
+  await tx.settlements.lockNumbering('payment_files');
+  if (settlementIds.length === 0) return null;
+  const settlements = await tx.payments.stillPayable(date, settlementIds);
+  if (settlements.length === 0) return null;
+  const file = render(settlements, await tx.payments.nextPaymentFileSeq(date));
+  const id = await tx.payments.insertPaymentFile({ date, seq: file.seq, name: file.name, payments: settlements.length, total: file.total, content: file.content, createdAt: now });
+  await tx.payments.tieToPaymentFile(id, settlements.map((s) => s.id));
+  return tx.payments.paymentFileWithId(id);
 }
 
 function renderFile(config: KasiConfig, date: IsoDate): (settlements: SettlementRecord[], seq: number) => PlannedFile {
@@ -67,7 +98,7 @@ export async function closePay(ports: Ports, paymentDate: IsoDate): Promise<Step
   if (!isIsoDate(paymentDate)) throw new Error(`"${paymentDate}" is not a date YYYY-MM-DD`);
   const { config } = ports;
   const log = ports.log.child({ step: 'close-pay', payment_date: paymentDate });
-  const settlements = await reading(ports.db, (sql) => settlementsPayableOn(sql, paymentDate));
+  const settlements = await ports.store.reading((tx) => tx.settlements.settlementsPayableOn(paymentDate));
   if (settlements.length === 0) return skipped(`no settlement is to be paid on ${paymentDate}`);
   const files: string[] = [];
   let changed = false;
@@ -82,12 +113,12 @@ export async function closePay(ports: Ports, paymentDate: IsoDate): Promise<Step
     problems.push(`the provider's bank account is invalid (${debtor.join('; ')}); no payment file written`);
   } else if (ids.length > 0) {
     const now = ports.clock.now().toISOString();
-    const planned = await transaction(ports.db, (sql) => planPaymentFile(sql, paymentDate, ids, renderFile(config, paymentDate), now));
+    const planned = await ports.store.transaction((tx) => planPaymentFile(tx, paymentDate, ids, renderFile(config, paymentDate), now));
     if (planned) log.info({ file: planned.name, payments: planned.payments, total: planned.total }, 'payment file planned');
   }
   // Write and release every file of the day not yet released (planned now or by a run that
   // crashed), and write again any released one whose file has gone missing.
-  for (const f of await reading(ports.db, (sql) => paymentFilesOn(sql, paymentDate))) {
+  for (const f of await ports.store.reading((tx) => tx.payments.paymentFilesOn(paymentDate))) {
     const path = join(ports.paths.bankOutbox(), f.name);
     files.push(path);
     changed = (await ensureFile(path, (write) => write(f.content))) || changed;

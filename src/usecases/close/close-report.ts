@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { firstDayOf, isPeriod, nextPeriod, sastDate, sastInstant, type Period } from '../../domain/dates.js';
 import { reportCsvPages, reportFileName, reportJsonPages } from '../../outbox/report.renderer.js';
 import { chunkLines, csvLine, headerLine, textCell } from '../../files/csv.js';
-import { closedAt, countFlagged, flaggedQuery, reportQuery, reportRowOf, withPageStream, withRowStream, type FlaggedRow } from '../../store/report.repository.js';
-import { reading } from '../../store/unit-of-work.js';
+import type { FlaggedRow } from '../../store/report.repository.js';
 import { existsComplete, writeAtomic } from '../../files/atomic-writer.js';
 import { recordPeriodClosed } from '../webhooks/close-events.js';
 import { ensureFile, skipped, sweepTemps, tee, tenantConfig, type StepResult } from './close-common.js';
@@ -55,14 +54,13 @@ async function* flaggedCsv(rows: AsyncIterable<FlaggedRow>): AsyncGenerator<stri
 
 /** Hand the report's chunks (streamed from the store) to `sink`, e.g. writeAtomic or stdout. */
 export function withReportChunks<T>(ports: Ports, tenant: string, period: Period, format: ReportFormat, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
-  return withPageStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), (pages) =>
-    sink(format === 'csv' ? reportCsvPages(pages) : reportJsonPages(period, pages)),
-  );
+  // the stream resolves to what `sink` resolved to (the bound store's signature drops the type parameter)
+  return ports.store.reports.withReportPages(tenant, period, (pages) => sink(format === 'csv' ? reportCsvPages(pages) : reportJsonPages(period, pages))) as Promise<T>;
 }
 
 /** Is the period closed (so its report is final)? */
 export async function isClosed(ports: Ports, tenant: string, period: Period): Promise<boolean> {
-  return (await reading(ports.db, (sql) => closedAt(sql, tenant, period))) !== null;
+  return (await ports.store.reading((tx) => tx.reports.closedAt(tenant, period))) !== null;
 }
 
 /** The period ends at 00:00 SAST on the 1st of the next month. */
@@ -79,7 +77,7 @@ async function writeReports(ports: Ports, tenant: string, period: Period, paths:
   for (const [i, path] of paths.entries()) if (!(await existsComplete(path))) missing.push({ path, format: i === 0 ? 'csv' : 'json' });
   if (missing.length === 0) return false;
   for (const m of missing) await sweepTemps(m.path);
-  await withPageStream(ports.db, [reportQuery(tenant, period)], reportRowOf(period), async (pages) => {
+  await ports.store.reports.withReportPages(tenant, period, async (pages) => {
     const branches = tee(pages, missing.length);
     const writes = await Promise.allSettled(missing.map((m, i) => writeAtomic(m.path, m.format === 'csv' ? reportCsvPages(branches[i]!) : reportJsonPages(period, branches[i]!))));
     for (const w of writes) if (w.status === 'rejected') throw w.reason;
@@ -102,11 +100,11 @@ export async function closeReport(ports: Ports, tenant: string, period: Period):
   const dir = ports.paths.outbox(tenant, period);
   const files = (['csv', 'json'] as const).map((format) => join(dir, reportFileName(period, format)));
   let wrote = await writeReports(ports, tenant, period, files);
-  const flagged = await reading(ports.db, (sql) => countFlagged(sql, tenant, period));
+  const flagged = await ports.store.reading((tx) => tx.reports.countFlagged(tenant, period));
   if (flagged > 0) {
     const path = join(dir, flaggedFileName(period));
     files.push(path);
-    wrote = (await ensureFile(path, (write) => withRowStream(ports.db, [flaggedQuery(tenant, period)], reportRowOf(period), (rows) => write(flaggedCsv(rows))))) || wrote;
+    wrote = (await ensureFile(path, (write) => ports.store.reports.withFlaggedRows(tenant, period, (rows) => write(flaggedCsv(rows))))) || wrote;
   }
   const [held, heldWritten] = await writeHeldFile(ports, tenant, period);
   if (held) files.push(held);

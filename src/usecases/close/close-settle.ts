@@ -7,12 +7,9 @@ import type { BankAccount } from '../../domain/bank-account.js';
 import type { Party } from '../../outbox/pdf-document.js';
 import { settlementFileName, settlementJson, type SettlementStatement } from '../../outbox/settlement.renderer.js';
 import { statementPdf } from '../../outbox/statement-pdf.renderer.js';
-import { adjustmentsCarriedInto } from '../../store/adjustment.repository.js';
-import { closedAt } from '../../store/report.repository.js';
-import { settlementAmounts, type SettlementRecord, type SettlementStatus } from '../../store/settlement.repository.js';
-import { reading } from '../../store/unit-of-work.js';
+import type { SettlementRecord, SettlementStatus } from '../../store/settlement.repository.js';
 import { recordSettlementCreated } from '../webhooks/close-events.js';
-import { calendarOf, ensureFile, providerParty, ratesForTenant, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
+import { calendarOf, ensureFile, providerParty, ratesForTenant, settlementAmounts, skipped, tenantAccount, tenantConfig, tenantParty, type StepResult } from './close-common.js';
 import { paymentDateFor } from '../../domain/close-calendar.js';
 import type { Ports } from '../ports.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -68,7 +65,7 @@ export function statementOf(rec: SettlementRecord, adjustments: readonly Adjustm
 
 /** The stored settlement as a statement; `asIssued` gives the status the documents show. */
 export async function loadStatement(ports: Ports, rec: SettlementRecord, asIssued: boolean): Promise<SettlementStatement> {
-  const adjustments = await reading(ports.db, (sql) => adjustmentsCarriedInto(sql, rec.tenant_id, rec.period));
+  const adjustments = await ports.store.reading((tx) => tx.adjustments.adjustmentsCarriedInto(rec.tenant_id, rec.period));
   return statementOf(rec, adjustments, asIssued ? 'pending' : rec.status);
 }
 
@@ -78,18 +75,17 @@ async function generate(ports: Ports, tenant: string, period: Period): Promise<{
   const rates = ratesForTenant(config, tenant, period);
   const parties: StatementParties = { provider: providerParty(config), tenant: tenantParty(config, tenant), payee: tenantAccount(config, tenant) };
   return ports.store.transaction(async (tx) => {
-    const settlements = tx.settlements;
-    await settlements.lockNumbering('settlements');
-    const existing = await settlements.findSettlement(tenant, period);
+    await tx.settlements.lockNumbering('settlements');
+    const existing = await tx.settlements.findSettlement(tenant, period);
     if (existing) return { rec: existing, created: false };
-    const collected = await settlements.collectedInPeriod(tenant, period);
+    const collected = await tx.settlements.collectedInPeriod(tenant, period);
     await tx.adjustments.carryAdjustments(tenant, period);
     const adjustments = await tx.adjustments.adjustmentsCarriedInto(tenant, period);
     const a = computeStatement(collected, adjustments, rates);
-    const seq = await settlements.nextSettlementSeq(period);
+    const seq = await tx.settlements.nextSettlementSeq(period);
     const paymentDate = paymentDateFor(period, calendarOf(config), sastDate(now));
-    const paymentSeq = await settlements.nextPaymentSeq(paymentDate);
-    await settlements.insertSettlement({
+    const paymentSeq = await tx.settlements.nextPaymentSeq(paymentDate);
+    await tx.settlements.insertSettlement({
       id: randomUUID(),
       settlement_number: settlementNumber(period, seq),
       tenant_id: tenant,
@@ -114,7 +110,7 @@ async function generate(ports: Ports, tenant: string, period: Period): Promise<{
       parties: JSON.stringify(parties),
       created_at: now.toISOString(),
     });
-    const rec = (await settlements.findSettlement(tenant, period))!;
+    const rec = (await tx.settlements.findSettlement(tenant, period))!;
     await recordSettlementCreated(tx, config, now, rec);
     return { rec, created: true };
   });
@@ -135,7 +131,7 @@ export async function writeStatementFiles(ports: Ports, rec: SettlementRecord): 
 export async function closeSettle(ports: Ports, tenant: string, period: Period): Promise<StepResult> {
   if (!isPeriod(period)) throw new Error(`"${period}" is not a period YYYY-MM`);
   tenantConfig(ports.config, tenant);
-  if ((await reading(ports.db, (sql) => closedAt(sql, tenant, period))) === null) {
+  if ((await ports.store.reading((tx) => tx.reports.closedAt(tenant, period))) === null) {
     return skipped(`${tenant} ${period}: the period is not closed yet; run the report step first`);
   }
   const { rec, created } = await generate(ports, tenant, period);

@@ -1,12 +1,9 @@
 import { join } from 'node:path';
 import { isPeriod, type Period } from '../../domain/dates.js';
 import { allocateSettlementColumns } from '../../domain/allocation.js';
-import { settlementCsvPages, settlementFileName, type SettlementLine } from '../../outbox/settlement.renderer.js';
-import { adjustmentAmountsQuery, adjustmentLinesQuery } from '../../store/adjustment.repository.js';
-import { readNumbers, withPageStream, type RawRow } from '../../store/report.repository.js';
-import { collectedAmountsQuery, collectedLinesQuery, findSettlement, settlementAmounts, type SettlementRecord } from '../../store/settlement.repository.js';
-import { reading } from '../../store/unit-of-work.js';
-import { ensureFile, skipped, tenantConfig, type StepResult } from './close-common.js';
+import { settlementCsvPages, settlementFileName } from '../../outbox/settlement.renderer.js';
+import type { SettlementRecord } from '../../store/settlement.repository.js';
+import { ensureFile, settlementAmounts, skipped, tenantConfig, type StepResult } from './close-common.js';
 import type { Ports } from '../ports.js';
 
 /**
@@ -16,24 +13,13 @@ import type { Ports } from '../ports.js';
  * largest remainder, so each column sums exactly to the statement; the second streams the
  * lines out with their fees. Neither holds the lines themselves in memory.
  */
-function lineOf(r: RawRow): SettlementLine {
-  return {
-    period_month: r[0] as string,
-    policy_number: r[1] as string,
-    customer_id: r[2] as string,
-    external_customer_ref: r[3] as string,
-    product_code: r[4] as string,
-    collection_amount_collected: Number(r[5]),
-  };
-}
-
 /** Hand the settlement CSV's chunks to `sink` (writeAtomic, stdout). */
 export async function withSettlementCsvChunks<T>(ports: Ports, rec: SettlementRecord, sink: (chunks: AsyncIterable<string>) => Promise<T>): Promise<T> {
   const { tenant_id: tenant, period } = rec;
-  const amounts = await readNumbers(ports.db, [collectedAmountsQuery(tenant, period), adjustmentAmountsQuery(tenant, period)]);
+  const amounts = await ports.store.settlements.settlementLineAmounts(tenant, period);
   const columns = allocateSettlementColumns(amounts, settlementAmounts(rec));
-  const lines = [collectedLinesQuery(tenant, period), adjustmentLinesQuery(tenant, period)];
-  return withPageStream(ports.db, lines, lineOf, (pages) => sink(settlementCsvPages(rec.settlement_number, pages, columns)));
+  // the stream resolves to what `sink` resolved to (the bound store's signature drops the type parameter)
+  return ports.store.settlements.withSettlementLines(tenant, period, (pages) => sink(settlementCsvPages(rec.settlement_number, pages, columns))) as Promise<T>;
 }
 
 export async function writeSettlementCsv(ports: Ports, rec: SettlementRecord): Promise<[string, boolean]> {
@@ -46,7 +32,7 @@ export async function writeSettlementCsv(ports: Ports, rec: SettlementRecord): P
 export async function closeSettlementCsv(ports: Ports, tenant: string, period: Period): Promise<StepResult> {
   if (!isPeriod(period)) throw new Error(`"${period}" is not a period YYYY-MM`);
   tenantConfig(ports.config, tenant);
-  const rec = await reading(ports.db, (sql) => findSettlement(sql, tenant, period));
+  const rec = await ports.store.reading((tx) => tx.settlements.findSettlement(tenant, period));
   if (!rec) return skipped(`${tenant} ${period}: no settlement yet; run the settle step first`);
   const [path, wrote] = await writeSettlementCsv(ports, rec);
   return { status: wrote ? 'done' : 'exists', files: [path], problems: [] };

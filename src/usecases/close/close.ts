@@ -1,7 +1,5 @@
 import type { IsoDate, Period } from '../../domain/dates.js';
 import { closedPeriodFor } from '../../domain/cron.js';
-import { paymentDatesDue, settlementsOfPeriod } from '../../store/settlement.repository.js';
-import { reading } from '../../store/unit-of-work.js';
 import { skipped, type StepResult } from './close-common.js';
 import { closeInvoice } from './close-invoice.js';
 import { closePay } from './close-pay.js';
@@ -37,7 +35,7 @@ export interface CloseOutcome {
 
 /** The payment dates of the period's settlements of these tenants, in order. */
 async function paymentDates(ports: Ports, period: Period, tenants: readonly string[]): Promise<IsoDate[]> {
-  const all = await reading(ports.db, (sql) => settlementsOfPeriod(sql, period));
+  const all = await ports.store.reading((tx) => tx.settlements.settlementsOfPeriod(period));
   return [...new Set(all.filter((s) => tenants.includes(s.tenant_id)).map((s) => s.payment_date))].sort();
 }
 
@@ -78,7 +76,7 @@ export async function closeDue(ports: Ports, period: Period, today: IsoDate, opt
  * in one payment file per payment date (the daemon's daily pay step). Returns one outcome per date.
  */
 export async function payDue(ports: Ports, through: IsoDate): Promise<CloseOutcome[]> {
-  const dates = await reading(ports.db, (sql) => paymentDatesDue(sql, through));
+  const dates = await ports.store.reading((tx) => tx.settlements.paymentDatesDue(through));
   const out: CloseOutcome[] = [];
   for (const d of dates) out.push({ step: 'pay', tenant: null, period: closedPeriodFor(d), paymentDate: d, result: await closePay(ports, d) });
   return out;

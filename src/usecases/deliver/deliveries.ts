@@ -5,7 +5,6 @@ import type { KasiConfig } from '../../config.js';
 import { validateRemoteName } from '../../sftp/remote-name.js';
 import type { Env, TenantSftpSettings } from '../../sftp/tenant-sftp.config.js';
 import { SftpUploader } from '../../sftp/uploader.js';
-import { queueDelivery, StoreDeliveryLedger } from '../../store/delivery.repository.js';
 import type { IntakeOutcome } from '../intake/import-file.js';
 import type { Ports } from '../ports.js';
 
@@ -79,7 +78,7 @@ export async function enqueueDeliveries(ports: Ports, tenant: string, paths: rea
       continue;
     }
     const remoteName = opts.remoteDir ? `${opts.remoteDir}/${basename(abs)}` : basename(abs);
-    const added = await queueDelivery(ports.db, { tenantId: tenant, localPath: rel, remoteName }, createdAt, opts.again === true);
+    const added = await ports.store.deliveries.queueDelivery({ tenantId: tenant, localPath: rel, remoteName }, createdAt, opts.again === true);
     (added ? out.queued : out.already).push(rel);
   }
   if (out.queued.length) ports.log.info({ tenant, files: out.queued }, 'queued for SFTP delivery');
@@ -120,7 +119,7 @@ export async function deliverQueued(ports: Ports, tenant: string, opts: Delivery
     clock: () => ports.clock.now(),
     ...(opts.env ? { env: opts.env } : {}),
   });
-  return uploader.deliverPending(new StoreDeliveryLedger(ports.db, ports.paths.root));
+  return uploader.deliverPending(ports.store.deliveries.deliveryLedger(ports.paths.root));
 }
 
 export interface AfterCloseResult {
