@@ -3,7 +3,7 @@ import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from 
 import type { CellError, HeaderMap } from '../../domain/csv-rules.js';
 import { centsFromDecimal, formatCents, parseRate } from '../../domain/money.js';
 import { packPolicyBatch, type PolicyBatch } from '../../intake/policy-batch.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import { Tally } from '../../intake/tally.js';
 import type { PolicyRecord } from '../../store/api.repository.js';
 import { policyWithNumber } from '../../store/edge-reads.repository.js';

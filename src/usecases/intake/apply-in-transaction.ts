@@ -1,4 +1,4 @@
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import type { Tally } from '../../intake/tally.js';
 import { insertAppliedFile, recordAppliedOutcome, type IntakeFileMeta } from '../../store/intake-file.repository.js';
 import { transaction, type Sql } from '../../store/unit-of-work.js';

@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { sastDate } from '../../domain/dates.js';
 import { centsFromDecimal, parseRate } from '../../domain/money.js';
 import { scanFile, type FileScan } from '../../intake/file-scan.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import { Tally } from '../../intake/tally.js';
 import { tempNameFor, writeAtomic } from '../../files/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';

@@ -3,7 +3,7 @@ import type { FileScan } from '../../intake/file-scan.js';
 import { openPolicyFile, type OpenedBatches } from '../../intake/policy-file.reader.js';
 import { packBatches, type BatchFormat, type PolicyBatch } from '../../intake/policy-batch.js';
 import { openPolicyPipeline } from '../../intake/parse-pipeline.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import type { Tally } from '../../intake/tally.js';
 import type { IntakeFileMeta, IntakeKind } from '../../store/intake-file.repository.js';
 import { applyPoliciesPg } from '../../store/policy-import.pg.js';
