@@ -28,6 +28,7 @@ import * as metrics from './metrics.repository.js';
 import * as payments from './payment.repository.js';
 import * as periods from './period.repository.js';
 import * as policyHolds from './policy-hold.repository.js';
+import * as policyImport from './policy-import.repository.js';
 import * as reports from './report.repository.js';
 import * as scheduleRuns from './schedule-runs.repository.js';
 import * as schedule from './schedule.repository.js';
@@ -36,6 +37,7 @@ import * as simulation from './simulation.repository.js';
 import * as status from './status.repository.js';
 import * as webhooks from './webhook.repository.js';
 import * as locks from './session-lock.js';
+import * as bridge from './handle-bridge.js';
 
 /**
  * The store a use case is handed (`ports.store`): one object per aggregate whose functions are
@@ -54,6 +56,7 @@ const REPOSITORIES = {
   attemptResults,
   audit,
   batchChunks,
+  bridge,
   consoleAuth,
   consoleHolds,
   consoleOps,
@@ -75,6 +78,7 @@ const REPOSITORIES = {
   payments,
   periods,
   policyHolds,
+  policyImport,
   reports,
   scheduleRuns,
   schedule,

@@ -1,8 +1,7 @@
 import type { RowError } from '../../domain/row-error.js';
 import type { Tally } from '../../intake/tally.js';
-import { insertAppliedFile, recordAppliedOutcome, type IntakeFileMeta } from '../../store/intake-file.repository.js';
-import { transaction, type Sql } from '../../store/unit-of-work.js';
-import type { Db } from '../../store/db.js';
+import type { IntakeFileMeta } from '../../store/intake-file.repository.js';
+import type { Store, Tx } from '../../store/store.js';
 
 /**
  * The shape every small-file kind shares (income, bank results): in one transaction record the
@@ -16,16 +15,16 @@ class Rejected extends Error {
 }
 
 export async function applyInTransaction<T>(
-  db: Db,
+  store: Store,
   meta: IntakeFileMeta,
   items: AsyncIterable<({ kind: 'row'; line: number; row: T } | ({ kind: 'error' } & RowError))[]>,
   tally: Tally,
   decide: () => RowError | null,
-  apply: (sql: Sql, fileId: number, rows: { line: number; row: T }[]) => Promise<void>,
+  apply: (tx: Tx, fileId: number, rows: { line: number; row: T }[]) => Promise<void>,
 ): Promise<{ fileId: number; reject: RowError | null }> {
   try {
-    return await transaction(db, async (sql) => {
-      const fileId = await insertAppliedFile(sql, meta);
+    return await store.transaction(async (tx) => {
+      const fileId = await tx.intakeFiles.insertAppliedFile(meta);
       const rows: { line: number; row: T }[] = [];
       for await (const batch of items) {
         for (const item of batch) {
@@ -39,8 +38,8 @@ export async function applyInTransaction<T>(
       // refuse the file (a file of repeated results must not be refused as "no rows").
       const reject = decide();
       if (reject) throw new Rejected(reject);
-      await apply(sql, fileId, rows);
-      await recordAppliedOutcome(sql, fileId, tally.sorted(), { imported: tally.imported, failed: tally.failed, warnings: tally.warnings });
+      await apply(tx, fileId, rows);
+      await tx.intakeFiles.recordAppliedOutcome(fileId, tally.sorted(), { imported: tally.imported, failed: tally.failed, warnings: tally.warnings });
       return { fileId, reject: null };
     });
   } catch (err) {

@@ -4,7 +4,6 @@ import { RESULT_REQUIRED, readResultRow, type ResultRow } from '../../domain/res
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
 import { formatCents } from '../../domain/money.js';
 import { openRowFile } from '../../intake/policy-file.reader.js';
-import { recordIncome } from '../../store/income.repository.js';
 import { applyInTransaction } from './apply-in-transaction.js';
 import { applyResults } from '../collect/apply-results.js';
 import { recordCollectionEvents } from '../webhooks/collection-events.js';
@@ -21,9 +20,8 @@ const income: KindHandler = {
     return openRowFile<IncomeRow>(path, scan, INCOME_REQUIRED, [], (cells, header, decimal) => readIncomeRow(cells, header, { decimal, today }));
   },
   apply: (ports, meta, items, tally, decide) =>
-    applyInTransaction<IncomeRow>(ports.db, meta, items as never, tally, decide, (sql, fileId, rows) =>
-      recordIncome(
-        sql,
+    applyInTransaction<IncomeRow>(ports.store, meta, items as never, tally, decide, (tx, fileId, rows) =>
+      tx.income.recordIncome(
         meta.tenantId,
         fileId,
         rows.map(({ row }) => row),
@@ -35,11 +33,12 @@ const results: KindHandler = {
   label: 'result',
   open: (path, scan) => openRowFile<ResultRow>(path, scan, RESULT_REQUIRED, [], (cells, header) => readResultRow(cells, header)),
   apply: (ports, meta, items, tally, decide) =>
-    applyInTransaction<ResultRow>(ports.db, meta, items as never, tally, decide, async (sql, fileId, rows) => {
+    applyInTransaction<ResultRow>(ports.store, meta, items as never, tally, decide, async (tx, fileId, rows) => {
       const now = ports.clock.now().toISOString();
       const debits = rows.map(({ row }) => ({ instructionId: row.instructionId, result: row.result, amountCollectedCents: row.amountCents, reasonCode: row.reasonCode, processedDate: row.processedDate }));
-      const summary = await applyResults(sql, debits, now, fileId);
-      await recordCollectionEvents(sql, ports.config, new Date(now), debits, summary);
+      // applyResults and recordCollectionEvents take the transaction's Sql on this branch (issue 13: `tx` once they take a Tx)
+      const summary = await applyResults(tx.bridge.sql(), debits, now, fileId);
+      await recordCollectionEvents(tx.bridge.sql(), ports.config, new Date(now), debits, summary);
       rows.forEach(({ line, row }, i) => {
         const outcome = summary.outcomes[i];
         if (outcome === 'unknown' || outcome === 'repeated') {
