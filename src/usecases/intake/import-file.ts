@@ -183,8 +183,7 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
   await writeAtomic(join(resultsDir, `${name}.result.json`), intakeResultJson(summary));
   crashPoint('intake-after-results');
   // before the move: a restart finishes an unfinished file through here again (recorded once, by its id)
-  // recordIntakeEvent takes the Db on this branch (issue 13: `ports.store` once it takes the Store)
-  await recordIntakeEvent(ports.store.bridge.db(), ports.config, ports.clock.now(), rec, errors);
+  await recordIntakeEvent(ports.db, ports.config, ports.clock.now(), rec, errors);
   const dir = rec.status === 'rejected' ? ports.paths.failed(rec.tenant_id) : ports.paths.archive(rec.tenant_id, sastDate(new Date(rec.processed_at)));
   let movedTo: string | null = null;
   if (rec.archive_path && (await exists(rec.archive_path))) {
