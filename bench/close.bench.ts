@@ -9,7 +9,7 @@ import { databaseTarget, loadConfig } from '../src/config.js';
 import { closeReport, closeSettle, closeSettlementCsv } from '../src/usecases/close/close.js';
 import { Paths, silentLog, type Ports } from '../src/usecases/ports.js';
 import { openDb, withPgConnection, withSqliteConnection, type Db } from '../src/store/db.js';
-import { copyLine } from '../src/store/copy-text.js';
+import { copyLine } from '../src/files/copy-text.js';
 import { copyInto } from '../src/store/policy-import.pg.js';
 import { migrate } from '../src/store/migrate.js';
 import { createPgDatabase, dropPgDatabase, measure, round, saveSection, table } from './harness.js';

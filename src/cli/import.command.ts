@@ -3,7 +3,7 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { importFile, type IntakeOutcome } from '../usecases/intake/import-file.js';
 import type { IntakeKind } from '../store/intake-file.repository.js';
-import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { CliError, closePorts, openPorts, type GlobalOptions } from './context.js';
 import { makeProgress } from './progress.js';
 
 export function formatOutcome(o: IntakeOutcome, root: string, maxLines = 50): string {
@@ -49,7 +49,7 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
         } else process.stdout.write(formatOutcome(out, ports.config.root));
         process.exitCode = exitCodeFor(out);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
 }

@@ -4,7 +4,7 @@ import { HOLD_CODES } from '../domain/engine/holds.js';
 import { classifyReturn } from '../domain/engine/reason-codes.js';
 import { holdsOf, releaseHold } from '../usecases/collect/policy-holds.js';
 import type { HoldRecord } from '../store/policy-hold.repository.js';
-import { CliError, openPorts, type GlobalOptions } from './context.js';
+import { CliError, closePorts, openPorts, type GlobalOptions } from './context.js';
 
 /**
  * `kasi policy holds [--tenant T] [--state open|released] [--json]` and
@@ -29,7 +29,7 @@ export function registerPolicy(program: Command, globals: () => GlobalOptions): 
         if (opts.json) process.stdout.write(JSON.stringify({ holds: holds.map(holdLine) }, null, 2) + '\n');
         else process.stdout.write(holds.length ? holds.map(formatHold).join('') : `no ${opts.state === 'all' ? '' : `${opts.state} `}holds\n`);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
   policy
@@ -48,7 +48,7 @@ export function registerPolicy(program: Command, globals: () => GlobalOptions): 
         const h = out.hold;
         process.stdout.write(`released: ${opts.tenant} ${h.policy_number} (held on ${h.held_on} after code ${h.reason_code} ${classifyReturn(h.reason_code).reason}); it is collected again from the running period\n`);
       } finally {
-        await ports.db.close();
+        await closePorts(ports);
       }
     });
 }

@@ -1,4 +1,3 @@
-import { recordSftpContact } from '../store/console-ops.repository.js';
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy, type Sleep } from '../sftp/backoff.js';
 import { SftpPoller, type PollReport } from '../sftp/poller.js';
 import { errText } from '../sftp/sftp-session.js';
@@ -7,10 +6,8 @@ import { deliverQueued, exclusiveSftp, queueIntakeResult, sftpTenantSettings, sf
 import { importFile, type IntakeOutcome } from '../usecases/intake/import-file.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
-import { withSessionLock } from '../store/session-lock.js';
 import { scanFile } from '../intake/file-scan.js';
 import { stat } from 'node:fs/promises';
-import * as files from '../store/intake-file.repository.js';
 
 /**
  * SFTP exchange for every `intake: sftp` tenant (SPEC 7): one loop per tenant that polls the
@@ -49,7 +46,8 @@ export interface TickReport {
  * single daemon is assumed and `fn` just runs. Resolves to undefined when skipped.
  */
 function withTenantLock<T>(ports: Ports, tenant: string, fn: () => Promise<T>): Promise<T | undefined> {
-  return withSessionLock(ports.db, SFTP_LOCK_CLASS, tenant, fn);
+  // the bound store function loses withSessionLock's type parameter (store.ts's Bound): its result is fn's
+  return ports.store.locks.withSessionLock(SFTP_LOCK_CLASS, tenant, fn) as Promise<T | undefined>;
 }
 
 /** The advisory lock class (first key) of the per-tenant SFTP lock. */
@@ -81,7 +79,7 @@ export class SftpService {
         settings,
         stagingDir: ports.paths.staging(),
         intake: (t, stagedPath, name) => this.intake(t, stagedPath, name),
-        onMoved: (name, target) => files.markRemoteMoved(ports.db, tenant, name, target),
+        onMoved: (name, target) => ports.store.intakeFiles.markRemoteMoved(tenant, name, target),
         log: this.log,
         now: () => performance.now(),
         env: opts.env,
@@ -171,7 +169,7 @@ export class SftpService {
   private async recordContact(r: TickReport): Promise<void> {
     if (r.elsewhere) return;
     try {
-      await recordSftpContact(this.ports.db, r.tenant, this.ports.clock.now().toISOString(), r.pollError, r.poll?.taken.length ?? 0);
+      await this.ports.store.consoleOps.recordSftpContact(r.tenant, this.ports.clock.now().toISOString(), r.pollError, r.poll?.taken.length ?? 0);
     } catch (err) {
       this.log.warn({ tenant: r.tenant, err: errText(err) }, 'could not record the SFTP contact');
     }
@@ -217,7 +215,7 @@ export class SftpService {
    * goes through intake (the same bytes again: a duplicate, reported).
    */
   private async processedBefore(tenant: string, stagedPath: string, name: string): Promise<{ status: IntakeOutcome['status'] } | null> {
-    const last = await files.latestOfName(this.ports.db, tenant, name);
+    const last = await this.ports.store.intakeFiles.latestOfName(tenant, name);
     if (!last?.finished_at || last.remote_moved_to !== null) return null;
     const [scan, st] = await Promise.all([scanFile(stagedPath), stat(stagedPath)]);
     return last.sha256 === scan.sha256 && last.received_at === st.mtime.toISOString() ? { status: last.status } : null;

@@ -20,8 +20,8 @@ export interface ParseJob {
 }
 
 export type WorkerMessage =
-  | { type: 'opened'; ok: false; errors: import('./row-error.js').RowError[] }
-  | { type: 'opened'; ok: true; delimiter: import('../domain/csv-rules.js').Delimiter; warnings: import('./row-error.js').RowError[] }
+  | { type: 'opened'; ok: false; errors: import('../domain/row-error.js').RowError[] }
+  | { type: 'opened'; ok: true; delimiter: import('../domain/csv-rules.js').Delimiter; warnings: import('../domain/row-error.js').RowError[] }
   | { type: 'batch'; batch: import('./policy-batch.js').PolicyBatch }
   | { type: 'end' }
   | { type: 'fail'; message: string; code?: string };

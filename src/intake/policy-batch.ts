@@ -1,6 +1,6 @@
-import { copyField } from '../store/copy-text.js';
+import { copyField } from '../files/copy-text.js';
 import type { PolicyItem } from './policy-file.reader.js';
-import type { RowError } from './row-error.js';
+import type { RowError } from '../domain/row-error.js';
 
 /**
  * A batch of a policy file's validated rows and row errors, packed as flat arrays of strings and

@@ -3,7 +3,7 @@ import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from 
 import type { Cents } from '../domain/money.js';
 import { readCsvBatches, type CsvItem } from './csv-source.js';
 import type { FileScan } from './file-scan.js';
-import type { RowError } from './row-error.js';
+import type { RowError } from '../domain/row-error.js';
 import { FirstLines } from './first-lines.js';
 
 /**

@@ -1,5 +1,5 @@
 import { divHalfUp, type Rate } from '../domain/money.js';
-import type { RowError } from './row-error.js';
+import type { RowError } from '../domain/row-error.js';
 
 /**
  * Counts a file's outcome while it streams: rows applied, lines failed (a line with three bad

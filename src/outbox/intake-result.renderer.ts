@@ -1,5 +1,5 @@
 import { csvLine, headerLine, integerCell, textCell } from '../files/csv.js';
-import type { RowError } from '../intake/row-error.js';
+import type { RowError } from '../domain/row-error.js';
 
 /** `<name>.result.csv` / `.errors.csv`: one line per problem, sorted by line. */
 export const RESULT_COLUMNS = ['file', 'line', 'column', 'code', 'severity', 'message'];

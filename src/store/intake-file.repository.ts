@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Db } from './db.js';
 import { knexOf } from './db.js';
 import type { Sql } from './sql.js';
-import type { RowError } from '../intake/row-error.js';
+import type { RowError } from '../domain/row-error.js';
 
 /** The ledger of intake files: what was taken, when, with what outcome, and its row errors. */
 export type IntakeKind = 'policies' | 'income' | 'results';

@@ -5,9 +5,9 @@ import type { Db } from './db.js';
 import { withPgConnection } from './db.js';
 import { policiesTarget, STAGING, type PolicyBatches } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
-import type { RowError } from '../intake/row-error.js';
+import type { RowError } from '../domain/row-error.js';
 import { MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
-import { copyLine } from './copy-text.js';
+import { copyLine } from '../files/copy-text.js';
 import { releaseByFile, unknownCancelled } from './policy-import.sqlite.js';
 import { releaseHoldsPg } from './policy-hold-release.js';
 

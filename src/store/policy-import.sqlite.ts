@@ -2,7 +2,7 @@ import type { Db } from './db.js';
 import { withSqliteConnection } from './db.js';
 import { TEXT_PER_ROW, walkBatch, type PolicyBatch } from '../intake/policy-batch.js';
 import type { Tally } from '../intake/tally.js';
-import type { RowError } from '../intake/row-error.js';
+import type { RowError } from '../domain/row-error.js';
 import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
 import { releaseHoldsSqlite, type Release } from './policy-hold-release.js';
 import { sastDate } from '../domain/dates.js';

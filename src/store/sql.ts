@@ -2,7 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { withPgConnection, withSqliteConnection, type Db } from './db.js';
 import { copyInto } from './policy-import.pg.js';
-import { copyLine } from './copy-text.js';
+import { copyLine } from '../files/copy-text.js';
 
 /**
  * A thin SQL port over the raw driver, for set-based work on the hot paths: the same SQL text on

@@ -28,6 +28,7 @@ import * as metrics from './metrics.repository.js';
 import * as payments from './payment.repository.js';
 import * as periods from './period.repository.js';
 import * as policyHolds from './policy-hold.repository.js';
+import * as policyImport from './policy-import.repository.js';
 import * as reports from './report.repository.js';
 import * as scheduleRuns from './schedule-runs.repository.js';
 import * as schedule from './schedule.repository.js';
@@ -75,6 +76,7 @@ const REPOSITORIES = {
   payments,
   periods,
   policyHolds,
+  policyImport,
   reports,
   scheduleRuns,
   schedule,

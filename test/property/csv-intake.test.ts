@@ -8,7 +8,7 @@ import type { PolicyRow } from '../../src/domain/policy-row.js';
 import { CsvParser, MAX_RECORD_CHARS, type CsvItem } from '../../src/intake/csv-parser.js';
 import { scanFile } from '../../src/intake/file-scan.js';
 import { openPolicyFile } from '../../src/intake/policy-file.reader.js';
-import type { RowError } from '../../src/intake/row-error.js';
+import type { RowError } from '../../src/domain/row-error.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';

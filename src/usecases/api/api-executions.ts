@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Period } from '../../domain/dates.js';
 import type { ExecutionRecord } from '../../store/api.repository.js';
-import { executionLedger, type ExecutionLedger } from '../../store/execution-ledger.repository.js';
+import type { ExecutionLedger } from '../../store/execution-ledger.repository.js';
 import { executeCollections } from '../collect/execute.js';
 import type { Ports } from '../ports.js';
 
@@ -19,7 +19,7 @@ export class ExecutionQueue {
 
   /** the executions ledger on the store the ports hold now */
   private get ledger(): ExecutionLedger {
-    return executionLedger(this.ports.db);
+    return this.ports.store.executionLedger.executionLedger();
   }
 
   /** Record the execution and queue it; returns the record as accepted. */

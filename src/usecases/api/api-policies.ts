@@ -3,11 +3,10 @@ import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from 
 import type { CellError, HeaderMap } from '../../domain/csv-rules.js';
 import { centsFromDecimal, formatCents, parseRate } from '../../domain/money.js';
 import { packPolicyBatch, type PolicyBatch } from '../../intake/policy-batch.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import { Tally } from '../../intake/tally.js';
 import type { PolicyRecord } from '../../store/api.repository.js';
-import { policyWithNumber } from '../../store/edge-reads.repository.js';
-import { markFinished, type IntakeFileMeta } from '../../store/intake-file.repository.js';
+import type { IntakeFileMeta } from '../../store/intake-file.repository.js';
 import { batchFormat, kindHandler } from '../intake/intake-kinds.js';
 import type { Ports } from '../ports.js';
 
@@ -51,7 +50,7 @@ export type ApplyOutcome = { ok: true; policy: PolicyRecord; created: boolean } 
 
 /** Apply one validated row as a one-row policy file; `source` names it in the intake ledger. */
 export async function applyPolicyRow(ports: Ports, tenant: string, row: PolicyRow, source: string): Promise<ApplyOutcome> {
-  const before = await policyWithNumber(ports.db, tenant, row.policyNumber);
+  const before = await ports.store.edgeReads.policyWithNumber(tenant, row.policyNumber);
   const now = ports.clock.now().toISOString();
   const text = JSON.stringify(row);
   const meta: IntakeFileMeta = {
@@ -77,8 +76,8 @@ export async function applyPolicyRow(ports: Ports, tenant: string, row: PolicyRo
     const rowErrors = tally.sorted().filter((e) => e.severity !== 'warning');
     return { ok: false, errors: rowErrors.length ? rowErrors : [res.reject] };
   }
-  await markFinished(ports.db, res.fileId, null, now);
-  const policy = await policyWithNumber(ports.db, tenant, row.policyNumber);
+  await ports.store.intakeFiles.markFinished(res.fileId, null, now);
+  const policy = await ports.store.edgeReads.policyWithNumber(tenant, row.policyNumber);
   if (!policy) throw new Error(`policy ${row.policyNumber} of ${tenant} is missing right after it was applied`);
   ports.log.info({ tenant, policy: row.policyNumber, source, created: !before }, before ? 'policy updated by API' : 'policy created by API');
   return { ok: true, policy, created: !before };

@@ -1,4 +1,4 @@
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import type { Tally } from '../../intake/tally.js';
 import type { IntakeFileMeta } from '../../store/intake-file.repository.js';
 import type { Store, Tx } from '../../store/store.js';

@@ -3,13 +3,11 @@ import { basename, extname, join } from 'node:path';
 import { sastDate } from '../../domain/dates.js';
 import { centsFromDecimal, parseRate } from '../../domain/money.js';
 import { scanFile, type FileScan } from '../../intake/file-scan.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import { Tally } from '../../intake/tally.js';
 import { tempNameFor, writeAtomic } from '../../files/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';
-import { claimIntake, releaseIntake, renewIntake } from '../../store/intake-claim.repository.js';
-import * as files from '../../store/intake-file.repository.js';
-import type { IntakeFileMeta, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';
+import type { IntakeFileMeta, IntakeFileRecord, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';
 import type { Ports } from '../ports.js';
 import { deadHere, REPLICA_ID, TakenElsewhere } from '../replica.js';
 import { crashPoint } from '../../faults/crash-point.js';
@@ -78,16 +76,16 @@ export async function importFile(ports: Ports, req: ImportRequest): Promise<Inta
 async function claimFile(ports: Ports, tenantId: string, sha256: string, name: string): Promise<{ release(): Promise<void> }> {
   const leaseMs = ports.config.daemon.lease_seconds * 1000;
   const lease = () => new Date(Date.now() + leaseMs).toISOString();
-  const ok = await claimIntake(ports.db, { tenantId, sha256, name, owner: REPLICA_ID, wallNow: new Date().toISOString(), leaseUntil: lease(), isDead: deadHere });
+  const ok = await ports.store.intakeClaims.claimIntake({ tenantId, sha256, name, owner: REPLICA_ID, wallNow: new Date().toISOString(), leaseUntil: lease(), isDead: deadHere });
   if (!ok) throw new TakenElsewhere(`${name}: another process is taking these bytes for ${tenantId}`);
   const renew = setInterval(() => {
-    renewIntake(ports.db, tenantId, sha256, REPLICA_ID, lease()).catch((err: unknown) => ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim renewal failed; trying again'));
+    ports.store.intakeClaims.renewIntake(tenantId, sha256, REPLICA_ID, lease()).catch((err: unknown) => ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim renewal failed; trying again'));
   }, Math.max(100, Math.floor(leaseMs / 3)));
   renew.unref();
   return {
     async release() {
       clearInterval(renew);
-      await releaseIntake(ports.db, tenantId, sha256, REPLICA_ID).catch((err: unknown) =>
+      await ports.store.intakeClaims.releaseIntake(tenantId, sha256, REPLICA_ID).catch((err: unknown) =>
         ports.log.warn({ err, tenant: tenantId, file: name }, 'intake claim not released; it expires with its lease'),
       );
     },
@@ -95,7 +93,7 @@ async function claimFile(ports: Ports, tenantId: string, sha256: string, name: s
 }
 
 async function importClaimed(ports: Ports, req: ImportRequest, name: string, receivedAt: string, scan: FileScan): Promise<IntakeOutcome> {
-  const { db, clock, log } = ports;
+  const { store, clock, log } = ports;
   const kind = req.kind ?? kindFromName(name);
   const meta: IntakeFileMeta = {
     tenantId: req.tenantId,
@@ -111,14 +109,14 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
   };
   const flog = log.child({ tenant: req.tenantId, file: name, sha256: scan.sha256.slice(0, 12) });
 
-  const unfinished = await files.findUnfinished(db, req.tenantId, scan.sha256, name);
+  const unfinished = await store.intakeFiles.findUnfinished(req.tenantId, scan.sha256, name);
   if (unfinished) {
     flog.info({ fileId: unfinished.id, status: unfinished.status }, 'finishing a file whose outcome was committed before a restart');
     return finish(ports, req, unfinished.id);
   }
-  const applied = await files.findApplied(db, req.tenantId, scan.sha256);
+  const applied = await store.intakeFiles.findApplied(req.tenantId, scan.sha256);
   if (applied) {
-    const id = await files.recordUnapplied(db, meta, 'duplicate', { duplicate_of: applied.id }, [duplicateError(applied)]);
+    const id = await store.intakeFiles.recordUnapplied(meta, 'duplicate', { duplicate_of: applied.id }, [duplicateError(applied)]);
     flog.warn({ duplicateOf: applied.id }, 'duplicate file: same bytes already applied; archived, not applied again');
     return finish(ports, req, id);
   }
@@ -146,7 +144,7 @@ async function importClaimed(ports: Ports, req: ImportRequest, name: string, rec
   return finish(ports, req, res.fileId);
 }
 
-function duplicateError(of: files.IntakeFileRecord): RowError {
+function duplicateError(of: IntakeFileRecord): RowError {
   return {
     line: 0,
     column: '',
@@ -158,15 +156,15 @@ function duplicateError(of: files.IntakeFileRecord): RowError {
 
 /** `failedRows`: data rows that failed (0 when the file was refused before its rows were read). */
 async function reject(ports: Ports, req: ImportRequest, meta: IntakeFileMeta, errors: RowError[], failedRows = 0): Promise<IntakeOutcome> {
-  const id = await files.recordUnapplied(ports.db, meta, 'rejected', { failed: failedRows }, errors);
+  const id = await ports.store.intakeFiles.recordUnapplied(meta, 'rejected', { failed: failedRows }, errors);
   ports.log.warn({ tenant: meta.tenantId, file: meta.name, fileId: id, code: errors[0]?.code }, 'file rejected: nothing applied');
   return finish(ports, req, id);
 }
 
 /** Post-commit steps, idempotent: result files, then the move. Safe to redo after a crash. */
 async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise<IntakeOutcome> {
-  const rec = await files.getFile(ports.db, fileId);
-  const errors = await files.fileErrors(ports.db, fileId);
+  const rec = await ports.store.intakeFiles.getFile(fileId);
+  const errors = await ports.store.intakeFiles.fileErrors(fileId);
   const name = rec.name;
   const summary: IntakeSummary = {
     file: name,
@@ -197,11 +195,11 @@ async function finish(ports: Ports, req: ImportRequest, fileId: number): Promise
     // even when an earlier file of the same name is already there.
     const target = rec.archive_path ?? (await freeName(join(dir, name), fileId));
     if (rec.status === 'rejected') await writeAtomic(`${target}.errors.csv`, intakeErrorsCsv(name, errors), { sidecar: false });
-    await files.markPlacing(ports.db, fileId, target);
+    await ports.store.intakeFiles.markPlacing(fileId, target);
     movedTo = await place(req, target);
     crashPoint('intake-after-move');
   } // else: already moved by an earlier, interrupted run
-  await files.markFinished(ports.db, fileId, movedTo ?? rec.archive_path, ports.clock.now().toISOString());
+  await ports.store.intakeFiles.markFinished(fileId, movedTo ?? rec.archive_path, ports.clock.now().toISOString());
   return { ...summary, fileId, movedTo, resultPath };
 }
 
@@ -249,11 +247,11 @@ async function place(req: ImportRequest, target: string): Promise<string> {
  * recorded before a crash. The inbox no longer holds them, so no scan would finish them.
  */
 export async function finishInterrupted(ports: Ports): Promise<number> {
-  const open = await files.placedUnfinished(ports.db);
+  const open = await ports.store.intakeFiles.placedUnfinished();
   let n = 0;
   for (const rec of open) {
     if (!(await exists(rec.archive_path!))) continue;
-    await files.markFinished(ports.db, rec.id, rec.archive_path, ports.clock.now().toISOString());
+    await ports.store.intakeFiles.markFinished(rec.id, rec.archive_path, ports.clock.now().toISOString());
     ports.log.info({ tenant: rec.tenant_id, file: rec.name, fileId: rec.id }, 'recorded the end of a file placed before a restart');
     n++;
   }

@@ -3,11 +3,9 @@ import type { FileScan } from '../../intake/file-scan.js';
 import { openPolicyFile, type OpenedBatches } from '../../intake/policy-file.reader.js';
 import { packBatches, type BatchFormat, type PolicyBatch } from '../../intake/policy-batch.js';
 import { openPolicyPipeline } from '../../intake/parse-pipeline.js';
-import type { RowError } from '../../intake/row-error.js';
+import type { RowError } from '../../domain/row-error.js';
 import type { Tally } from '../../intake/tally.js';
 import type { IntakeFileMeta, IntakeKind } from '../../store/intake-file.repository.js';
-import { applyPoliciesPg } from '../../store/policy-import.pg.js';
-import { applyPoliciesSqlite } from '../../store/policy-import.sqlite.js';
 import type { Ports } from '../ports.js';
 
 /** Each intake file kind: how to open it and how to apply its rows in one transaction. */
@@ -26,7 +24,7 @@ export interface KindHandler {
 export const PIPELINE_MIN_BYTES = 4 * 1024 * 1024;
 
 /** The packed batch the store's policy writer takes: rows for SQLite's statements, COPY text for PostgreSQL. */
-export const batchFormat = (ports: Pick<Ports, 'db'>): BatchFormat => (ports.db.dialect === 'sqlite' ? 'rows' : 'copy');
+export const batchFormat = (ports: Pick<Ports, 'store'>): BatchFormat => (ports.store.dialect === 'sqlite' ? 'rows' : 'copy');
 
 async function openPolicies(path: string, scan: FileScan, ports: Ports, onBytes?: (n: number) => void): Promise<OpenedBatches<PolicyBatch>> {
   const rules = { ceilingCents: centsFromDecimal(ports.config.intake.amount_ceiling) };
@@ -47,9 +45,7 @@ const policies: KindHandler = {
   apply: async (ports, meta, items, tally, decide) => {
     const batches = items as AsyncGenerator<PolicyBatch>;
     try {
-      return ports.db.dialect === 'sqlite'
-        ? await applyPoliciesSqlite(ports.db, meta, batches, tally, decide)
-        : await applyPoliciesPg(ports.db, meta, batches, tally, decide);
+      return await ports.store.policyImport.applyPolicies(meta, batches, tally, decide);
     } finally {
       await batches.return(undefined); // ends the parse worker even when the writer failed before reading
     }

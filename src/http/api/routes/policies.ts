@@ -12,7 +12,7 @@ import { policyWithId } from '../../../store/edge-reads.repository.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { route, type ApiDeps } from '../route.js';
 import { ErrorBody, ImportResult, IntIdParams, Policy, PolicyCreate, PolicyPatch } from '../schemas.js';
-import type { RowError } from '../../../intake/row-error.js';
+import type { RowError } from '../../../domain/row-error.js';
 import type { CellError } from '../../../domain/csv-rules.js';
 
 /**

@@ -1,4 +1,4 @@
-/** PostgreSQL COPY text format: one line per row, tab-separated, `\N` for null. */
+/** PostgreSQL COPY text format (line encoding: the policy batch packs it, the store writes it): one line per row, tab-separated, `\N` for null. */
 export function copyField(v: string | number | null): string {
   if (v === null) return '\\N';
   if (typeof v === 'number') return String(v);
