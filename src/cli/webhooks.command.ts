@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { webhookStore } from '../store/webhook.repository.js';
 import { CliError, openPorts, type GlobalOptions } from './context.js';
 
 /**
@@ -18,7 +17,7 @@ export function registerWebhooks(program: Command, globals: () => GlobalOptions)
       if (bad.length) throw new CliError(`not an event id: ${bad.join(', ')} (they look like evt_5d0c1d7e-2b1f-4f0e-9a53-7c7f3f1f2a10)`, 2);
       const ports = await openPorts(globals());
       try {
-        const again = await webhookStore.requeueFailed(ports.db, ids, new Date().toISOString());
+        const again = await ports.store.transaction((tx) => tx.webhooks.requeueFailed(ids, new Date().toISOString()));
         for (const id of ids) process.stdout.write(`${id}: ${again.includes(id) ? 'queued again' : 'no failed delivery (unknown, pending or delivered): left alone'}\n`);
         if (again.length < ids.length) process.exitCode = 1;
       } finally {

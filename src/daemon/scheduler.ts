@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { keyDate, keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, payScheduleWarning } from '../domain/cron.js';
-import { scheduleRuns, type ScheduleRuns } from '../store/schedule-runs.repository.js';
+import type { ScheduleRuns } from '../store/schedule-runs.repository.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
 import { recordEvent, type EventOccurrence } from '../usecases/webhooks/record-event.js';
@@ -98,7 +98,7 @@ export class Scheduler {
 
   /** the schedule_runs ledger on the store the ports hold now */
   private get runs(): ScheduleRuns {
-    return scheduleRuns(this.ports.db);
+    return this.ports.store.scheduleRuns.scheduleRuns();
   }
 
   get state(): SchedulerState {

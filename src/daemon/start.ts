@@ -44,15 +44,17 @@ export interface DaemonOptions {
  * (folder watch and rescan; files a killed run left half-recorded finished first), API executions
  * left running by a stop, SFTP polling, the scheduler. The handle stops them in reverse order:
  * the workers drain side by side within the one bound, then HTTP closes, then the database.
- * From here on the daemon owns `ports.db`. Signals are the caller's (the CLI's) business.
+ * From here on the daemon owns the database behind `ports.store` (it closes it when it stops).
+ * Signals are the caller's (the CLI's) business.
  */
 export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<DaemonHandle> {
   const log = ports.log.child({ component: 'daemon' });
   const cfg = ports.config;
   const scheduler = new Scheduler(ports, schedulerOptionsFrom(cfg, opts.speed));
-  const ops = { '/healthz': healthz, '/readyz': readyz({ db: ports.db, scheduler }), '/metrics': metricsHandler(registry) };
+  const ops = { '/healthz': healthz, '/readyz': readyz({ store: ports.store, scheduler }), '/metrics': metricsHandler(registry) };
   const executions = new ExecutionQueue(ports);
   const http = await startHttpServer({ ports, executions, ops, onIntake: recordIntake }).catch(async (err: Error) => {
+    // issue 13: `ports.db` stays only to close the database (a Store has no close); the lead wires the closing when `db` leaves Ports
     await ports.db.close();
     throw new ListenError(`cannot listen on ${cfg.http.host}:${cfg.http.port} (http.port): ${err.message}`);
   });
@@ -88,6 +90,7 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
       // reverse order of start; the workers drain side by side within the one bound
       [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), webhooks.stop(), storeMetrics.stop(), sftp.stop(), intake.stop(), executions.stop(), consoleLoop.stop()]);
       await http.close();
+      // issue 13: as above, `ports.db` only to close the database
       await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
     } catch (err) {
       log.error({ err }, 'error while stopping');

@@ -2,8 +2,6 @@ import type { BankGateway } from '../bank/gateway.js';
 import type { KasiConfig } from '../config.js';
 import { periodOf, sastDate, type IsoDate, type Period } from '../domain/dates.js';
 import { batchVerdict, closedPeriodFor, parseCron, type CronSpec } from '../domain/cron.js';
-import { chunksLeft, lastAttemptId, presentmentsSince, tenantsWithActivePolicies } from '../store/daemon-reads.repository.js';
-import { tenantsThatExecuted } from '../store/period.repository.js';
 import { runBatch } from '../usecases/collect/batch.js';
 import { helpBatch } from '../usecases/collect/batch-chunks.js';
 import type { ChunkClaims } from '../usecases/collect/chunk-work.js';
@@ -71,12 +69,12 @@ async function batchStep(ports: Ports, occ: Occurrence, ctx: StepContext): Promi
   if (!setup.calendar.isProcessingDay(occ.date)) return skippedWith(`${occ.date} is not a bank processing day`);
   const period = periodOf(occ.date);
   if (ports.config.daemon.auto_execute) {
-    const tenants = await tenantsWithActivePolicies(ports.db, Object.keys(ports.config.tenants));
+    const tenants = await ports.store.daemonReads.tenantsWithActivePolicies(Object.keys(ports.config.tenants));
     // executing again opens only the policies imported since (SPEC 4.1: "automatically if configured")
     for (const t of tenants) await executeCollections(ports, t, period);
   }
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
-  const lastBefore = await lastAttemptId(ports.db);
+  const lastBefore = await ports.store.daemonReads.lastAttemptId();
   const summary = await runBatch(ports, {
     date: occ.date,
     gateway,
@@ -109,7 +107,7 @@ const chunkClaims = (ports: Ports, occ: Occurrence, ctx: StepContext): ChunkClai
 /** A replica joining the batch another one runs: it works open chunks of the run (batch-chunks.ts). */
 async function batchHelp(ports: Ports, occ: Occurrence, ctx: StepContext): Promise<number> {
   if (ports.config.gateway !== 'simulator') return 0;
-  if ((await chunksLeft(ports.db, occ.key)) === 0) return 0;
+  if ((await ports.store.daemonReads.chunksLeft(occ.key)) === 0) return 0;
   const setup = engineSetup(ports.config);
   const gateway = yieldingEachChunk(await makeGateway(ports, setup, occ.date));
   const n = await helpBatch(ports, { date: occ.date, gateway, setup, chunkSize: ports.config.daemon.batch_chunk_size }, chunkClaims(ports, occ, ctx), () => ctx.signal.aborted);
@@ -136,13 +134,13 @@ function yieldingEachChunk(gateway: BankGateway): BankGateway {
 
 /** The batch's presentments by result and reason: the attempts it created, with ids after `afterId` (a re-run creates none). */
 async function countPresentments(ports: Ports, date: IsoDate, afterId: number): Promise<void> {
-  const rows = await presentmentsSince(ports.db, afterId, date);
+  const rows = await ports.store.daemonReads.presentmentsSince(afterId, date);
   for (const r of rows) metrics.presentments.inc({ tenant: r.tenant_id, result: r.status, reason: r.reason ?? '' }, Number(r.n));
 }
 
 /** Tenants whose period was opened (executed): the ones there is something to close. */
 async function executedTenants(ports: Ports, period: Period): Promise<string[]> {
-  const have = new Set(await tenantsThatExecuted(ports.db, period));
+  const have = new Set(await ports.store.periods.tenantsThatExecuted(period));
   return Object.keys(ports.config.tenants).filter((t) => have.has(t));
 }
 

@@ -2,7 +2,6 @@ import { collectionRate, sameDayLastMonth } from '../domain/collection-pace.js';
 import { periodOf, sastDate } from '../domain/dates.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
-import { storeMetricFigures } from '../store/metrics.repository.js';
 
 /**
  * The /metrics gauges that come from the store rather than from this process's own work: when each
@@ -47,7 +46,7 @@ export class StoreMetrics {
   async refresh(): Promise<void> {
     const today = sastDate(this.ports.clock.now());
     const last = sameDayLastMonth(today);
-    const [files, now, before] = await storeMetricFigures(this.ports.db, { period: periodOf(today), upTo: today }, { period: last.period, upTo: last.date });
+    const [files, now, before] = await this.ports.store.metrics.storeMetricFigures({ period: periodOf(today), upTo: today }, { period: last.period, upTo: last.date });
     for (const tenant of Object.keys(this.ports.config.tenants)) {
       const at = files.get(tenant);
       metrics.intakeLastFile.set({ tenant }, at ? Date.parse(at) / 1000 : 0);

@@ -4,7 +4,7 @@ import { abortableSleep, backoffDelay, type Sleep } from '../sftp/backoff.js';
 import { metrics } from './metrics.js';
 import type { Log, Ports } from '../usecases/ports.js';
 import { deadHere, REPLICA_ID } from '../usecases/replica.js';
-import { webhookStore as store, type DeliveryHead } from '../store/webhook.repository.js';
+import type { AttemptRecord, DeliveryHead } from '../store/webhook.repository.js';
 import { receiverFor } from '../usecases/webhooks/record-event.js';
 import { postWebhook, type PostResult } from './webhook-sender.js';
 
@@ -106,7 +106,7 @@ export class WebhookService {
   /** One round: every lane whose head is due and free gets one attempt. Exposed for tests. */
   async tick(): Promise<WebhookTick> {
     const cfg = this.ports.config.webhook_delivery;
-    const heads = await store.laneHeads(this.ports.db, 1000);
+    const heads = await this.ports.store.reading((tx) => tx.webhooks.laneHeads(1000));
     // the backlog counts every delivery ever made: read it every 15 s, not on every round
     if (performance.now() - this.backlogAt >= BACKLOG_EVERY_MS || this.backlogAt === 0) {
       await this.updateBacklog();
@@ -131,11 +131,11 @@ export class WebhookService {
     const wallNow = new Date();
     const leaseMs = Math.max(this.ports.config.daemon.lease_seconds, cfg.timeout_seconds + 5) * 1000;
     const takeFrom = h.claimed_by !== null && deadHere(h.claimed_by) ? h.claimed_by : null;
-    const mine = await store.claim(this.ports.db, h.id, REPLICA_ID, wallNow.toISOString(), new Date(wallNow.getTime() + leaseMs).toISOString(), takeFrom);
+    const mine = await this.ports.store.reading((tx) => tx.webhooks.claimDelivery(h.id, REPLICA_ID, wallNow.toISOString(), new Date(wallNow.getTime() + leaseMs).toISOString(), takeFrom));
     if (!mine) return null;
     const res = await this.post(h);
     if (res.aborted) {
-      await store.release(this.ports.db, h.id, REPLICA_ID);
+      await this.ports.store.reading((tx) => tx.webhooks.releaseDelivery(h.id, REPLICA_ID));
       return null;
     }
     const verdict = attemptVerdict(res.status);
@@ -145,15 +145,16 @@ export class WebhookService {
     const at = new Date();
     const wait = backoffDelay(attempts, { baseMs: cfg.retry_base_seconds * 1000, capMs: cfg.retry_cap_seconds * 1000 }, this.opts.random);
     const error = giveUp ? `gave up after ${attempts} attempts; last: ${res.error}` : res.error;
-    await store.recordAttempt(this.ports.db, {
-        id: h.id,
-        owner: REPLICA_ID,
-        status,
-        at: at.toISOString(),
-        httpStatus: res.status,
-        error,
+    const attempt: AttemptRecord = {
+      id: h.id,
+      owner: REPLICA_ID,
+      status,
+      at: at.toISOString(),
+      httpStatus: res.status,
+      error,
       ...(status === 'pending' ? { nextAttemptAt: new Date(at.getTime() + wait).toISOString() } : {}),
-    });
+    };
+    await this.ports.store.reading((tx) => tx.webhooks.recordAttempt(attempt));
     const tenant = h.tenant_id ?? '';
     const outcome = status === 'delivered' ? 'delivered' : status === 'failed' ? 'failed' : 'retried';
     metrics.webhookAttempts.inc({ tenant, outcome });
@@ -191,7 +192,7 @@ export class WebhookService {
   /** The backlog gauges, from the store: every replica reports the same cluster-wide figures. */
   private async updateBacklog(): Promise<void> {
     const now = this.ports.clock.now().getTime();
-    for (const b of await store.backlog(this.ports.db)) {
+    for (const b of await this.ports.store.reading((tx) => tx.webhooks.webhookBacklog())) {
       const tenant = b.tenant ?? '';
       metrics.webhookPending.set({ tenant }, b.pending);
       metrics.webhookFailed.set({ tenant }, b.failed);

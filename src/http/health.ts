@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ping, type Db } from '../store/db.js';
-import { schemaState } from '../store/migrate.js';
+import type { Store } from '../store/store.js';
 
 /**
  * Liveness and readiness (SPEC 6) as plain async handlers returning `{status, contentType,
@@ -21,7 +20,8 @@ const json = (status: number, body: unknown): OpsResponse => ({ status, contentT
 export const healthz: OpsHandler = async () => json(200, { status: 'ok' });
 
 export interface ReadinessDeps {
-  db: Db;
+  /** the database's probes: `ping` and `schemaState` */
+  store: Pick<Store, 'ping' | 'schemaState'>;
   /** the scheduler loop (null: not part of this process, e.g. an API-only one) */
   scheduler: { readonly running: boolean } | null;
   /** bound on each database check; a database that hangs is not ready */
@@ -53,14 +53,14 @@ export function readyz(deps: ReadinessDeps): OpsHandler {
   return async () => {
     const checks: Record<string, string> = {};
     try {
-      await bounded(ping(deps.db), ms);
+      await bounded(deps.store.ping(), ms);
       checks.database = 'ok';
     } catch (err) {
       checks.database = `unreachable: ${reason(err)}`;
     }
     if (checks.database === 'ok') {
       try {
-        const s = await bounded(schemaState(deps.db), ms);
+        const s = await bounded(deps.store.schemaState(), ms);
         checks.migrations = s.unknown.length ? `schema newer than this kasi: ${s.unknown.join(', ')}` : s.pending.length ? `pending: ${s.pending.join(', ')}` : 'ok';
       } catch (err) {
         checks.migrations = `unknown: ${reason(err)}`;

@@ -1,8 +1,8 @@
+import type { ReportRow } from '../domain/collection-report.js';
 import type { Period } from '../domain/dates.js';
-import type { RawRow } from './report.repository.js';
+import { reportRowOf } from './report.repository.js';
 import { COLLECTION_COLUMNS, collectionRow } from './api.repository.js';
-import type { Db } from './db.js';
-import { reading, type Param, type Sql } from './sql.js';
+import type { Param, Sql } from './sql.js';
 
 /**
  * The API's lists (issue 14): keyset pages within one tenant. A page is `WHERE tenant_id = ?
@@ -37,8 +37,8 @@ export interface CollectionListFilter {
   limit: number;
 }
 
-/** Collections in id order, each as the report's raw row with its id and period. */
-export async function listCollections(sql: Sql, tenant: string, f: CollectionListFilter): Promise<Page<{ id: number; period: Period; row: RawRow }>> {
+/** Collections in id order, each as its collection report row with its id. */
+export async function listCollections(sql: Sql, tenant: string, f: CollectionListFilter): Promise<Page<{ id: number; row: ReportRow }>> {
   const w = where(tenant, [
     ['period = ?', f.period],
     ['status = ?', f.status],
@@ -50,8 +50,7 @@ export async function listCollections(sql: Sql, tenant: string, f: CollectionLis
   );
   const out = rows.map((r) => ({
     id: Number(r.id),
-    period: r.period as Period,
-    row: collectionRow(r),
+    row: reportRowOf(r.period as Period)(collectionRow(r)),
   }));
   return page(out, f.limit, (r) => r.id);
 }
@@ -160,10 +159,3 @@ export async function listFiles(sql: Sql, tenant: string, f: FileListFilter): Pr
   );
   return page(out, f.limit, (r) => r.id);
 }
-
-/** Each list read on a connection of its own, for the HTTP layer (which holds no SQL). */
-export const apiLists = {
-  collections: (db: Db, tenant: string, f: CollectionListFilter) => reading(db, (sql) => listCollections(sql, tenant, f)),
-  settlements: (db: Db, tenant: string, f: SettlementListFilter) => reading(db, (sql) => listSettlements(sql, tenant, f)),
-  files: (db: Db, tenant: string, f: FileListFilter) => reading(db, (sql) => listFiles(sql, tenant, f)),
-};

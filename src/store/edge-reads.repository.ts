@@ -1,9 +1,10 @@
+import type { ReportRow } from '../domain/collection-report.js';
 import type { Period } from '../domain/dates.js';
 import { collectionById, executionById, policyById, policyByNumber, settlementPeriodById, unknownPolicyIds, type ExecutionRecord, type PolicyRecord } from './api.repository.js';
 import { settlementIdByNumber } from './api-list.repository.js';
 import type { Db } from './db.js';
 import { periodState } from './engine.repository.js';
-import { closedAt, type RawRow } from './report.repository.js';
+import { closedAt, reportRowOf } from './report.repository.js';
 import { findSettlement, findSettlementByNumber, type SettlementRecord } from './settlement.repository.js';
 import { reading } from './sql.js';
 
@@ -40,8 +41,10 @@ export function executionWithId(db: Db, tenant: string, id: string): Promise<Exe
   return reading(db, (sql) => executionById(sql, tenant, id));
 }
 
-export function collectionWithId(db: Db, tenant: string, id: number): Promise<{ period: Period; row: RawRow } | undefined> {
-  return reading(db, (sql) => collectionById(sql, tenant, id));
+/** One of the tenant's collections as its collection report row (the fields of collections-<period>.json). */
+export async function collectionWithId(db: Db, tenant: string, id: number): Promise<ReportRow | undefined> {
+  const c = await reading(db, (sql) => collectionById(sql, tenant, id));
+  return c && reportRowOf(c.period)(c.row);
 }
 
 /** The tenant's settlement of a period, or undefined before the settle step made it. */

@@ -1,5 +1,4 @@
-import type { Db } from './db.js';
-import { transaction, type Sql } from './sql.js';
+import type { Sql } from './sql.js';
 
 /**
  * Idempotency-Key (issue 14): one row per (tenant, key). The first request with a key inserts it
@@ -78,10 +77,3 @@ export async function completeKey(sql: Sql, tenant: string, key: string, r: Stor
 export async function releaseKey(sql: Sql, tenant: string, key: string): Promise<void> {
   await sql.run(`DELETE FROM idempotency_keys WHERE tenant_id = ? AND idem_key = ? AND status = 'in_flight'`, [tenant, key]);
 }
-
-/** The three steps each in a transaction of their own, for the HTTP layer (which holds no SQL). */
-export const idempotencyKeys = {
-  claim: (db: Db, c: ClaimInput): Promise<KeyClaim> => transaction(db, (sql) => claimKey(sql, c)),
-  complete: (db: Db, tenant: string, key: string, r: StoredResponse): Promise<void> => transaction(db, (sql) => completeKey(sql, tenant, key, r)),
-  release: (db: Db, tenant: string, key: string): Promise<void> => transaction(db, (sql) => releaseKey(sql, tenant, key)),
-};

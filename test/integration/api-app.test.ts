@@ -11,6 +11,7 @@ import { reading } from '../../src/store/sql.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { API_KEYS, digest, runBatches } from '../helpers/api.js';
 import { knexOf } from '../../src/store/db.js';
+import { storeOf } from '../../src/store/store.js';
 
 /**
  * The HTTP API in process (Fastify inject) on SQLite and PostgreSQL: every error code and its
@@ -294,7 +295,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
   });
 
   it('an unexpected fault is 500 INTERNAL without its cause', async () => {
-    const broken = await buildApp({ ports: { ...env.ports, db: { ...env.ports.db, dialect: 'pg' as const } }, executions: queue });
+    const broken = await buildApp({ ports: { ...env.ports, store: storeOf({ ...env.ports.db, dialect: 'pg' as const }) }, executions: queue });
     try {
       const r = await broken.inject({ method: 'GET', url: '/v1/collections/1', headers: { 'x-api-key': API_KEYS.acme } });
       expect(r.statusCode).toBe(500);

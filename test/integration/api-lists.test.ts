@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/http/api/app.js';
 import { ExecutionQueue } from '../../src/usecases/api/api-executions.js';
-import { idempotencyKeys } from '../../src/store/idempotency.repository.js';
 import { API_KEYS, digest, runBatches } from '../helpers/api.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
@@ -138,7 +137,7 @@ describe.each(['sqlite', 'pg'] as const)('API lists and idempotency on %s', (dia
     const running = { tenant: 'acme', key: 'busy', method: 'POST', path: '/v1/policies', now: new Date(now).toISOString(), lockedUntil: new Date(now + 30_000).toISOString(), expiresAt: new Date(now + 86_400_000).toISOString() };
     const { createHash } = await import('node:crypto');
     const fingerprint = createHash('sha256').update(`POST\n/v1/policies\n${JSON.stringify(policy(8))}`).digest('hex');
-    expect(await idempotencyKeys.claim(env.ports.db, { ...running, fingerprint })).toEqual({ kind: 'claimed' });
+    expect(await env.ports.store.transaction((tx) => tx.idempotency.claimKey({ ...running, fingerprint }))).toEqual({ kind: 'claimed' });
     const busy = await call('POST', '/v1/policies', { body: policy(8), headers: { 'idempotency-key': 'busy' } });
     expect([busy.status, busy.json().error.code, busy.headers['retry-after']]).toEqual([409, 'KEY_IN_USE', '30']);
 

@@ -7,6 +7,7 @@ import { parseCron } from '../../src/domain/cron.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { claimRun, listRuns } from '../../src/store/schedule.repository.js';
 import { reading, transaction } from '../../src/store/sql.js';
+import { storeOf } from '../../src/store/store.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { scheduledSteps, StepInterrupted, type ScheduledStep } from '../../src/daemon/steps.js';
 import { Scheduler, type SchedulerOptions, type UnitReport } from '../../src/daemon/scheduler.js';
@@ -154,7 +155,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     extraDbs.push(db2);
     const log: string[] = [];
     const a = new Scheduler(env.ports, options([recorder('every_hour', '0 * * * *', log, 'A', 5)]));
-    const b = new Scheduler({ ...env.ports, db: db2 }, options([recorder('every_hour', '0 * * * *', log, 'B', 5)]));
+    const b = new Scheduler({ ...env.ports, db: db2, store: storeOf(db2) }, options([recorder('every_hour', '0 * * * *', log, 'B', 5)]));
     // both tick side by side until the 24 hourly occurrences of the horizon (one day) are settled
     for (let i = 0; i < 200; i++) {
       const [ra, rb] = await Promise.all([a.tick(), b.tick()]);

@@ -21,6 +21,7 @@ import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { startReceiver, verifies, type Receiver } from '../helpers/webhook-receiver.js';
 import { ACME_CONFIG, seedMonth } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { storeOf } from '../../src/store/store.js';
 
 /**
  * Webhooks against real receivers on loopback (node:http): each event arrives once per occurrence
@@ -401,7 +402,7 @@ describe('webhooks on PostgreSQL: replicas and a slow receiver', () => {
     const other = openDb({ client: 'pg', url: env.databaseUrl });
     try {
       const a = new WebhookService(env.ports, { env: SECRETS });
-      const b = new WebhookService({ ...env.ports, db: other }, { env: SECRETS });
+      const b = new WebhookService({ ...env.ports, db: other, store: storeOf(other) }, { env: SECRETS });
       for (let i = 0; i < 100 && (await pending(env)) > 0; i++) await Promise.all([a.tick(), b.tick()]);
     } finally {
       await other.close();

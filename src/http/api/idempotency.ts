@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Ports } from '../../usecases/ports.js';
-import { idempotencyKeys, type KeyClaim, type StoredResponse } from '../../store/idempotency.repository.js';
+import type { KeyClaim, StoredResponse } from '../../store/idempotency.repository.js';
 import { ApiError, invalid } from './errors.js';
 
 /**
@@ -53,7 +53,7 @@ export async function claimIdempotency(ports: Ports, request: FastifyRequest, te
   };
   let claim: KeyClaim;
   try {
-    claim = await idempotencyKeys.claim(ports.db, input);
+    claim = await ports.store.transaction((tx) => tx.idempotency.claimKey(input));
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     claim = { kind: 'in_use', retryAfterSeconds: 1 }; // another replica inserted it a moment ago
@@ -87,7 +87,7 @@ export async function settleIdempotency(ports: Ports, request: FastifyRequest, r
   held.delete(request);
   const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
   if (reply.statusCode >= 500 || body === null) {
-    await idempotencyKeys.release(ports.db, h.tenant, h.key);
+    await ports.store.transaction((tx) => tx.idempotency.releaseKey(h.tenant, h.key));
     return;
   }
   const headers: Record<string, string> = {};
@@ -95,7 +95,7 @@ export async function settleIdempotency(ports: Ports, request: FastifyRequest, r
     const v = reply.getHeader(name);
     if (v !== undefined) headers[name] = String(v);
   }
-  await idempotencyKeys.complete(ports.db, h.tenant, h.key, { status: reply.statusCode, headers, body });
+  await ports.store.transaction((tx) => tx.idempotency.completeKey(h.tenant, h.key, { status: reply.statusCode, headers, body }));
 }
 
 /** onResponse: a request that ended without an answer stored (aborted) frees its key. */
@@ -103,5 +103,5 @@ export async function abandonIdempotency(ports: Ports, request: FastifyRequest):
   const h = held.get(request);
   if (!h) return;
   held.delete(request);
-  await idempotencyKeys.release(ports.db, h.tenant, h.key);
+  await ports.store.transaction((tx) => tx.idempotency.releaseKey(h.tenant, h.key));
 }

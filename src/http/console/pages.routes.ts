@@ -4,11 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPeriod } from '../../domain/dates.js';
 import type { Ports } from '../../usecases/ports.js';
 import { disputeSettlement } from '../../usecases/close/close-dispute.js';
-import { auditPage } from '../../store/audit.repository.js';
-import * as ops from '../../store/console-ops.repository.js';
-import * as repo from '../../store/console.repository.js';
-import { webhookStore } from '../../store/webhook.repository.js';
-import { periodsOf } from '../../store/console-summary.repository.js';
 import { maySee, visibleTenants, type ConsoleAuth, type Session } from '../../usecases/console/auth.js';
 import { buildOverview } from '../../usecases/console/overview.js';
 import { insideRoot, schedulePlans, settlementFiles } from '../../usecases/console/pages.js';
@@ -57,7 +52,7 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const one = q.tenant ? pickTenant(s, q.tenant) : undefined;
     if (one === null) return notFound(reply, s);
     const status = ['applied', 'rejected', 'duplicate'].includes(q.status ?? '') ? q.status : undefined;
-    const rows = await repo.filesPage(ports.db, { tenants: one ? [one] : visibleTenants(s.user), status, beforeId: int(q.before), limit: size });
+    const rows = await ports.store.consoleReads.filesPage({ tenants: one ? [one] : visibleTenants(s.user), status, beforeId: int(q.before), limit: size });
     const next = rows.length === size ? `/console/files${query({ tenant: one, status, before: rows[rows.length - 1]!.id })}` : null;
     await audit(request, s, 'view', one ?? s.user.tenant ?? null);
     return sendPage(reply, page('Files', filesBody(rows, { tenant: one, status, tenants: tenantsOf(s), next }), ctx(s, 'files')));
@@ -66,7 +61,7 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
   const fileOf = async (request: FastifyRequest) => {
     const s = sessionOf(request);
     const id = int((request.params as Q).id);
-    const f = id === undefined ? undefined : await repo.fileById(ports.db, id);
+    const f = id === undefined ? undefined : await ports.store.consoleReads.fileById(id);
     return { s, f: f && maySee(s.user, f.tenant_id) ? f : undefined };
   };
 
@@ -74,7 +69,7 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const { s, f } = await fileOf(request);
     if (!f) return notFound(reply, s);
     const q = request.query as Q;
-    const errors = await repo.fileErrorsPage(ports.db, f.id, { afterId: int(q.after), limit: 200 });
+    const errors = await ports.store.consoleReads.fileErrorsPage(f.id, { afterId: int(q.after), limit: 200 });
     const next = errors.length === 200 ? `/console/files/${f.id}${query({ after: errors[errors.length - 1]!.id })}` : null;
     const hasOriginal = insideRoot(ports, f.archive_path) !== null;
     const hasResult = insideRoot(ports, ports.paths.intakeResultCsv(f.tenant_id, f.name)) !== null;
@@ -105,10 +100,10 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const q = request.query as Q;
     const tenant = pickTenant(s, q.tenant);
     if (!tenant || (q.period && !isPeriod(q.period))) return notFound(reply, s);
-    const periods = (await periodsOf(ports.db, tenant)).map((p) => p.period);
+    const periods = (await ports.store.consoleSummary.periodsOf(tenant)).map((p) => p.period);
     const period = q.period ?? periods[0] ?? '';
     const f = { status: q.status || undefined, reason: q.reason?.trim() || undefined, policy: q.policy?.trim() || undefined };
-    const rows = period ? await repo.collectionsPage(ports.db, tenant, period, { ...f, afterId: int(q.after), limit: size }) : [];
+    const rows = period ? await ports.store.consoleReads.collectionsPage(tenant, period, { ...f, afterId: int(q.after), limit: size }) : [];
     const next = rows.length === size ? `/console/collections${query({ tenant, period, ...f, after: rows[rows.length - 1]!.id })}` : null;
     await audit(request, s, 'view', tenant);
     return sendPage(reply, page('Collections', collectionsBody(rows, { tenant, period, ...f, tenants: tenantsOf(s), periods }, next), ctx(s, 'collections')));
@@ -117,12 +112,12 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
   app.get('/collections/:id', async (request, reply) => {
     const s = sessionOf(request);
     const id = int((request.params as Q).id);
-    const c = id === undefined ? undefined : await repo.collectionById(ports.db, id);
+    const c = id === undefined ? undefined : await ports.store.consoleReads.collectionById(id);
     if (!c || !maySee(s.user, c.tenant_id)) return notFound(reply, s);
-    const [attempts, policy] = [await repo.attemptsOfCollection(ports.db, c.id), await repo.policyByNumber(ports.db, c.tenant_id, c.policy_number)];
-    const periods = (await periodsOf(ports.db, c.tenant_id)).map((p) => p.period);
-    const others = await repo.collectionsOfPolicy(ports.db, c.tenant_id, c.policy_number, periods.slice(0, 24));
-    const deposits = await repo.depositsOf(ports.db, c.tenant_id, c.customer_id, `${c.period}-01`);
+    const [attempts, policy] = [await ports.store.consoleReads.attemptsOfCollection(c.id), await ports.store.consoleReads.policyByNumber(c.tenant_id, c.policy_number)];
+    const periods = (await ports.store.consoleSummary.periodsOf(c.tenant_id)).map((p) => p.period);
+    const others = await ports.store.consoleReads.collectionsOfPolicy(c.tenant_id, c.policy_number, periods.slice(0, 24));
+    const deposits = await ports.store.consoleReads.depositsOf(c.tenant_id, c.customer_id, `${c.period}-01`);
     const why = planWhy(c, deposits, ports.config.engine.default_prior === 'salary' ? `salary (the ${ports.config.engine.salary_day}th)` : 'social grant');
     await audit(request, s, 'view', c.tenant_id);
     return sendPage(reply, page(`Collection of ${c.policy_number}, ${c.period}`, collectionBody(c, attempts, { why, policy, others }), ctx(s, 'collections')));
@@ -132,10 +127,10 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const s = sessionOf(request);
     const p = request.params as Q;
     if (!p.tenant || !maySee(s.user, p.tenant) || !ports.config.tenants[p.tenant]) return notFound(reply, s);
-    const policy = await repo.policyByNumber(ports.db, p.tenant, p.number ?? '');
+    const policy = await ports.store.consoleReads.policyByNumber(p.tenant, p.number ?? '');
     if (!policy) return notFound(reply, s);
-    const periods = (await periodsOf(ports.db, p.tenant)).map((x) => x.period);
-    const rows = await repo.collectionsOfPolicy(ports.db, p.tenant, policy.policy_number, periods.slice(0, 24));
+    const periods = (await ports.store.consoleSummary.periodsOf(p.tenant)).map((x) => x.period);
+    const rows = await ports.store.consoleReads.collectionsOfPolicy(p.tenant, policy.policy_number, periods.slice(0, 24));
     await audit(request, s, 'view', p.tenant);
     return sendPage(reply, page(`Policy ${policy.policy_number}`, policyBody(policy, rows), ctx(s, 'collections')));
   });
@@ -147,7 +142,7 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     if (one === null) return notFound(reply, s);
     const [bp, bn] = (q.before ?? '').split('~');
     const before = bp && bn && isPeriod(bp) ? { period: bp, number: bn } : undefined;
-    const rows = await ops.settlementsPage(ports.db, { tenants: one ? [one] : visibleTenants(s.user), before, limit: size });
+    const rows = await ports.store.consoleOps.settlementsPage({ tenants: one ? [one] : visibleTenants(s.user), before, limit: size });
     const last = rows[rows.length - 1];
     const next = rows.length === size && last ? `/console/settlements${query({ tenant: one, before: `${last.period}~${last.settlement_number}` })}` : null;
     await audit(request, s, 'view', one ?? s.user.tenant ?? null);
@@ -156,7 +151,7 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
 
   const settlementOf = async (request: FastifyRequest) => {
     const s = sessionOf(request);
-    const st = await ops.settlementById(ports.db, (request.params as Q).id ?? '');
+    const st = await ports.store.consoleOps.settlementById((request.params as Q).id ?? '');
     return { s, st: st && maySee(s.user, st.tenant_id) ? st : undefined };
   };
 
@@ -199,19 +194,19 @@ export function pageRoutes(app: FastifyInstance, ports: Ports, auth: ConsoleAuth
     const q = request.query as Q;
     const tenants = visibleTenants(s.user);
     const operator = s.user.role === 'operator';
-    const runs = operator ? await ops.scheduleRunsPage(ports.db, { before: q.before, limit: 20 }) : [];
+    const runs = operator ? await ports.store.consoleOps.scheduleRunsPage({ before: q.before, limit: 20 }) : [];
     const runsNext = runs.length === 20 ? `/console/operations${query({ before: runs[runs.length - 1]!.occurrence })}` : null;
     const sftpTenants = tenantsOf(s).filter((t) => ports.config.tenants[t]?.intake === 'sftp');
-    const contacts = await ops.sftpContacts(ports.db, tenants);
+    const contacts = await ports.store.consoleOps.sftpContacts(tenants);
     const body = operationsBody({
       plans: await schedulePlans(ports),
       runs,
       runsNext,
       sftp: sftpTenants.map((t) => ({ tenant: t, contact: contacts.find((c) => c.tenant_id === t) })),
-      deliveries: await ops.pendingDeliveries(ports.db, { tenants, limit: size }),
+      deliveries: await ports.store.consoleOps.pendingDeliveries({ tenants, limit: size }),
       // a tenant user sees its own events' deliveries; the operator every tenant's and the operator events
-      webhooks: (await webhookStore.backlog(ports.db)).filter((w) => (tenants ? w.tenant !== null && tenants.includes(w.tenant) : true)),
-      audit: await auditPage(ports.db, { ...(tenants ? { tenant: tenants[0] } : {}), limit: 20 }),
+      webhooks: (await ports.store.reading((tx) => tx.webhooks.webhookBacklog())).filter((w) => (tenants ? w.tenant !== null && tenants.includes(w.tenant) : true)),
+      audit: await ports.store.audit.auditPage({ ...(tenants ? { tenant: tenants[0] } : {}), limit: 20 }),
       operator,
     });
     await audit(request, s, 'view', s.user.tenant ?? null);

@@ -1,8 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ConsoleConfig } from '../../config.console.js';
 import type { KasiConfig } from '../../config.js';
-import { insertAudit, type AuditEntry } from '../../store/audit.repository.js';
-import * as sessions from '../../store/console-auth.repository.js';
+import type { AuditEntry } from '../../store/audit.repository.js';
 import type { Ports } from '../ports.js';
 import { DUMMY_HASH, verifyPassword } from './password.js';
 
@@ -65,9 +64,9 @@ export class ConsoleAuth {
   async login(name: string, password: string, remote: string | null): Promise<LoginOutcome> {
     const now = this.ports.clock.now();
     const at = now.toISOString();
-    const db = this.ports.db;
+    const sessions = this.ports.store.consoleAuth;
     const key = name.slice(0, 64);
-    const prior = await sessions.loginFailures(db, key);
+    const prior = await sessions.loginFailures(key);
     if (prior?.locked_until && prior.locked_until > at) {
       await this.audit({ user_name: key, action: 'login', outcome: 'refused', detail: `locked until ${prior.locked_until}`, remote });
       return { ok: false, reason: 'locked', lockedUntil: prior.locked_until };
@@ -78,15 +77,15 @@ export class ConsoleAuth {
       // a lock that ran out starts a new count
       const failures = (prior && !prior.locked_until ? prior.failures : 0) + 1;
       const lockedUntil = failures >= this.cfg.max_failures ? new Date(now.getTime() + this.cfg.lockout_seconds * 1000).toISOString() : null;
-      await sessions.recordLoginFailure(db, key, failures, at, lockedUntil);
+      await sessions.recordLoginFailure(key, failures, at, lockedUntil);
       await this.audit({ user_name: key, action: 'login', outcome: 'failed', detail: lockedUntil ? `wrong password ${failures}; locked until ${lockedUntil}` : `wrong password ${failures}`, remote });
       return lockedUntil ? { ok: false, reason: 'locked', lockedUntil } : { ok: false, reason: 'wrong' };
     }
-    if (prior) await sessions.clearLoginFailures(db, key);
+    if (prior) await sessions.clearLoginFailures(key);
     const token = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const tokenSha256 = sha256(token);
-    await sessions.insertSession(db, { token_sha256: tokenSha256, user_name: name, csrf, created_at: at, last_seen_at: at, expires_at: this.expiry(now) });
+    await sessions.insertSession({ token_sha256: tokenSha256, user_name: name, csrf, created_at: at, last_seen_at: at, expires_at: this.expiry(now) });
     const user = this.user(name)!;
     await this.audit({ user_name: name, role: user.role, tenant_id: user.tenant ?? null, action: 'login', outcome: 'ok', remote });
     return { ok: true, token, session: { user, csrf, tokenSha256 } };
@@ -97,25 +96,25 @@ export class ConsoleAuth {
     if (!token) return null;
     const now = this.ports.clock.now();
     const tokenSha256 = sha256(token);
-    const row = await sessions.findSession(this.ports.db, tokenSha256);
+    const row = await this.ports.store.consoleAuth.findSession(tokenSha256);
     if (!row) return null;
     const user = this.user(row.user_name);
     if (!user || row.expires_at <= now.toISOString()) {
-      await sessions.deleteSession(this.ports.db, tokenSha256);
+      await this.ports.store.consoleAuth.deleteSession(tokenSha256);
       return null;
     }
     // one write a minute at most: a page view is not a database write
-    if (now.getTime() - Date.parse(row.last_seen_at) > 60_000) await sessions.touchSession(this.ports.db, tokenSha256, now.toISOString(), this.expiry(now));
+    if (now.getTime() - Date.parse(row.last_seen_at) > 60_000) await this.ports.store.consoleAuth.touchSession(tokenSha256, now.toISOString(), this.expiry(now));
     return { user, csrf: row.csrf, tokenSha256 };
   }
 
   async logout(s: Session, remote: string | null): Promise<void> {
-    await sessions.deleteSession(this.ports.db, s.tokenSha256);
+    await this.ports.store.consoleAuth.deleteSession(s.tokenSha256);
     await this.audit({ user_name: s.user.name, role: s.user.role, tenant_id: s.user.tenant ?? null, action: 'logout', outcome: 'ok', remote });
   }
 
   async audit(e: Partial<AuditEntry> & Pick<AuditEntry, 'user_name' | 'action' | 'outcome'>): Promise<void> {
-    await insertAudit(this.ports.db, {
+    await this.ports.store.audit.insertAudit({
       at: this.ports.clock.now().toISOString(),
       role: null,
       tenant_id: null,

@@ -1,7 +1,7 @@
 import { addDays, firstDayOf, lastDayOf, periodOf, previousPeriod, sastDate, type IsoDate, type Period } from '../../domain/dates.js';
 import { classifyReturn } from '../../domain/engine/reason-codes.js';
-import { heldPolicies, type HeldPolicy } from '../../store/console-holds.repository.js';
-import { periodsOf, readSummary, type SummaryRow } from '../../store/console-summary.repository.js';
+import type { HeldPolicy } from '../../store/console-holds.repository.js';
+import type { SummaryRow } from '../../store/console-summary.repository.js';
 import type { Ports } from '../ports.js';
 
 /**
@@ -82,16 +82,16 @@ export async function buildOverview(ports: Ports, tenant: string, period?: Perio
 
 async function readOverview(ports: Ports, tenant: string, period?: Period): Promise<Overview> {
   const today = sastDate(ports.clock.now());
-  const known = (await periodsOf(ports.db, tenant)).map((p) => p.period);
+  const known = (await ports.store.consoleSummary.periodsOf(tenant)).map((p) => p.period);
   const p = period ?? (known.includes(periodOf(today)) ? periodOf(today) : (known[0] ?? periodOf(today)));
   const prev = previousPeriod(p);
-  const [cur, before] = [await readSummary(ports.db, tenant, p), await readSummary(ports.db, tenant, prev)];
+  const [cur, before] = [await ports.store.consoleSummary.readSummary(tenant, p), await ports.store.consoleSummary.readSummary(tenant, prev)];
   const rows = cur.rows;
   const of = (kind: string) => rows.filter((r) => r.kind === kind);
   const next = of('next_check')
     .filter((r) => r.day > today)
     .sort((a, b) => a.day.localeCompare(b.day))[0];
-  const stored = await heldPolicies(ports.db, tenant, 10);
+  const stored = await ports.store.consoleHolds.heldPolicies(tenant, 10);
   const halted = of('halted').map((r) => ({ reason: r.key, count: r.value }));
   return {
     tenant,

@@ -3,7 +3,6 @@ import { join, resolve, sep } from 'node:path';
 import { keyInstant, nextOccurrence, occurrenceKey, occurrencesBetween, parseCron } from '../../domain/cron.js';
 import { invoiceFileName } from '../../outbox/invoice.renderer.js';
 import { settlementFileName } from '../../outbox/settlement.renderer.js';
-import { invoiceNumberOf, lastRunOccurrence, paymentFileName } from '../../store/console-ops.repository.js';
 import type { SettlementRecord } from '../../store/settlement.repository.js';
 import type { Ports } from '../ports.js';
 
@@ -22,8 +21,8 @@ export interface SettlementFile {
 
 export async function settlementFiles(ports: Ports, s: SettlementRecord): Promise<SettlementFile[]> {
   const dir = ports.paths.outbox(s.tenant_id, s.period);
-  const inv = await invoiceNumberOf(ports.db, s.id);
-  const eft = s.payment_file_id !== null ? await paymentFileName(ports.db, s.payment_file_id) : undefined;
+  const inv = await ports.store.consoleOps.invoiceNumberOf(s.id);
+  const eft = s.payment_file_id !== null ? await ports.store.consoleOps.paymentFileName(s.payment_file_id) : undefined;
   const at = (p: string | null) => (p && existsSync(p) ? p : null);
   return [
     { kind: 'statement.pdf', label: 'Settlement statement (PDF)', path: at(join(dir, settlementFileName(s.settlement_number, 'pdf'))), operatorOnly: false },
@@ -57,7 +56,7 @@ export async function schedulePlans(ports: Ports): Promise<StepPlanModel[]> {
   for (const [step, source] of Object.entries(ports.config.schedules)) {
     if (typeof source !== 'string') continue;
     const spec = parseCron(source);
-    const last = await lastRunOccurrence(ports.db, step);
+    const last = await ports.store.consoleOps.lastRunOccurrence(step);
     const next = nextOccurrence(spec, now);
     const missed = last ? occurrencesBetween(spec, keyInstant(last), now, 50).map(occurrenceKey).filter((k) => k > last) : [];
     out.push({ step, cron: source, last, next: next ? occurrenceKey(next) : null, missed });

@@ -1,5 +1,4 @@
 import { periodOf, previousPeriod, sastDate, type Period } from '../../domain/dates.js';
-import { computeSummary, periodsOf, replaceSummary, summaryRefreshedAt } from '../../store/console-summary.repository.js';
 import type { Ports } from '../ports.js';
 
 /**
@@ -13,18 +12,18 @@ export async function refreshSummaries(ports: Ports, opts: { tenants?: string[];
   const today = sastDate(ports.clock.now());
   const done: { tenant: string; period: Period }[] = [];
   for (const tenant of opts.tenants ?? Object.keys(ports.config.tenants)) {
-    const known = await periodsOf(ports.db, tenant);
+    const known = await ports.store.consoleSummary.periodsOf(tenant);
     const wanted = opts.periods ?? [periodOf(today), previousPeriod(periodOf(today))];
     for (const period of wanted) {
       const p = known.find((k) => k.period === period);
       if (!p) continue;
-      const last = await summaryRefreshedAt(ports.db, tenant, period);
+      const last = await ports.store.consoleSummary.summaryRefreshedAt(tenant, period);
       if (last && !opts.periods) {
         const fresh = Date.parse(last) > ports.clock.now().getTime() - ports.config.console.summary_refresh_seconds * 1000;
         if (fresh || (p.closed_at && p.closed_at < last)) continue;
       }
-      const rows = await computeSummary(ports.db, tenant, period);
-      await replaceSummary(ports.db, tenant, period, rows, ports.clock.now().toISOString());
+      const rows = await ports.store.consoleSummary.computeSummary(tenant, period);
+      await ports.store.consoleSummary.replaceSummary(tenant, period, rows, ports.clock.now().toISOString());
       done.push({ tenant, period });
     }
   }

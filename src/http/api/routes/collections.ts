@@ -1,7 +1,5 @@
 import { reportJsonRow } from '../../../outbox/report.renderer.js';
 import type { ExecutionRecord } from '../../../store/api.repository.js';
-import { collectionWithId, executionWithId, missingPolicyIds, periodClosedAt } from '../../../store/edge-reads.repository.js';
-import { reportRowOf } from '../../../store/report.repository.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { Collection, ExecuteAccepted, ExecuteRequest, Execution, IntIdParams, UuidParams } from '../schemas.js';
@@ -36,11 +34,11 @@ const execute = route({
   responses: { 202: { description: 'accepted', schema: ExecuteAccepted }, ...WITH_404 },
   async handler({ caller, body, deps, reply }) {
     const { ports } = deps;
-    const closed = await periodClosedAt(ports.db, caller.tenant, body.period_month);
+    const closed = await ports.store.edgeReads.periodClosedAt(caller.tenant, body.period_month);
     if (closed) throw invalid(`the period ${body.period_month} is closed; nothing can be executed into it`, [{ field: 'period_month', code: 'PERIOD_CLOSED', message: `closed at ${closed}` }]);
     if (body.policy_ids) {
       const ids = [...new Set(body.policy_ids)];
-      const unknown = await missingPolicyIds(ports.db, caller.tenant, ids);
+      const unknown = await ports.store.edgeReads.missingPolicyIds(caller.tenant, ids);
       if (unknown.length) throw new ApiError('NOT_FOUND', `no such policy: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}`, { policy_ids: unknown });
     }
     const rec = await deps.executions.submit(caller.tenant, body.period_month, body.policy_ids ? [...new Set(body.policy_ids)] : undefined);
@@ -57,7 +55,7 @@ const getExecution = route({
   params: UuidParams,
   responses: { 200: { description: 'the execution', schema: Execution }, ...WITH_404 },
   async handler({ caller, params, deps }) {
-    const e = await executionWithId(deps.ports.db, caller.tenant, params.id);
+    const e = await deps.ports.store.edgeReads.executionWithId(caller.tenant, params.id);
     if (!e) throw notFound(`execution ${params.id}`);
     return executionJson(e);
   },
@@ -73,10 +71,10 @@ const getCollection = route({
   params: IntIdParams,
   responses: { 200: { description: 'the collection', schema: Collection }, ...WITH_404 },
   async handler({ caller, params, deps, reply }) {
-    const c = await collectionWithId(deps.ports.db, caller.tenant, params.id);
+    const c = await deps.ports.store.edgeReads.collectionWithId(caller.tenant, params.id);
     if (!c) throw notFound(`collection ${params.id}`);
     // the report's own JSON row, so a field reads the same here as in collections-<period>.json
-    return reply.type('application/json; charset=utf-8').send(`{"id":${params.id},${reportJsonRow(reportRowOf(c.period)(c.row)).slice(1)}`);
+    return reply.type('application/json; charset=utf-8').send(`{"id":${params.id},${reportJsonRow(c).slice(1)}`);
   },
 });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { HOLD_CODES } from '../../../domain/engine/holds.js';
 import { classifyReturn } from '../../../domain/engine/reason-codes.js';
 import { holdsOf, releaseHold } from '../../../usecases/collect/policy-holds.js';
-import { policyNumberOf, type HoldRecord } from '../../../store/policy-hold.repository.js';
+import type { HoldRecord } from '../../../store/policy-hold.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
 import { IntIdParams } from '../schemas.js';
@@ -77,7 +77,7 @@ const release = route({
   body: ReleaseBody,
   responses: { 200: { description: 'the hold, released', schema: Hold }, ...WITH_404 },
   async handler({ caller, params, body, deps }) {
-    const number = await policyNumberOf(deps.ports.db, caller.tenant, params.id);
+    const number = await deps.ports.store.policyHolds.policyNumberOf(caller.tenant, params.id);
     if (number === null) throw notFound(`policy ${params.id}`);
     const out = await releaseHold(deps.ports, caller.tenant, number, `api:key-${caller.keyId.slice(0, 12)}`, body.note ?? null);
     if (out.status === 'released') return holdJson(out.hold);

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { firstDayOf, nextPeriod, sastInstant, type Period } from '../../../domain/dates.js';
 import { formatCents } from '../../../domain/money.js';
 import { reportJsonRow } from '../../../outbox/report.renderer.js';
-import { apiLists, type SettlementSummaryRecord } from '../../../store/api-list.repository.js';
-import { reportRowOf } from '../../../store/report.repository.js';
+import type { SettlementSummaryRecord } from '../../../store/api-list.repository.js';
 import { decodeCursor, encodeCursor, filterText, listQueryFields, pageSchema } from '../pagination.js';
 import { route } from '../route.js';
 import { Collection, PeriodMonth } from '../schemas.js';
@@ -31,9 +30,9 @@ const listCollectionsRoute = route({
   async handler({ caller, query, deps, reply }) {
     const filters = filterText({ period_month: query.period_month, status: query.status });
     const afterId = decodeCursor(query.cursor, filters, 'number');
-    const p = await apiLists.collections(deps.ports.db, caller.tenant, { period: query.period_month, status: query.status, afterId, limit: query.limit });
+    const p = await deps.ports.store.reading((tx) => tx.apiLists.listCollections(caller.tenant, { period: query.period_month, status: query.status, afterId, limit: query.limit }));
     // each item is the report's own JSON row (as GET /collections/{id}): a field reads the same everywhere
-    const items = p.rows.map((c) => `{"id":${c.id},${reportJsonRow(reportRowOf(c.period)(c.row)).slice(1)}`);
+    const items = p.rows.map((c) => `{"id":${c.id},${reportJsonRow(c.row).slice(1)}`);
     const next = p.next === null ? 'null' : JSON.stringify(encodeCursor(p.next, filters));
     return reply.type('application/json; charset=utf-8').send(`{"data":[${items.join(',')}],"next_cursor":${next}}`);
   },
@@ -82,7 +81,7 @@ const listSettlementsRoute = route({
   async handler({ caller, query, deps }) {
     const filters = filterText({ period_month: query.period_month, status: query.status });
     const afterNumber = decodeCursor(query.cursor, filters, 'string');
-    const p = await apiLists.settlements(deps.ports.db, caller.tenant, { period: query.period_month, status: query.status, afterNumber, limit: query.limit });
+    const p = await deps.ports.store.reading((tx) => tx.apiLists.listSettlements(caller.tenant, { period: query.period_month, status: query.status, afterNumber, limit: query.limit }));
     return { data: p.rows.map(settlementSummary), next_cursor: p.next === null ? null : encodeCursor(p.next, filters) };
   },
 });
@@ -128,7 +127,7 @@ const listFilesRoute = route({
   async handler({ caller, query, deps }) {
     const filters = filterText({ period_month: query.period_month, status: query.status });
     const afterId = decodeCursor(query.cursor, filters, 'number');
-    const p = await apiLists.files(deps.ports.db, caller.tenant, { ...monthBounds(query.period_month), status: query.status, afterId, limit: query.limit });
+    const p = await deps.ports.store.reading((tx) => tx.apiLists.listFiles(caller.tenant, { ...monthBounds(query.period_month), status: query.status, afterId, limit: query.limit }));
     return { data: p.rows, next_cursor: p.next === null ? null : encodeCursor(p.next, filters) };
   },
 });

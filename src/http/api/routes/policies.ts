@@ -8,7 +8,6 @@ import { formatCents } from '../../../domain/money.js';
 import { applyPolicyRow, cellText, fieldsOf, validatePolicy, type PolicyFields } from '../../../usecases/api/api-policies.js';
 import { importFile } from '../../../usecases/intake/import-file.js';
 import type { PolicyRecord } from '../../../store/api.repository.js';
-import { policyWithId } from '../../../store/edge-reads.repository.js';
 import { ApiError, invalid, notFound } from '../errors.js';
 import { route, type ApiDeps } from '../route.js';
 import { ErrorBody, ImportResult, IntIdParams, Policy, PolicyCreate, PolicyPatch } from '../schemas.js';
@@ -76,7 +75,7 @@ const patchPolicy = route({
   body: PolicyPatch,
   responses: { 200: { description: 'the policy after the change', schema: Policy }, ...WITH_404 },
   async handler({ caller, params, body, deps, request }) {
-    const p = await policyWithId(deps.ports.db, caller.tenant, params.id);
+    const p = await deps.ports.store.edgeReads.policyWithId(caller.tenant, params.id);
     if (!p) throw notFound(`policy ${params.id}`);
     const v = validatePolicy(deps.ports, fieldsOf(p, { collection_amount: cellText(body.collection_amount), status: body.status }));
     if (!v.ok) throw rejected(v.errors);

@@ -6,7 +6,6 @@ import { closeReport, isClosed, periodEnd } from '../../../usecases/close/close-
 import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { reportFileName } from '../../../outbox/report.renderer.js';
-import { periodOf } from '../../../store/edge-reads.repository.js';
 import { ApiError } from '../errors.js';
 import { route } from '../route.js';
 import { ReportJson, ReportQuery } from '../schemas.js';
@@ -25,7 +24,7 @@ export async function ensureClosed(ports: Ports, tenant: string, period: string)
     ]);
   }
   // a period never executed is not closed on a GET: a mistyped month must not close one for good
-  if (!(await periodOf(ports.db, tenant, period))) {
+  if (!(await ports.store.edgeReads.periodOf(tenant, period))) {
     throw new ApiError('NOT_FOUND', `no collections were executed for ${period}`, [{ field: 'period_month', code: 'PERIOD_NOT_EXECUTED', message: `execute ${period} first, or check the month` }]);
   }
   const r = await closeReport(ports, tenant, period);

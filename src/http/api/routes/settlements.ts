@@ -10,7 +10,6 @@ import { queueForSftp } from '../../../usecases/deliver/deliveries.js';
 import type { Ports } from '../../../usecases/ports.js';
 import { writeAtomic } from '../../../files/atomic-writer.js';
 import { settlementFileName, settlementJson } from '../../../outbox/settlement.renderer.js';
-import { settlementOfPeriod, settlementWithRef } from '../../../store/edge-reads.repository.js';
 import type { SettlementRecord } from '../../../store/settlement.repository.js';
 import { invalid, notFound } from '../errors.js';
 import { route } from '../route.js';
@@ -29,7 +28,7 @@ async function statementText(ports: Ports, rec: SettlementRecord): Promise<strin
 
 /** By its id (a UUID) or its number (SETTLE-2025-11-001), always within the caller's tenant. */
 async function byId(ports: Ports, tenant: string, ref: string): Promise<SettlementRecord> {
-  const rec = await settlementWithRef(ports.db, tenant, ref);
+  const rec = await ports.store.edgeReads.settlementWithRef(tenant, ref);
   if (!rec) throw notFound(`settlement ${ref}`);
   return rec;
 }
@@ -53,10 +52,10 @@ const create = route({
       ]);
     }
     const closing = await ensureClosed(ports, caller.tenant, period);
-    const before = await settlementOfPeriod(ports.db, caller.tenant, period);
+    const before = await ports.store.edgeReads.settlementOfPeriod(caller.tenant, period);
     const r = await closeSettle(ports, caller.tenant, period);
     if (r.status === 'done') await queueForSftp(ports, [caller.tenant], [...closing, ...r.files]);
-    const rec = await settlementOfPeriod(ports.db, caller.tenant, period);
+    const rec = await ports.store.edgeReads.settlementOfPeriod(caller.tenant, period);
     if (!rec) throw new Error(`no settlement for ${caller.tenant} ${period} after the settle step (${r.problems.join('; ')})`);
     return reply
       .code(before ? 200 : 201)

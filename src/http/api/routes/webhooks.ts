@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { webhookStore, type WebhookEventRow } from '../../../store/webhook.repository.js';
+import type { WebhookEventRow } from '../../../store/webhook.repository.js';
 import { route } from '../route.js';
 
 /**
@@ -70,7 +70,7 @@ const listEvents = route({
   query: Query,
   responses: { 200: { description: 'a page of events', schema: Page } },
   async handler({ caller, query, deps }) {
-    const rows = await webhookStore.tenantEvents(deps.ports.db, caller.tenant, query.status ?? null, query.limit + 1, query.before ?? null);
+    const rows = await deps.ports.store.reading((tx) => tx.webhooks.tenantWebhookEvents(caller.tenant, query.status ?? null, query.limit + 1, query.before ?? null));
     const ids = [...new Set(rows.map((r) => r.id))];
     const more = ids.length > query.limit;
     const page = more ? rows.filter((r) => r.id > ids[query.limit]!) : rows;
