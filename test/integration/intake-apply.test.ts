@@ -210,4 +210,15 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     const theirs = await knexOf(env.ports.db)('policies').where({ tenant_id: 'other' }).select('policy_number', 'collection_amount');
     expect(theirs).toEqual([{ policy_number: 'P1', collection_amount: 99_900 }]);
   });
+
+  it.runIf(dialect === 'sqlite')('rows out of key order: all applied, and the connection keeps the page cache it had before the file', async () => {
+    const cacheSize = async () => ((await knexOf(env.ports.db).raw('PRAGMA cache_size')) as { cache_size: number }[])[0]!.cache_size;
+    const before = await cacheSize();
+    const numbers = Array.from({ length: 300 }, (_, i) => `P${String((i * 7919) % 300).padStart(3, '0')}`);
+    drop('policies-shuffled.csv', HEADER + numbers.map((n) => `C${n},E${n},${n},FUN,150.00,active\n`).join(''));
+    const out = await take('policies-shuffled.csv');
+    expect(out).toMatchObject({ status: 'applied', imported: 300, failed: 0, errors: [] });
+    expect((await policies()).map((r) => r.policy_number)).toEqual([...numbers].sort());
+    expect(await cacheSize()).toBe(before);
+  });
 });
