@@ -6,6 +6,23 @@ const STORE_ONLY = {
   patterns: [{ group: ['**/store/sql', '**/store/sql.js', '**/store/sql-*'], message: 'SQL lives in src/store/: call (or add) a named repository function there.' }],
 };
 
+/**
+ * Everyone outside src/store/ but the composition root is handed the repositories (`ports.store`,
+ * src/store/store.ts): no value from src/store/ is imported (types are), so nothing can open,
+ * hold or pass on the database itself.
+ */
+const STORE_HANDED = {
+  paths: STORE_ONLY.paths,
+  patterns: [...STORE_ONLY.patterns, { group: ['**/store/**'], allowTypeImports: true,
+    message: 'A use case is handed the repositories (ports.store / the tx of ports.store.transaction): import only types from src/store/.' }],
+};
+/** The composition root: opens the database and builds the store (src/cli/context.ts), migrates it. */
+const COMPOSITION_ROOT = ['src/cli/context.ts', 'src/cli/migrate.command.ts'];
+/** Holding the database or a raw transaction: only src/store/ and the composition root do. */
+const NO_DB_HANDLE = [
+  { selector: "TSTypeReference > Identifier[name=/^(Db|Sql)$/]", message: 'A use case holds the Store (ports.store) or a Tx (store.transaction), never the Db or a raw Sql.' },
+];
+
 /** src/domain/ is pure (rules on values): no files, database, network, processes, logs or clocks of other rooms. */
 const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https',
   'worker_threads', 'node:worker_threads', 'readline', 'node:readline', 'knex', 'pg', 'pg-copy-streams', 'better-sqlite3', 'pino', 'prom-client', 'fastify', 'chokidar',
@@ -65,6 +82,11 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/store/**'],
     rules: { 'no-restricted-imports': ['error', STORE_ONLY], 'no-restricted-syntax': ['error', ...NO_SQL_SYNTAX] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/**', 'src/domain/**', ...COMPOSITION_ROOT],
+    rules: { 'no-restricted-imports': ['error', STORE_HANDED], 'no-restricted-syntax': ['error', ...NO_SQL_SYNTAX, ...NO_DB_HANDLE] },
   },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': ['error', DOMAIN_PURE] } },
 );

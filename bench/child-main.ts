@@ -68,7 +68,7 @@ async function kasiImport(root: string, file: string, name: string, inProcess: b
   const config = inProcess ? { ...loaded, intake: { ...loaded.intake, pipeline_min_bytes: Number.MAX_SAFE_INTEGER } } : loaded;
   const db = openDb(databaseTarget(config));
   try {
-    const out = await importFile({ config, db, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
+    const out = await importFile({ config, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) }, { tenantId: 'bench', path: file, name, mode: 'copy' });
     return out.imported;
   } finally {
     await db.close();

@@ -13,7 +13,7 @@ import { copyLine } from '../src/files/copy-text.js';
 import { copyInto } from '../src/store/policy-import.pg.js';
 import { migrate } from '../src/store/migrate.js';
 import { createPgDatabase, dropPgDatabase, measure, round, saveSection, table } from './harness.js';
-import { storeOf } from '../src/store/store.js';
+import { storeOf, dbOf } from '../src/store/store.js';
 
 /**
  * The month close of one tenant with `rows` collections, on SQLite and on PostgreSQL: close +
@@ -100,7 +100,7 @@ async function makePorts(root: string): Promise<Ports> {
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  return { config, db, store: storeOf(db), clock: { now: () => new Date('2025-12-01T00:00:00Z') }, log: silentLog, paths: new Paths(root) };
+  return { config, store: storeOf(db), clock: { now: () => new Date('2025-12-01T00:00:00Z') }, log: silentLog, paths: new Paths(root) };
 }
 
 type Row = Record<string, string | number>;
@@ -128,7 +128,7 @@ async function closeChild(root: string, rows: number): Promise<void> {
     total += m.seconds;
     results.push({ step: name, seconds: round(m.seconds), cpu_seconds: round(cpuSeconds), rows_per_s: Math.round(rows / m.seconds), output_mb: round(mb, 1), peak_rss_mb: m.peakRssMb });
   }
-  await ports.db.close();
+  await dbOf(ports.store).close();
   // the process's own high-water mark (every allocation since it started), over the 20 ms samples
   const peak = Math.max(Math.round((process.resourceUsage().maxRSS * 1024) / 1e6), ...results.map((r) => Number(r.peak_rss_mb)));
   results.push({ step: 'total', seconds: round(total), cpu_seconds: round(cpuTotal), rows_per_s: Math.round(rows / total), output_mb: '', peak_rss_mb: peak });
@@ -154,9 +154,9 @@ async function closeOn(label: string, dir: string, database: string, rows: numbe
   writeConfig(root, database);
   const ports = await makePorts(root);
   const t0 = performance.now();
-  if (ports.db.dialect === 'sqlite') await withSqliteConnection(ports.db, (conn) => seedSqlite(conn, rows));
-  else await seedPg(ports.db, rows);
-  await ports.db.close();
+  if (dbOf(ports.store).dialect === 'sqlite') await withSqliteConnection(dbOf(ports.store), (conn) => seedSqlite(conn, rows));
+  else await seedPg(dbOf(ports.store), rows);
+  await dbOf(ports.store).close();
   console.log(`close on ${label}: ${rows} collections seeded in ${round((performance.now() - t0) / 1000)} s`);
   const load = round(loadavg()[0]!, 1); // the machine is shared: the wall clock counts waiting too
   const results = await runCloseChild(root, rows);

@@ -63,7 +63,7 @@ async function seed(root: string, database: string, rows: number): Promise<{ see
   if (db.dialect === 'pg') await knexOf(db).raw('ANALYZE attempts');
   const seedS = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  await refreshSummaries({ config, db, store: storeOf(db), clock: { now: () => new Date(NOW) }, log: silentLog, paths: new Paths(root) }, { periods: [PERIOD] });
+  await refreshSummaries({ config, store: storeOf(db), clock: { now: () => new Date(NOW) }, log: silentLog, paths: new Paths(root) }, { periods: [PERIOD] });
   const summaryS = (performance.now() - t1) / 1000;
   await db.close();
   return { seedS, summaryS };

@@ -16,7 +16,7 @@ import { migrate } from '../src/store/migrate.js';
 import { reading } from '../src/store/sql.js';
 import { measure, round, saveSection, table } from './harness.js';
 import { createPgDatabase, dropPgDatabase } from './harness.js';
-import { storeOf } from '../src/store/store.js';
+import { dbOf, storeOf } from '../src/store/store.js';
 
 /**
  * Issue 3's benchmark: (a) a daily batch over 1,000,000 open collections on SQLite and
@@ -32,7 +32,7 @@ async function ports(root: string, database: string): Promise<Ports & { setNow(d
   const db = openDb(databaseTarget(config));
   await migrate(db);
   let now = new Date('2025-11-01T04:00:00Z');
-  return { config, db, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root), setNow: (d) => (now = d) };
+  return { config, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root), setNow: (d) => (now = d) };
 }
 
 
@@ -45,14 +45,14 @@ async function batchOn(label: string, dir: string, database: string, n: number):
   const setup = engineSetup(p.config);
   const bank = new SimulatedBank({ seed: 42, calendar: setup.calendar });
   const ref = await measure(() =>
-    reading(p.db, async (sql) => {
+    reading(dbOf(p.store), async (sql) => {
       const rows = await sql.all<{ id: number }>(`SELECT id, policy_number, customer_id, amount_due, amount_collected FROM collections WHERE tenant_id = 'demo' AND period = '2025-11'`);
       return rows.length;
     }),
   );
   const plan = await measure(() => runBatch(p, { date: '2025-11-03', gateway: bank, setup }));
   const present = await measure(() => runBatch(p, { date: '2025-11-26', gateway: bank, setup }));
-  await p.db.close();
+  await p.store.close();
   const t = present.value.status === 'done' ? present.value.tenants[0]! : null;
   return [
     { case: `${label}: reference read of ${n} collections`, seconds: round(ref.seconds), ratio_to_ref: 1, presented: 0, peak_rss_mb: ref.peakRssMb },
@@ -66,7 +66,7 @@ async function simulateMonth(dir: string, name: string, policies: number, strate
   const m = await measure(() =>
     simulate(p, { from: '2025-11-01', to: '2025-11-30', tenant: 'demo', policies, seed: 42, strategy, incomeFeedShare: 1, setNow: p.setNow }),
   );
-  await p.db.close();
+  await p.store.close();
   return m;
 }
 

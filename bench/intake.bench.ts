@@ -46,7 +46,7 @@ async function makePorts(root: string, database: string): Promise<Ports> {
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  return { config, db, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) };
+  return { config, store: storeOf(db), clock: { now: () => new Date('2025-11-01T06:00:00Z') }, log: silentLog, paths: new Paths(root) };
 }
 
 
@@ -65,9 +65,9 @@ export async function benchIntake(rows = 1_000_000): Promise<void> {
     const bare = await runChild<number>('sqlite-ref', { file, db: join(dir, 'ref-bare.sqlite'), keyed: 'no' });
     const ref = await runChild<number>('sqlite-ref', { file, db: join(dir, 'ref.sqlite'), keyed: 'yes' });
     const sp = await makePorts(join(dir, 'sqlite'), 'sqlite:data/kasi.sqlite');
-    await sp.db.close();
+    await sp.store.close();
     const sold = await makePorts(join(dir, 'sqlite-old'), 'sqlite:data/kasi.sqlite');
-    await sold.db.close();
+    await sold.store.close();
     const before = await runChild<number>('kasi-import', { root: join(dir, 'sqlite-old'), file, name: 'policies-1.csv', inProcess: 'yes' });
     const first = await runChild<number>('kasi-import', { root: join(dir, 'sqlite'), file, name: 'policies-1.csv' });
     const again = await runChild<number>('kasi-import', { root: join(dir, 'sqlite'), file: changed, name: 'policies-2.csv' });
@@ -87,12 +87,12 @@ export async function benchIntake(rows = 1_000_000): Promise<void> {
     await dropPgDatabase('kasi_bench_ref');
     const oldUrl = await createPgDatabase('kasi_bench_intake_old');
     const pold = await makePorts(join(dir, 'pg-old'), oldUrl);
-    await pold.db.close();
+    await pold.store.close();
     const pbefore = await runChild<number>('kasi-import', { root: join(dir, 'pg-old'), file, name: 'policies-1.csv', inProcess: 'yes' });
     await dropPgDatabase('kasi_bench_intake_old');
     const url = await createPgDatabase('kasi_bench_intake');
     const pp = await makePorts(join(dir, 'pg'), url);
-    await pp.db.close();
+    await pp.store.close();
     const pfirst = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file, name: 'policies-1.csv' });
     const pagain = await runChild<number>('kasi-import', { root: join(dir, 'pg'), file: changed, name: 'policies-2.csv' });
     await dropPgDatabase('kasi_bench_intake');

@@ -26,7 +26,7 @@ function ports(root: string, now: string): Ports {
 async function step(name: string, root: string, file: string): Promise<number> {
   if (name === 'import') {
     const p = ports(root, '2025-11-01T04:00:00Z');
-    const out = await importFile(p, { tenantId: SCALE_TENANT, path: file, name: 'policies-scale.csv', mode: 'copy' }).finally(() => p.db.close());
+    const out = await importFile(p, { tenantId: SCALE_TENANT, path: file, name: 'policies-scale.csv', mode: 'copy' }).finally(() => p.store.close());
     return out.imported;
   }
   if (name === 'day') {
@@ -46,7 +46,7 @@ async function step(name: string, root: string, file: string): Promise<number> {
       heap.kasiHeapKeptMb = without - heap0;
       return r.status === 'done' ? (r.tenants[0]?.presented ?? 0) : -1;
     } finally {
-      await p.db.close();
+      await p.store.close();
     }
   }
   const p = ports(root, '2025-12-01T00:00:00Z');
@@ -57,7 +57,7 @@ async function step(name: string, root: string, file: string): Promise<number> {
     }
     return 1;
   } finally {
-    await p.db.close();
+    await p.store.close();
   }
 }
 

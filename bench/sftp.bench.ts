@@ -72,7 +72,7 @@ async function pullWithIntake(sshd: Sshd, count: number, via: 'sftp' | 'local'):
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   await migrate(db);
-  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => new Date() }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, store: storeOf(db), clock: { now: () => new Date() }, log: silentLog, paths: new Paths(root) };
   const service = new SftpService(ports, { env: {} });
   try {
     let bytesEach = 0;

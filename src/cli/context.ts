@@ -3,7 +3,7 @@ import { ConfigError, databaseTarget, loadConfig, type KasiConfig } from '../con
 import { openDb } from '../store/db.js';
 import { assertSchemaCurrent, SchemaTooNewError } from '../store/migrate.js';
 import { Paths, type Clock, type Log, type Ports } from '../usecases/ports.js';
-import { dbOf, storeOf } from '../store/store.js';
+import { storeOf } from '../store/store.js';
 
 /**
  * The composition root's helpers: global options → config → ports. Only the CLI reads the
@@ -75,12 +75,12 @@ export async function openPorts(opts: GlobalOptions, extra: { log?: Log; migrate
     if (err instanceof SchemaTooNewError) throw new CliError(err.message, 1);
     throw new CliError(`cannot open the database (${describeDb(config)}): ${(err as Error).message}`, 1);
   }
-  return { config, db, store: storeOf(db), clock: clockFromEnv(), log: extra.log ?? makeLogger(), paths: new Paths(config.root) };
+  return { config, store: storeOf(db), clock: clockFromEnv(), log: extra.log ?? makeLogger(), paths: new Paths(config.root) };
 }
 
 /** Close the database behind `ports` (the end of a one-shot command). */
 export function closePorts(ports: Pick<Ports, 'store'>): Promise<void> {
-  return dbOf(ports.store).close();
+  return ports.store.close();
 }
 
 export function describeDb(config: KasiConfig): string {

@@ -33,7 +33,7 @@ export function registerEngine(program: Command, globals: () => GlobalOptions): 
           );
         }
       } finally {
-        await ports.db.close();
+        await ports.store.close();
       }
     });
 
@@ -63,7 +63,7 @@ export function registerEngine(program: Command, globals: () => GlobalOptions): 
         }
         if (r.batchFile) process.stdout.write(`debit file: ${resolve(ports.paths.bankOutbox(), r.batchFile)}\n`);
       } finally {
-        await ports.db.close();
+        await ports.store.close();
       }
     });
 
@@ -81,7 +81,7 @@ export function registerEngine(program: Command, globals: () => GlobalOptions): 
         else process.stdout.write(formatOutcome(out, ports.config.root));
         process.exitCode = exitCodeFor(out);
       } finally {
-        await ports.db.close();
+        await ports.store.close();
       }
     });
 }

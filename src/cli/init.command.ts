@@ -44,7 +44,7 @@ export function registerInit(program: Command, globals: () => GlobalOptions): vo
       const root = resolve(g.root ?? process.env.KASI_ROOT ?? process.cwd());
       const made = await initRoot(root, opts.tenant, opts.name);
       const ports = await openPorts({ ...g, root });
-      await ports.db.close();
+      await ports.store.close();
       process.stdout.write(
         `kasi root ready at ${root}\n` +
           (made.length ? made.map((m) => `  created ${m}\n`).join('') : '  (already set up; nothing changed)\n') +

@@ -71,7 +71,7 @@ export async function runSimulationCli(g: GlobalOptions, opts: SimulateCliOption
     process.stdout.write(formatSummary(summary));
     return summary;
   } finally {
-    await ports.db.close();
+    await ports.store.close();
   }
 }
 

@@ -27,7 +27,7 @@ export function registerStatus(program: Command, globals: () => GlobalOptions): 
         if (operator) process.stdout.write(`operator ${formatWebhooks(operator)}`);
         if (tenants.length === 0) process.stdout.write('no tenants configured: run kasi init --tenant <id>\n');
       } finally {
-        await ports.db.close();
+        await ports.store.close();
       }
     });
 }

@@ -21,7 +21,7 @@ export function registerWebhooks(program: Command, globals: () => GlobalOptions)
         for (const id of ids) process.stdout.write(`${id}: ${again.includes(id) ? 'queued again' : 'no failed delivery (unknown, pending or delivered): left alone'}\n`);
         if (again.length < ids.length) process.exitCode = 1;
       } finally {
-        await ports.db.close();
+        await ports.store.close();
       }
     });
 }

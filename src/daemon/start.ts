@@ -54,8 +54,7 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
   const ops = { '/healthz': healthz, '/readyz': readyz({ store: ports.store, scheduler }), '/metrics': metricsHandler(registry) };
   const executions = new ExecutionQueue(ports);
   const http = await startHttpServer({ ports, executions, ops, onIntake: recordIntake }).catch(async (err: Error) => {
-    // issue 13: `ports.db` stays only to close the database (a Store has no close); the lead wires the closing when `db` leaves Ports
-    await ports.db.close();
+    await ports.store.close();
     throw new ListenError(`cannot listen on ${cfg.http.host}:${cfg.http.port} (http.port): ${err.message}`);
   });
   const intake = new IntakeService(ports, { extraFolders: [{ tenant: 'bank', dir: ports.paths.bankInbox() }], onOutcome: recordIntake });
@@ -90,8 +89,7 @@ export async function startDaemon(ports: Ports, opts: DaemonOptions): Promise<Da
       // reverse order of start; the workers drain side by side within the one bound
       [outcome] = await Promise.all([scheduler.stop(cfg.daemon.shutdown_seconds * 1000), webhooks.stop(), storeMetrics.stop(), sftp.stop(), intake.stop(), executions.stop(), consoleLoop.stop()]);
       await http.close();
-      // issue 13: as above, `ports.db` only to close the database
-      await Promise.race([ports.db.close(), sleep(2000, undefined, { ref: false })]);
+      await Promise.race([ports.store.close(), sleep(2000, undefined, { ref: false })]);
     } catch (err) {
       log.error({ err }, 'error while stopping');
     } finally {

@@ -1,9 +1,7 @@
-import { reading, transaction, type Sql } from './sql.js';
+import { reading, type Sql } from './sql.js';
 import type { Db } from './db.js';
 import { policyById } from './api.repository.js';
 
-/** The transaction handle the hold functions run in (for callers outside src/store/). */
-export type HoldSql = Sql;
 import type { IsoDate } from '../domain/dates.js';
 import { POLICY_HELD, RELEASE, RESUME, type Release } from './policy-hold-release.js';
 
@@ -179,23 +177,6 @@ export function holdsIn(db: Db, opts: { tenant?: string; state?: HoldState } = {
 
 export function heldInPeriodOf(db: Db, tenant: string, first: IsoDate, last: IsoDate): Promise<HeldRow[]> {
   return reading(db, (sql) => heldInPeriod(sql, tenant, first, last));
-}
-
-/** Release in one transaction: the released hold (null when not held), and whether the policy exists. */
-export function releaseHoldIn(
-  db: Db,
-  tenant: string,
-  policyNumber: string,
-  r: Release,
-  now: string,
-  /** in the same transaction, for the released hold (its policy.released event: the outbox pattern) */
-  onReleased?: (sql: HoldSql, hold: HoldRecord) => Promise<unknown>,
-): Promise<{ hold: HoldRecord | null; known: boolean }> {
-  return transaction(db, async (sql) => {
-    const hold = await releaseHoldRow(sql, tenant, policyNumber, r, now);
-    if (hold && onReleased) await onReleased(sql, hold);
-    return { hold, known: hold !== null || (await policyExists(sql, tenant, policyNumber)) };
-  });
 }
 
 /** A tenant's policy number by its API id, or null. */

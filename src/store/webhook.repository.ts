@@ -1,5 +1,4 @@
-import type { Db } from './db.js';
-import { reading, transaction, type Sql } from './sql.js';
+import type { Sql } from './sql.js';
 
 /**
  * `webhook_events` and `webhook_deliveries` (migration 017): the outbox of webhook events and the
@@ -230,24 +229,3 @@ export async function requeueFailed(sql: Sql, eventIds: readonly string[], dueAt
   }
   return done;
 }
-
-/** The transaction handle the recorders take: the caller's unit of work (the cause of the event). */
-export type StoreTx = Sql;
-
-/** A unit of work of its own for events whose cause has committed already (intake's post-commit step). */
-export function webhookTransaction<T>(db: Db, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-  return transaction(db, fn);
-}
-
-/** The sender's, the API's and the status' reads and writes: each one statement, on its own. */
-export const webhookStore = {
-  laneHeads: (db: Db, limit: number) => reading(db, (sql) => laneHeads(sql, limit)),
-  claim: (db: Db, id: number, owner: string, wallNow: string, leaseUntil: string, takeFrom: string | null) =>
-    reading(db, (sql) => claimDelivery(sql, id, owner, wallNow, leaseUntil, takeFrom)),
-  release: (db: Db, id: number, owner: string) => reading(db, (sql) => releaseDelivery(sql, id, owner)),
-  recordAttempt: (db: Db, a: AttemptRecord) => reading(db, (sql) => recordAttempt(sql, a)),
-  backlog: (db: Db) => reading(db, (sql) => webhookBacklog(sql)),
-  tenantEvents: (db: Db, tenant: string, status: string | null, limit: number, beforeId: number | null) =>
-    reading(db, (sql) => tenantWebhookEvents(sql, tenant, status, limit, beforeId)),
-  requeueFailed: (db: Db, eventIds: readonly string[], dueAt: string) => transaction(db, (sql) => requeueFailed(sql, eventIds, dueAt)),
-};

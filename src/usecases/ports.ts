@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { Db } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import type { KasiConfig } from '../config.js';
 
@@ -61,8 +60,6 @@ export interface Ports {
   config: KasiConfig;
   /** the repositories (src/store/store.ts): a use case calls them, or opens `store.transaction`; it writes no SQL (docs/architecture.md) */
   store: Store;
-  /** @deprecated being removed (issue 13): use `store` */
-  db: Db;
   clock: Clock;
   log: Log;
   paths: Paths;

@@ -155,7 +155,7 @@ describe('kasi daemon with SFTP tenants', () => {
     const report = join(root, 'outbox/acme/2025-11/collections-2025-11.csv');
     await writeAtomic(report, 'policy_number,amount\nP1,150.00\n');
     await withStore(async (db) => {
-      const ports: Ports = { config: loadConfig({ root, env: {} }), db, store: storeOf(db), clock: { now: () => new Date(`${DAY}T07:00:00Z`) }, log: silentLog, paths: new Paths(root) };
+      const ports: Ports = { config: loadConfig({ root, env: {} }), store: storeOf(db), clock: { now: () => new Date(`${DAY}T07:00:00Z`) }, log: silentLog, paths: new Paths(root) };
       expect((await enqueueDeliveries(ports, 'acme', [report])).queued).toEqual(['outbox/acme/2025-11/collections-2025-11.csv', 'outbox/acme/2025-11/collections-2025-11.csv.sha256']);
     });
     await waitFor('the daemon to deliver', () => ls(acme.outbound).includes('collections-2025-11.csv.sha256'), 30_000, 100);

@@ -31,7 +31,7 @@ export async function openRootPorts(root: string): Promise<{ ports: Ports; setNo
   const config = loadConfig({ root, env: {} });
   const db = openDb(databaseTarget(config));
   let now = new Date();
-  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, store: storeOf(db), clock: { now: () => now }, log: silentLog, paths: new Paths(root) };
   return { ports, setNow: (d) => (now = d), close: () => db.close() };
 }
 

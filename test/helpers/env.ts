@@ -32,7 +32,7 @@ export async function makeEnv(dialect: Dialect, local: Record<string, unknown> =
   const db = openDb(databaseTarget(config));
   await migrate(db);
   let current = new Date(now);
-  const ports: Ports = { config, db, store: storeOf(db), clock: { now: () => current }, log: silentLog, paths: new Paths(root) };
+  const ports: Ports = { config, store: storeOf(db), clock: { now: () => current }, log: silentLog, paths: new Paths(root) };
   return {
     root,
     ports,

@@ -11,7 +11,7 @@ import { reading } from '../../src/store/sql.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { API_KEYS, digest, runBatches } from '../helpers/api.js';
 import { knexOf } from '../../src/store/db.js';
-import { storeOf } from '../../src/store/store.js';
+import { storeOf, dbOf } from '../../src/store/store.js';
 
 /**
  * The HTTP API in process (Fastify inject) on SQLite and PostgreSQL: every error code and its
@@ -168,7 +168,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     expect(again.json().policies_queued).toBe(0);
     await queue.idle();
 
-    const [first] = await knexOf(env.ports.db)('collections').where({ tenant_id: 'acme' }).orderBy('policy_number').select('id');
+    const [first] = await knexOf(dbOf(env.ports.store))('collections').where({ tenant_id: 'acme' }).orderBy('policy_number').select('id');
     const c = await call('GET', `/v1/collections/${first.id}`);
     expect(c.json()).toEqual({
       id: first.id,
@@ -198,7 +198,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     // a month never executed is not closed by a request (a typo must not close a period for good)
     expect((await call('GET', '/v1/reports/collections?period_month=2015-11')).json().error).toMatchObject({ code: 'NOT_FOUND', details: [{ code: 'PERIOD_NOT_EXECUTED' }] });
     expect(errorOf(await call('POST', '/v1/settlements', { body: { period_month: '2015-11' } }))).toEqual({ status: 404, code: 'NOT_FOUND' });
-    expect(await knexOf(env.ports.db)('periods').where({ period: '2015-11' }).first()).toBeUndefined();
+    expect(await knexOf(dbOf(env.ports.store))('periods').where({ period: '2015-11' }).first()).toBeUndefined();
     await runBatches(env.ports, (d) => env.setNow(d.toISOString()), '2025-11-03', '2025-11-28');
     env.setNow('2025-12-01T09:00:00+02:00');
 
@@ -225,7 +225,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
     expect(errorOf(await call('GET', '/v1/settlements/not-a-uuid'))).toEqual({ status: 400, code: 'VALIDATION_ERROR' });
 
     const exp = await call('GET', `/v1/settlements/${statement.id}/export`);
-    const rec = (await reading(env.ports.db, (sql) => findSettlement(sql, 'acme', '2025-11')))!;
+    const rec = (await reading(dbOf(env.ports.store), (sql) => findSettlement(sql, 'acme', '2025-11')))!;
     let rendered = '';
     await withSettlementCsvChunks(env.ports, rec, async (chunks) => {
       for await (const c of chunks) rendered += c;
@@ -260,7 +260,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
 
   it('an execution left processing by a stopped process runs at the next start', async () => {
     const id = '00000000-0000-4000-8000-000000000001';
-    await knexOf(env.ports.db)('executions').insert({ id, tenant_id: 'beta', period: '2025-12', policy_ids: null, status: 'processing', policies_queued: 2, created_at: '2025-12-01T00:00:00.000Z' });
+    await knexOf(dbOf(env.ports.store))('executions').insert({ id, tenant_id: 'beta', period: '2025-12', policy_ids: null, status: 'processing', policies_queued: 2, created_at: '2025-12-01T00:00:00.000Z' });
     const restarted = new ExecutionQueue(env.ports);
     expect(await restarted.resume()).toBe(1);
     await restarted.idle();
@@ -295,7 +295,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
   });
 
   it('an unexpected fault is 500 INTERNAL without its cause', async () => {
-    const broken = await buildApp({ ports: { ...env.ports, store: storeOf({ ...env.ports.db, dialect: 'pg' as const }) }, executions: queue });
+    const broken = await buildApp({ ports: { ...env.ports, store: storeOf({ ...dbOf(env.ports.store), dialect: 'pg' as const }) }, executions: queue });
     try {
       const r = await broken.inject({ method: 'GET', url: '/v1/collections/1', headers: { 'x-api-key': API_KEYS.acme } });
       expect(r.statusCode).toBe(500);
@@ -308,7 +308,7 @@ describe.each(['sqlite', 'pg'] as const)('HTTP API on %s', (dialect) => {
   it('holds: GET /holds lists them by state; POST /policies/{id}/hold/release lifts one, once; another tenant\'s id is 404', async () => {
     const p = (await call('POST', '/v1/policies', { body: { customer_id: 'C7', external_customer_ref: 'R7', policy_number: 'P7', product_code: 'FUNERAL', collection_amount: '70.00' } })).json();
     // a debit of P7 came back 30 (the results path places holds: test/integration/policy-holds.test.ts)
-    await knexOf(env.ports.db)('policy_holds').insert({ tenant_id: 'acme', policy_number: 'P7', reason_code: '30', held_on: '2025-10-06', created_at: '2025-10-06T16:00:00.000Z' });
+    await knexOf(dbOf(env.ports.store))('policy_holds').insert({ tenant_id: 'acme', policy_number: 'P7', reason_code: '30', held_on: '2025-10-06', created_at: '2025-10-06T16:00:00.000Z' });
     const open = (await call('GET', '/v1/holds?state=open')).json();
     expect(open.holds.map((h: { policy_number: string; reason: string; state: string }) => [h.policy_number, h.reason, h.state])).toEqual([['P7', 'NO_AUTHORITY', 'open']]);
     expect((await call('GET', '/v1/holds?state=open', { key: API_KEYS.beta })).json()).toEqual({ holds: [] });

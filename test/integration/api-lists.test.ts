@@ -5,6 +5,7 @@ import { ExecutionQueue } from '../../src/usecases/api/api-executions.js';
 import { API_KEYS, digest, runBatches } from '../helpers/api.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The API's lists, settlement by number and Idempotency-Key (issue 14), in process on SQLite and
@@ -55,7 +56,7 @@ describe.each(['sqlite', 'pg'] as const)('API lists and idempotency on %s', (dia
   });
 
   it('GET /collections: pages of 2 in id order, nothing skipped or repeated; filters; the tenant of the key only', async () => {
-    const ids = (await knexOf(env.ports.db)('collections').where({ tenant_id: 'acme' }).orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
+    const ids = (await knexOf(dbOf(env.ports.store))('collections').where({ tenant_id: 'acme' }).orderBy('id').select('id')).map((r: { id: number }) => Number(r.id));
     expect(ids).toHaveLength(5);
     const seen: number[] = [];
     let cursor: string | null = null;
@@ -126,7 +127,7 @@ describe.each(['sqlite', 'pg'] as const)('API lists and idempotency on %s', (dia
     expect([again.status, again.body, again.headers['idempotent-replayed']]).toEqual([201, first.body, 'true']);
     const reused = await call('POST', '/v1/policies', { body: policy(7, '70.00'), headers: k });
     expect([reused.status, reused.json().error.code]).toEqual([409, 'KEY_REUSED']);
-    expect(Number((await knexOf(env.ports.db)('policies').where({ tenant_id: 'acme', policy_number: 'P7' }).first()).collection_amount)).toBe(10000);
+    expect(Number((await knexOf(dbOf(env.ports.store))('policies').where({ tenant_id: 'acme', policy_number: 'P7' }).first()).collection_amount)).toBe(10000);
     // another tenant's key space is its own
     expect((await call('POST', '/v1/policies', { key: API_KEYS.beta, body: policy(7, '70.00'), headers: k })).status).toBe(201);
     // a bad key is a 400, not a silent non-idempotent request

@@ -23,6 +23,7 @@ import {
 } from '../helpers/bad-corpus.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Every file of the bad-input corpus through the real intake on a real SQLite file, each in a
@@ -102,7 +103,7 @@ describe('the bad-input corpus through the real intake (SQLite)', () => {
       const archived = join(env.root, 'archive', folder, BAD_DAY, name);
       const failed = join(env.root, 'failed', folder, name);
       // whatever a bank file says, no collection holds more than was due (SPEC 4: never more collected than due)
-      const over = await knexOf(env.ports.db)('collections').whereRaw('amount_collected > amount_due').count({ n: '*' });
+      const over = await knexOf(dbOf(env.ports.store))('collections').whereRaw('amount_collected > amount_due').count({ n: '*' });
       expect(Number((over[0] as { n: number | string }).n)).toBe(0);
       // (compared by hash: a deep equality over 10 MB buffers takes minutes)
       if (got.status === 'rejected') {

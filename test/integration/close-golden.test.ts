@@ -8,6 +8,7 @@ import { STATEMENT } from '../fixtures/golden/small-month.js';
 import { closeDue } from '../../src/usecases/close/close.js';
 import { ACME_CONFIG, SMALL_ADJUSTMENTS, SMALL_MONTH, pdfText, seedAdjustments, seedMonth, snapshot, xmllint } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 5 end to end on the store: the golden small month seeded into SQLite and PostgreSQL, the
@@ -27,11 +28,11 @@ function sidecarOk(path: string): boolean {
 describe.each(['sqlite', 'pg'] as const)('month close of the golden small month on %s', (dialect) => {
   let env: TestEnv;
   let dir: string;
-  const knex = () => knexOf(env.ports.db);
+  const knex = () => knexOf(dbOf(env.ports.store));
   beforeAll(async () => {
     env = await makeEnv(dialect, { tenants: { acme: ACME_CONFIG } }, '2025-12-01T02:00:00+02:00');
     dir = join(env.root, 'outbox/acme', P);
-    await seedMonth(env.ports.db, 'acme', P, SMALL_MONTH);
+    await seedMonth(dbOf(env.ports.store), 'acme', P, SMALL_MONTH);
     await seedAdjustments(knex(), SMALL_ADJUSTMENTS);
   });
   afterAll(async () => env?.cleanup());

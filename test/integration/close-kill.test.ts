@@ -5,6 +5,7 @@ import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi } from '../helpers/cli.js';
 import { bigMonth, seedMonth } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 9: "a crash (kill -9) at any moment, then a restart: no file lost, none applied twice,
@@ -37,8 +38,8 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during the close on %s', (dial
     const clean = await makeEnv(dialect);
     const killed = await makeEnv(dialect);
     envs.push(clean, killed);
-    await seedMonth(clean.ports.db, 'acme', P, book);
-    await seedMonth(killed.ports.db, 'acme', P, book);
+    await seedMonth(dbOf(clean.ports.store), 'acme', P, book);
+    await seedMonth(dbOf(killed.ports.store), 'acme', P, book);
     const args = (e: TestEnv) => ['close', '--period', P, '--tenant', 'acme', '--step', 'report', '--root', e.root, '--db', e.databaseUrl];
 
     const t0 = Date.now();
@@ -72,7 +73,7 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during the close on %s', (dial
     expect(all.filter((n) => n.endsWith('.tmp'))).toEqual([]);
 
     const statuses = async (e: TestEnv) =>
-      (await knexOf(e.ports.db)('collections').groupBy('status').orderBy('status').select('status').count({ n: '*' })).map((r: Record<string, unknown>) => [r.status, Number(r.n)]);
+      (await knexOf(dbOf(e.ports.store))('collections').groupBy('status').orderBy('status').select('status').count({ n: '*' })).map((r: Record<string, unknown>) => [r.status, Number(r.n)]);
     expect(await statuses(killed)).toEqual(await statuses(clean));
     expect(await statuses(killed)).toEqual([
       ['PAID_FULL', N * 0.6],

@@ -11,6 +11,7 @@ import { applyResults } from '../../src/usecases/collect/apply-results.js';
 import { eftFileName, eftXml } from '../../src/outbox/eft.renderer.js';
 import { ACME_CONFIG, seedMonth, snapshot, xmllint, type CollectionSpec } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Three tenants through a close whose payment date is moved back (2026-01-03 is a Saturday):
@@ -42,20 +43,20 @@ const pol = (policy: string, due: number, attempts: CollectionSpec['attempts']):
 
 describe.each(['sqlite', 'pg'] as const)('payment, late results and disputes on %s', (dialect) => {
   let env: TestEnv;
-  const knex = () => knexOf(env.ports.db);
+  const knex = () => knexOf(dbOf(env.ports.store));
   const settlement = (tenant: string, period: string) => knex()('settlements').where({ tenant_id: tenant, period }).first();
   beforeAll(async () => {
     env = await makeEnv(dialect, { tenants: { acme: ACME_CONFIG, beta: BETA, gamma: GAMMA } }, '2026-01-01T02:00:00+02:00');
-    await seedMonth(env.ports.db, 'acme', P, [
+    await seedMonth(dbOf(env.ports.store), 'acme', P, [
       pol('A-1', 10_000, [{ date: '2025-12-24', requested: 10_000, paid: 10_000 }]),
       pol('A-2', 20_000, [{ date: '2025-12-24', requested: 20_000, paid: 5_000 }]),
       pol('A-3', 12_000, [{ date: '2025-12-31', requested: 12_000 }]), // still PRESENTED at the close
     ]);
-    await seedMonth(env.ports.db, 'beta', P, [
+    await seedMonth(dbOf(env.ports.store), 'beta', P, [
       pol('B-1', 20_000, [{ date: '2025-12-24', requested: 20_000, paid: 20_000 }]),
       pol('B-2', 15_000, [{ date: '2025-12-05', requested: 15_000, paid: null, code: '18' }]),
     ]);
-    await seedMonth(env.ports.db, 'gamma', P, [pol('G-1', 30_000, [{ date: '2025-12-24', requested: 30_000, paid: 30_000 }])]);
+    await seedMonth(dbOf(env.ports.store), 'gamma', P, [pol('G-1', 30_000, [{ date: '2025-12-24', requested: 30_000, paid: 30_000 }])]);
   });
   afterAll(async () => env?.cleanup());
 
@@ -174,7 +175,7 @@ describe.each(['sqlite', 'pg'] as const)('payment, late results and disputes on 
     expect(summary.late).toBe(1);
     expect(await knex()('collections').where({ tenant_id: 'acme', period: P, policy_number: 'A-3' }).first('status', 'amount_collected')).toEqual({ status: 'UNPAID', amount_collected: 0 });
 
-    await seedMonth(env.ports.db, 'acme', '2026-01', [pol('A-1', 10_000, [{ date: '2026-01-23', requested: 10_000, paid: 10_000 }])]);
+    await seedMonth(dbOf(env.ports.store), 'acme', '2026-01', [pol('A-1', 10_000, [{ date: '2026-01-23', requested: 10_000, paid: 10_000 }])]);
     env.setNow('2026-02-01T02:00:00+02:00');
     // three tenants settle at once: numbers are allocated without a clash
     for (const t of ['acme', 'beta', 'gamma']) expect((await closeReport(env.ports, t, '2026-01')).status).toBe('done');

@@ -10,6 +10,7 @@ import type { KasiConfig } from '../../src/config.js';
 import { closeReport, closeSettle, closeSettlementCsv } from '../../src/usecases/close/close.js';
 import { seedAdjustments, seedMonth, type AdjustmentSpec, type CollectionSpec } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 5.2, as a property over randomised months in the store: whatever the collections (full,
@@ -56,7 +57,7 @@ describe('settlement CSV columns sum to the statement (property, SQLite store)',
             cancelledAt: c.cancelled ? `${period}-20T08:00:00.000Z` : undefined,
           };
         });
-        await seedMonth(env.ports.db, 'acme', period, specs);
+        await seedMonth(dbOf(env.ports.store), 'acme', period, specs);
         const adjustments: AdjustmentSpec[] = m.adjustments.map((amount, i) => ({
           tenant: 'acme',
           origin: addMonths(period, -1 - (i % 3)),
@@ -66,7 +67,7 @@ describe('settlement CSV columns sum to the statement (property, SQLite store)',
           product: 'FUNERAL_B',
           amount,
         }));
-        await seedAdjustments(knexOf(env.ports.db), adjustments);
+        await seedAdjustments(knexOf(dbOf(env.ports.store)), adjustments);
         const config = { ...env.ports.config, fees: [{ from: '2000-01-01', ...m.fees }] } as KasiConfig;
         const ports = { ...env.ports, config };
 

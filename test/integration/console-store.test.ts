@@ -11,6 +11,7 @@ import { refreshSummaries } from '../../src/usecases/console/summaries.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { SMALL_MONTH, seedMonth } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The console's store on SQLite and PostgreSQL: the overview's summary of the golden small month
@@ -22,11 +23,11 @@ const sorted = (rows: SummaryRow[]) => [...rows].sort((a, b) => `${a.kind}|${a.d
 
 describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) => {
   let env: TestEnv;
-  const knex = () => knexOf(env.ports.db);
+  const knex = () => knexOf(dbOf(env.ports.store));
   beforeAll(async () => {
     const cheap = await hashPassword('right-password-1', { N: 1024, r: 8, p: 1 });
     env = await makeEnv(dialect, { console: { users: { ana: { role: 'tenant', tenant: 'acme', password_scrypt: cheap } }, max_failures: 2, lockout_seconds: 60 } }, '2025-11-20T10:00:00+02:00');
-    await seedMonth(env.ports.db, 'acme', P, SMALL_MONTH);
+    await seedMonth(dbOf(env.ports.store), 'acme', P, SMALL_MONTH);
     // the engine's marks: P-1003 stopped by a hard code, P-1002 to be looked at again on the 29th
     await knex()('collections').where({ policy_number: 'P-1003' }).update({ halted_reason: 'ACCOUNT_CLOSED' });
     await knex()('collections').where({ policy_number: 'P-1002' }).update({ next_check: '2025-11-29' });
@@ -35,7 +36,7 @@ describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) =>
 
   it('summarises the month: collected and presented by day, states, failures, holds, next look', async () => {
     const day = (d: string, kind: string, value: number) => ({ day: `2025-11-${d}`, kind, key: '', value });
-    expect(sorted(await computeSummary(env.ports.db, 'acme', P))).toEqual(
+    expect(sorted(await computeSummary(dbOf(env.ports.store), 'acme', P))).toEqual(
       sorted([
         ...[['03', 0], ['04', 10_000], ['10', 0], ['14', 11_000], ['25', 100_000], ['26', 15_000], ['27', 23_456], ['28', 0]].map(([d, v]) => day(d as string, 'collected', v as number)),
         ...['03', '04', '10', '14', '25', '26', '27', '28'].map((d) => day(d, 'presented', 1)),
@@ -56,7 +57,7 @@ describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) =>
 
   it('the overview reads the refreshed summary: rate by day up to today, next presentments, holds', async () => {
     expect(await refreshSummaries(env.ports)).toEqual([{ tenant: 'acme', period: P }]);
-    expect((await readSummary(env.ports.db, 'acme', P)).refreshedAt).toBe('2025-11-20T08:00:00.000Z');
+    expect((await readSummary(dbOf(env.ports.store), 'acme', P)).refreshedAt).toBe('2025-11-20T08:00:00.000Z');
     const o = await buildOverview(env.ports, 'acme');
     expect([o.period, o.previous, o.dueCents, o.collectedCents, o.presentedToday, o.next, o.likelyClaims]).toEqual([P, '2025-10', 198_455, 159_456, 0, { date: '2025-11-29', collections: 1 }, 0]);
     expect(o.daily).toHaveLength(30);
@@ -80,28 +81,28 @@ describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) =>
       { tenant_id: 'acme', policy_number: 'P-1002', reason_code: '04', held_on: '2025-10-10', released_on: '2025-10-20', created_at: 'x' },
       { tenant_id: 'other', policy_number: 'P-9', reason_code: '18', held_on: '2025-11-01', created_at: 'x' },
     ]);
-    expect(await heldPolicies(env.ports.db, 'acme', 10)).toEqual({ total: 1, rows: [{ policy_number: 'P-1003', reason: '12', since: '2025-11-10', collection_id: null }] });
+    expect(await heldPolicies(dbOf(env.ports.store), 'acme', 10)).toEqual({ total: 1, rows: [{ policy_number: 'P-1003', reason: '12', since: '2025-11-10', collection_id: null }] });
     const o = await buildOverview(env.ports, 'acme', P);
     expect([o.held.total, o.held.rows.map((r) => r.reason)]).toEqual([1, ['12 ACCOUNT_CLOSED']]);
     await knex()('policy_holds').delete();
   });
 
   it('pages a period by keyset and filters by reason', async () => {
-    const first = await collectionsPage(env.ports.db, 'acme', P, { limit: 2 });
-    const second = await collectionsPage(env.ports.db, 'acme', P, { limit: 2, afterId: first[1]!.id });
-    const third = await collectionsPage(env.ports.db, 'acme', P, { limit: 2, afterId: second[1]!.id });
+    const first = await collectionsPage(dbOf(env.ports.store), 'acme', P, { limit: 2 });
+    const second = await collectionsPage(dbOf(env.ports.store), 'acme', P, { limit: 2, afterId: first[1]!.id });
+    const third = await collectionsPage(dbOf(env.ports.store), 'acme', P, { limit: 2, afterId: second[1]!.id });
     expect([first, second, third].map((pg) => pg.map((r) => r.policy_number))).toEqual([['P-1001', 'P-1002'], ['P-1003', 'P-1004'], ['P-1005']]);
-    expect((await collectionsPage(env.ports.db, 'acme', P, { limit: 50, reason: 'INSUFFICIENT_FUNDS' })).map((r) => [r.policy_number, r.amount_due, r.amount_collected])).toEqual([['P-1002', 30_000, 21_000]]);
-    expect(await collectionsPage(env.ports.db, 'other', P, { limit: 50 })).toEqual([]);
+    expect((await collectionsPage(dbOf(env.ports.store), 'acme', P, { limit: 50, reason: 'INSUFFICIENT_FUNDS' })).map((r) => [r.policy_number, r.amount_due, r.amount_collected])).toEqual([['P-1002', 30_000, 21_000]]);
+    expect(await collectionsPage(dbOf(env.ports.store), 'other', P, { limit: 50 })).toEqual([]);
   });
 
   it('lists intake files newest first, per tenant, by keyset', async () => {
     const row = (tenant: string, name: string, status: string) => ({ tenant_id: tenant, kind: 'policies', name, sha256: name.padEnd(64, '0'), size: 10, status, received_at: 'r', processed_at: 'p', source: 'inbox' });
     await knex()('intake_files').insert([row('acme', 'a1.csv', 'applied'), row('other', 'o1.csv', 'applied'), row('acme', 'a2.csv', 'rejected'), row('acme', 'a3.csv', 'applied')]);
-    const p1 = await filesPage(env.ports.db, { tenants: ['acme'], limit: 2 });
-    const p2 = await filesPage(env.ports.db, { tenants: ['acme'], limit: 2, beforeId: p1[1]!.id });
+    const p1 = await filesPage(dbOf(env.ports.store), { tenants: ['acme'], limit: 2 });
+    const p2 = await filesPage(dbOf(env.ports.store), { tenants: ['acme'], limit: 2, beforeId: p1[1]!.id });
     expect([p1.map((f) => f.name), p2.map((f) => f.name)]).toEqual([['a3.csv', 'a2.csv'], ['a1.csv']]);
-    expect((await filesPage(env.ports.db, { tenants: null, status: 'applied', limit: 10 })).map((f) => [f.tenant_id, f.name, f.source])).toEqual([
+    expect((await filesPage(dbOf(env.ports.store), { tenants: null, status: 'applied', limit: 10 })).map((f) => [f.tenant_id, f.name, f.source])).toEqual([
       ['acme', 'a3.csv', 'inbox'],
       ['other', 'o1.csv', 'inbox'],
       ['acme', 'a1.csv', 'inbox'],
@@ -109,10 +110,10 @@ describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) =>
   });
 
   it('records SFTP contact: the last exchange, the last error, files taken in total', async () => {
-    await recordSftpContact(env.ports.db, 'acme', '2025-11-20T08:00:00.000Z', null, 2);
-    await recordSftpContact(env.ports.db, 'acme', '2025-11-20T08:01:00.000Z', 'connect ECONNREFUSED', 0);
-    await recordSftpContact(env.ports.db, 'acme', '2025-11-20T08:02:00.000Z', null, 3);
-    expect(await sftpContacts(env.ports.db, ['acme'])).toEqual([
+    await recordSftpContact(dbOf(env.ports.store), 'acme', '2025-11-20T08:00:00.000Z', null, 2);
+    await recordSftpContact(dbOf(env.ports.store), 'acme', '2025-11-20T08:01:00.000Z', 'connect ECONNREFUSED', 0);
+    await recordSftpContact(dbOf(env.ports.store), 'acme', '2025-11-20T08:02:00.000Z', null, 3);
+    expect(await sftpContacts(dbOf(env.ports.store), ['acme'])).toEqual([
       { tenant_id: 'acme', last_contact_at: '2025-11-20T08:02:00.000Z', last_error_at: '2025-11-20T08:01:00.000Z', last_error: 'connect ECONNREFUSED', files_taken: 5 },
     ]);
   });
@@ -134,7 +135,7 @@ describe.each(['sqlite', 'pg'] as const)('the console store on %s', (dialect) =>
     expect(again.ok).toBe(true);
     await auth.logout(ok.session, null);
     expect(await auth.session(ok.token)).toBeNull();
-    const log = await auditPage(env.ports.db, { limit: 10 });
+    const log = await auditPage(dbOf(env.ports.store), { limit: 10 });
     expect(log.map((a) => [a.user_name, a.action, a.outcome]).reverse()).toEqual([
       ['ana', 'login', 'ok'],
       ['ana', 'login', 'failed'],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineWorld, type AttemptView, type DayResult } from './engine-harness.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The documented cases of the Smart Collections Engine (SPEC 4.2–4.3), each a customer of one
@@ -136,7 +137,7 @@ describe.each(['sqlite', 'pg'] as const)('documented engine cases on %s', (diale
 
   it('the close gives each collection its final status', async () => {
     await w.close('2025-11');
-    const rows = await knexOf(w.ports.db)('collections').where({ period: '2025-11' }).orderBy('policy_number').select('policy_number', 'status', 'amount_collected');
+    const rows = await knexOf(dbOf(w.ports.store))('collections').where({ period: '2025-11' }).orderBy('policy_number').select('policy_number', 'status', 'amount_collected');
     expect(rows).toEqual([
       { policy_number: 'P1', status: 'PAID_FULL', amount_collected: 150_00 },
       { policy_number: 'P2', status: 'PAID_FULL', amount_collected: 300_00 },

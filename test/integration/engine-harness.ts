@@ -12,6 +12,7 @@ import { closePeriod } from '../../src/store/report.repository.js';
 import { transaction } from '../../src/store/sql.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The engine as an insurer and its bank see it, for the engine-*.test.ts files: policy and income
@@ -190,7 +191,7 @@ export class EngineWorld {
   }
 
   async attempts(period?: string): Promise<AttemptView[]> {
-    return knexOf(this.ports.db)('attempts as a')
+    return knexOf(dbOf(this.ports.store))('attempts as a')
       .join('collections as c', 'c.id', 'a.collection_id')
       .modify((q) => (period ? q.where('a.period', period) : q))
       .orderBy(['c.policy_number', 'a.presentment'])
@@ -198,7 +199,7 @@ export class EngineWorld {
   }
 
   async collection(policy: string, period = '2025-11'): Promise<CollectionView> {
-    const row = await knexOf(this.ports.db)('collections')
+    const row = await knexOf(dbOf(this.ports.store))('collections')
       .where({ tenant_id: TENANT, period, policy_number: policy })
       .first('policy_number', 'amount_due', 'amount_collected', 'presentments', 'status', 'halted_reason', 'last_failure_reason', 'flag');
     if (!row) throw new Error(`no collection for ${policy} in ${period}`);
@@ -210,7 +211,7 @@ export class EngineWorld {
    * SPEC 4.2 step 1, for a customer the income feed does not cover).
    */
   async seedHistory(policy: string, period: string, paidDays: [string, Cents][]): Promise<void> {
-    const knex = knexOf(this.ports.db);
+    const knex = knexOf(dbOf(this.ports.store));
     const p = await knex('policies').where({ tenant_id: TENANT, policy_number: policy }).first();
     const ts = `${firstDayOf(period)}T06:00:00.000Z`;
     await knex('periods').insert({ tenant_id: TENANT, period, executed_at: ts, closed_at: ts });
@@ -234,7 +235,7 @@ export class EngineWorld {
   /** The month close's first step: each OPEN collection gets its final status. */
   async close(period: string): Promise<void> {
     const end = sastInstant(firstDayOf(nextPeriod(period))).toISOString();
-    await transaction(this.ports.db, (sql) => closePeriod(sql, TENANT, period, end, end));
+    await transaction(dbOf(this.ports.store), (sql) => closePeriod(sql, TENANT, period, end, end));
   }
 
   async cleanup(): Promise<void> {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/usecases/collect/batch.js';
 import { EngineWorld } from './engine-harness.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Bank results and the period's bookkeeping around the batch (SPEC 3.3, 3.4, 4.1, 4.3) on both
@@ -33,7 +34,7 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
     const r = await runBatch(w.ports, { date: '2025-11-04', gateway: w.gateway, setup: w.setup });
     expect(r).toMatchObject({ status: 'done', batchFile: 'debits-20251104-001.csv', tenants: [{ tenant: 'acme', presented: 2, presentedCents: 249_90 }] });
   }
-  const ledger = () => knexOf(w.ports.db)('bank_results').orderBy('id').select('instruction_id', 'result', 'amount_collected', 'outcome');
+  const ledger = () => knexOf(dbOf(w.ports.store))('bank_results').orderBy('id').select('instruction_id', 'result', 'amount_collected', 'outcome');
 
   it('a result for an unknown instruction: warning RESULT_UNKNOWN_INSTRUCTION, recorded, nothing applied', async () => {
     await presentNov4();
@@ -55,7 +56,7 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
     ]);
     expect(await w.collection('P1')).toMatchObject({ amount_collected: 150_00, presentments: 1 });
     expect(await w.collection('P2')).toMatchObject({ amount_collected: 0, presentments: 1 });
-    const sum = await knexOf(w.ports.db)('collections').sum({ s: 'amount_collected' }).first();
+    const sum = await knexOf(dbOf(w.ports.store))('collections').sum({ s: 'amount_collected' }).first();
     expect(Number(sum!.s)).toBe(150_00);
   });
 
@@ -151,7 +152,7 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
         message: 'date 2025-11-04 is after today (2025-11-03); a deposit cannot be seen before it happens: send this row again on or after 2025-11-04',
       },
     ]);
-    const events = await knexOf(w.ports.db)('income_events').orderBy(['customer_id', 'date']).select('customer_id', 'date', 'amount');
+    const events = await knexOf(dbOf(w.ports.store))('income_events').orderBy(['customer_id', 'date']).select('customer_id', 'date', 'amount');
     expect(events).toEqual([
       { customer_id: 'C1', date: '2025-11-03', amount: 100_00 },
       { customer_id: 'C2', date: '2025-11-02', amount: 50_00 },
@@ -167,11 +168,11 @@ describe.each(['sqlite', 'pg'] as const)('results and execute on %s', (dialect) 
     const r = await runBatch(w.ports, { date: '2025-11-03', gateway: w.gateway, setup: w.setup });
     expect(r.status).toBe('done');
     // run on the 6th, the batch of the 3rd could not see deposits of the 4th–6th: it checks again today
-    expect(await knexOf(w.ports.db)('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-06' });
+    expect(await knexOf(dbOf(w.ports.store))('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-06' });
     // the same plan on its own day waits until the 26th
     w.at('2025-11-07');
-    await knexOf(w.ports.db)('collections').where({ policy_number: 'P3' }).update({ next_check: null });
+    await knexOf(dbOf(w.ports.store))('collections').where({ policy_number: 'P3' }).update({ next_check: null });
     await runBatch(w.ports, { date: '2025-11-07', gateway: w.gateway, setup: w.setup });
-    expect(await knexOf(w.ports.db)('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-26' });
+    expect(await knexOf(dbOf(w.ports.store))('collections').where({ period: '2025-11', policy_number: 'P3' }).first('next_check')).toEqual({ next_check: '2025-11-26' });
   });
 });

@@ -14,6 +14,7 @@ import { parseCron } from '../../src/domain/cron.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { PG_ADMIN_URL } from '../helpers/pg.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Issue 7 item 4, the store side. SQLite busy: another process holds the write lock for a few
@@ -67,7 +68,7 @@ describe('SQLite busy', () => {
     await exited;
     // the import could not have committed while the lock was held: it waited, then went through
     expect(events.sort()).toEqual(['import applied 50', 'locked', 'released']);
-    expect(Number(((await knexOf(env.ports.db)('policies').count({ n: '*' })) as { n: number }[])[0]!.n)).toBe(50);
+    expect(Number(((await knexOf(dbOf(env.ports.store))('policies').count({ n: '*' })) as { n: number }[])[0]!.n)).toBe(50);
   });
 });
 
@@ -106,9 +107,9 @@ describe('PostgreSQL connections terminated mid-batch', () => {
   }
 
   async function outcome(env: TestEnv) {
-    const rows = (await knexOf(env.ports.db)('attempts').orderBy('instruction_id').select('instruction_id', 'status', 'amount_requested', 'amount_collected', 'reason_code')) as object[];
-    const results = (await knexOf(env.ports.db)('bank_results').groupBy('outcome').select('outcome').count({ n: '*' })) as { outcome: string; n: number }[];
-    const collected = (await knexOf(env.ports.db)('collections').sum({ s: 'amount_collected' })) as { s: number }[];
+    const rows = (await knexOf(dbOf(env.ports.store))('attempts').orderBy('instruction_id').select('instruction_id', 'status', 'amount_requested', 'amount_collected', 'reason_code')) as object[];
+    const results = (await knexOf(dbOf(env.ports.store))('bank_results').groupBy('outcome').select('outcome').count({ n: '*' })) as { outcome: string; n: number }[];
+    const collected = (await knexOf(dbOf(env.ports.store))('collections').sum({ s: 'amount_collected' })) as { s: number }[];
     return { rows, results: results.map((r) => [r.outcome, Number(r.n)]), collected: Number(collected[0]!.s) };
   }
 

@@ -10,6 +10,7 @@ import { existsComplete } from '../../src/files/atomic-writer.js';
 import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { ACME_CONFIG, bigMonth, seedMonth } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Issue 7 item 4, the outbox side: a full disk and a folder that cannot be written. The step run by
@@ -56,7 +57,7 @@ describe('outbox faults', () => {
   it('disk full during the day-1 close: failed loudly, nothing partial, done on the retry with every file complete', async () => {
     env = await makeEnv('sqlite', { tenants: { acme: ACME_CONFIG } }, '2025-12-01T02:30:00+02:00');
     const N = 3000;
-    await seedMonth(env.ports.db, 'acme', '2025-11', bigMonth(N, 3));
+    await seedMonth(dbOf(env.ports.store), 'acme', '2025-11', bigMonth(N, 3));
     const tenantOutbox = join(env.root, 'outbox/acme');
     const fault = faultyFolder(tenantOutbox, 'ENOSPC');
     const ran: UnitReport[] = [];
@@ -107,7 +108,7 @@ describe('outbox faults', () => {
     );
     expect(listing(bankOutbox), fault.how).toEqual([]);
     const statuses = async () =>
-      ((await knexOf(ports.db)('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
+      ((await knexOf(dbOf(ports.store))('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
     expect(await statuses()).toEqual([['SUBMITTED', 40]]);
 
     fault.heal();

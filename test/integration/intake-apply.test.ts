@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 3.1/3.2 on a real SQLite file and a real PostgreSQL database: applied exactly once, upsert,
@@ -25,11 +26,11 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
   const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
   const policies = () =>
-    knexOf(env.ports.db)('policies')
+    knexOf(dbOf(env.ports.store))('policies')
       .where({ tenant_id: 'acme' })
       .orderBy('policy_number')
       .select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status', 'cancelled_at', 'created_at', 'updated_at');
-  const files = () => knexOf(env.ports.db)('intake_files').orderBy('id').select('id', 'name', 'status', 'duplicate_of', 'imported', 'failed', 'warnings', 'archive_path', 'finished_at');
+  const files = () => knexOf(dbOf(env.ports.store))('intake_files').orderBy('id').select('id', 'name', 'status', 'duplicate_of', 'imported', 'failed', 'warnings', 'archive_path', 'finished_at');
   const results = (name: string) => join(env.root, 'outbox/acme/intake', name);
 
   it('applies a clean file: exact policies, ledger, archive, empty result', async () => {
@@ -180,7 +181,7 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     const archived = join(env.root, 'archive/acme', DAY, 'policies-crash.csv');
     renameSync(archived, join(inbox(), 'policies-crash.csv'));
     rmSync(join(env.root, 'outbox/acme/intake'), { recursive: true });
-    await knexOf(env.ports.db)('intake_files').update({ finished_at: null, archive_path: null });
+    await knexOf(dbOf(env.ports.store))('intake_files').update({ finished_at: null, archive_path: null });
     env.setNow('2025-11-01T09:00:00+02:00');
 
     const out = await take('policies-crash.csv');
@@ -207,12 +208,12 @@ describe.each(['sqlite', 'pg'] as const)('intake on %s', (dialect) => {
     const out = await importFile(env.ports, { tenantId: 'other', path: join(other, 'policies.csv'), mode: 'move' });
     expect(out.status).toBe('applied');
     expect((await policies()).map((r) => r.collection_amount)).toEqual([15_000]);
-    const theirs = await knexOf(env.ports.db)('policies').where({ tenant_id: 'other' }).select('policy_number', 'collection_amount');
+    const theirs = await knexOf(dbOf(env.ports.store))('policies').where({ tenant_id: 'other' }).select('policy_number', 'collection_amount');
     expect(theirs).toEqual([{ policy_number: 'P1', collection_amount: 99_900 }]);
   });
 
   it.runIf(dialect === 'sqlite')('rows out of key order: all applied, and the connection keeps the page cache it had before the file', async () => {
-    const cacheSize = async () => ((await knexOf(env.ports.db).raw('PRAGMA cache_size')) as { cache_size: number }[])[0]!.cache_size;
+    const cacheSize = async () => ((await knexOf(dbOf(env.ports.store)).raw('PRAGMA cache_size')) as { cache_size: number }[])[0]!.cache_size;
     const before = await cacheSize();
     const numbers = Array.from({ length: 300 }, (_, i) => `P${String((i * 7919) % 300).padStart(3, '0')}`);
     drop('policies-shuffled.csv', HEADER + numbers.map((n) => `C${n},E${n},${n},FUN,150.00,active\n`).join(''));

@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { killAllKasi, requireBuilt, runKasi, spawnKasi, waitFor } from '../helpers/cli.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 3.2/9: "a crash mid-import leaves nothing applied, and the file is taken again". The built
@@ -51,7 +52,7 @@ function inTransaction(env: TestEnv, dialect: Dialect): () => Promise<boolean> {
     return async () => size() > base + 4 * (1 << 20);
   }
   return async () => {
-    const r = await knexOf(env.ports.db).raw(
+    const r = await knexOf(dbOf(env.ports.store)).raw(
       `SELECT count(*)::int AS n FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
           AND now() - xact_start > interval '300 milliseconds'`,
@@ -75,7 +76,7 @@ describe.each(['sqlite', 'pg'] as const)('kill -9 during an import on %s', (dial
     await writeBigFile(file);
     const args = ['import', file, '--tenant', 'acme', '--root', env.root, '--db', env.databaseUrl];
     const cliEnv = { KASI_NOW: '2025-11-03T07:00:00+02:00' };
-    const knex = knexOf(env.ports.db);
+    const knex = knexOf(dbOf(env.ports.store));
     const count = async (table: string, where: Record<string, string> = {}) => Number(((await knex(table).where(where).count({ n: '*' })) as { n: number | string }[])[0]!.n);
 
     const first = spawnKasi(args, { env: cliEnv });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 3.2 encodings and dialects on SQLite and PostgreSQL: Excel's Windows-1252 `;` files with
@@ -26,7 +27,7 @@ describe.each(['sqlite', 'pg'] as const)('intake dialects on %s', (dialect) => {
   const drop = (name: string, content: string | Buffer) => dropInInbox(env, name, content);
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
   const rows = () =>
-    knexOf(env.ports.db)('policies').orderBy('policy_number').select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status');
+    knexOf(dbOf(env.ports.store))('policies').orderBy('policy_number').select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status');
 
   it('an Excel Windows-1252 ;-file with decimal commas: exact cents and accented text', async () => {
     mkdirSync(inbox(), { recursive: true });
@@ -39,7 +40,7 @@ describe.each(['sqlite', 'pg'] as const)('intake dialects on %s', (dialect) => {
       { policy_number: 'POL-É03', customer_id: 'Sipho Dlamini', external_customer_ref: 'Café “Ons Plek”', product_code: 'LIFE-PLUS', collection_amount: 150_000, status: 'active' },
       { policy_number: 'POL-É04', customer_id: 'Renée Pretorius', external_customer_ref: 'Françoise', product_code: 'LIFE-PLUS', collection_amount: 15_000, status: 'active' },
     ]);
-    const file = await knexOf(env.ports.db)('intake_files').first('encoding', 'delimiter');
+    const file = await knexOf(dbOf(env.ports.store))('intake_files').first('encoding', 'delimiter');
     expect(file).toEqual({ encoding: 'windows-1252', delimiter: ';' });
   });
 
@@ -78,7 +79,7 @@ describe.each(['sqlite', 'pg'] as const)('intake dialects on %s', (dialect) => {
     drop('policies-big-utf8.csv', body);
     const out = await take('policies-big-utf8.csv');
     expect(out).toMatchObject({ status: 'applied', imported: i, failed: 0, errors: [] });
-    const bad = (await knexOf(env.ports.db)('policies').select('policy_number', 'customer_id', 'external_customer_ref')).filter(
+    const bad = (await knexOf(dbOf(env.ports.store))('policies').select('policy_number', 'customer_id', 'external_customer_ref')).filter(
       (r: { policy_number: string; customer_id: string; external_customer_ref: string }) => {
         const n = Number(r.policy_number.slice(1));
         return r.customer_id !== `Thérèse€${n}` || r.external_customer_ref !== `Zoë-€${n}`;

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 3.2 row errors and file errors on SQLite and PostgreSQL: good rows apply beside bad ones,
@@ -30,8 +31,8 @@ describe.each(['sqlite', 'pg'] as const)('intake errors on %s', (dialect) => {
     copyFileSync(join(FIX, name), join(inbox(), name));
   };
   const take = (name: string) => importFile(env.ports, { tenantId: 'acme', path: join(inbox(), name), mode: 'move' });
-  const policyCount = async () => Number(((await knexOf(env.ports.db)('policies').count({ n: '*' })) as { n: number | string }[])[0]!.n);
-  const ledger = () => knexOf(env.ports.db)('intake_files').orderBy('id').select('name', 'status', 'imported', 'failed', 'warnings');
+  const policyCount = async () => Number(((await knexOf(dbOf(env.ports.store))('policies').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+  const ledger = () => knexOf(dbOf(env.ports.store))('intake_files').orderBy('id').select('name', 'status', 'imported', 'failed', 'warnings');
   const result = (name: string) => readFileSync(join(env.root, 'outbox/acme/intake', `${name}.result.csv`), 'utf8');
   const failedDir = () => join(env.root, 'failed/acme');
 
@@ -48,7 +49,7 @@ describe.each(['sqlite', 'pg'] as const)('intake errors on %s', (dialect) => {
       [6, 'status', 'INVALID_STATUS'],
     ]);
     expect(result('policies-mixed.csv')).toBe(readFileSync(join(FIX, 'policies-mixed.result.csv'), 'utf8'));
-    const rows = await knexOf(env.ports.db)('policies').orderBy('policy_number').select('policy_number', 'collection_amount', 'status');
+    const rows = await knexOf(dbOf(env.ports.store))('policies').orderBy('policy_number').select('policy_number', 'collection_amount', 'status');
     expect(rows).toEqual([
       { policy_number: 'POL-001', collection_amount: 15_000, status: 'active' },
       { policy_number: 'POL-002', collection_amount: 150_000, status: 'active' },
@@ -147,7 +148,7 @@ describe.each(['sqlite', 'pg'] as const)('intake errors on %s', (dialect) => {
       [5, 'customer_id', 'NOT_PRINTABLE'],
       [7, 'collection_amount', 'AMOUNT_NOT_A_NUMBER'],
     ]);
-    expect((await knexOf(env.ports.db)('policies').orderBy('policy_number').pluck('policy_number')) as string[]).toEqual(['P1', 'P5', 'P6', 'P7']);
+    expect((await knexOf(dbOf(env.ports.store))('policies').orderBy('policy_number').pluck('policy_number')) as string[]).toEqual(['P1', 'P5', 'P6', 'P7']);
   });
 
   it('a row with the wrong number of values is ROW_COLUMN_COUNT', async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { finishInterrupted, importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * A process killed after a file was moved (or copied) into archive/ but before its end was
@@ -25,9 +26,9 @@ describe('a file placed before its end was recorded', () => {
     env = await makeEnv('sqlite');
     const path = dropInInbox(env, 'policies-a.csv', CSV);
     const out = await importFile(env.ports, { tenantId: 'acme', path, mode: 'move' });
-    await knexOf(env.ports.db)('intake_files').where({ id: out.fileId }).update({ finished_at: null });
+    await knexOf(dbOf(env.ports.store))('intake_files').where({ id: out.fileId }).update({ finished_at: null });
     expect(await finishInterrupted(env.ports)).toBe(1);
-    const row = (await knexOf(env.ports.db)('intake_files').where({ id: out.fileId }).first()) as { finished_at: string | null; archive_path: string };
+    const row = (await knexOf(dbOf(env.ports.store))('intake_files').where({ id: out.fileId }).first()) as { finished_at: string | null; archive_path: string };
     expect([row.finished_at !== null, row.archive_path]).toEqual([true, join(env.root, 'archive/acme/2025-11-01/policies-a.csv')]);
     expect(readdirSync(join(env.root, 'archive/acme/2025-11-01'))).toEqual(['policies-a.csv']);
     expect(await finishInterrupted(env.ports)).toBe(0);
@@ -38,7 +39,7 @@ describe('a file placed before its end was recorded', () => {
     const path = join(env.root, 'policies-b.csv');
     writeFileSync(path, CSV);
     const first = await importFile(env.ports, { tenantId: 'acme', path, mode: 'copy' });
-    await knexOf(env.ports.db)('intake_files').where({ id: first.fileId }).update({ finished_at: null });
+    await knexOf(dbOf(env.ports.store))('intake_files').where({ id: first.fileId }).update({ finished_at: null });
     const again = await importFile(env.ports, { tenantId: 'acme', path, mode: 'copy' });
     expect([again.fileId, again.status, again.movedTo]).toEqual([first.fileId, 'applied', join(env.root, 'archive/acme/2025-11-01/policies-b.csv')]);
     expect(readdirSync(join(env.root, 'archive/acme/2025-11-01'))).toEqual(['policies-b.csv']);

@@ -5,6 +5,7 @@ import { importFile } from '../../src/usecases/intake/import-file.js';
 import { BAD_NOW, corpusBytes, corpusName, goldenCsvPath, loadCorpus, type CorpusEntry } from '../helpers/bad-corpus.js';
 import { dropInInbox, makeEnv, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The intake pipeline (a worker thread parses, the main thread writes) against the in-process
@@ -30,7 +31,7 @@ async function take(env: TestEnv, tenant: string, name: string, files: (string |
     const fileName = i === 0 ? name : name.replace(/\.csv$/i, `-${i + 1}.csv`);
     await importFile(env.ports, { tenantId: tenant, path: dropInInbox(env, fileName, bytes, tenant), mode: 'move' });
     const dir = join(env.root, 'outbox', tenant, 'intake');
-    const policies = await knexOf(env.ports.db)('policies')
+    const policies = await knexOf(dbOf(env.ports.store))('policies')
       .where({ tenant_id: tenant })
       .select('policy_number', 'customer_id', 'external_customer_ref', 'product_code', 'collection_amount', 'status', 'cancelled_at')
       .orderBy('policy_number');

@@ -11,6 +11,7 @@ import { writeSamplePolicies } from '../../bench/sample-files.js';
 import { up as inFlightUp } from '../../src/store/migrations/012_in_flight.js';
 import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Migration 012 on a store that a stopped kasi left with presentments in flight: the attempts it
@@ -38,7 +39,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('migration 012 on %s', (dialect) => {
       present: () => Promise.reject(new Error('stopped before the debit file was written')),
     };
     await expect(runBatch(ports, { date: '2025-11-26', gateway: stopped, setup })).rejects.toThrow('stopped before');
-    const knex = knexOf(ports.db);
+    const knex = knexOf(dbOf(ports.store));
     const statuses = async () => ((await knex('attempts').groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[]).map((r) => [r.status, Number(r.n)]);
     expect(await statuses()).toEqual([['SUBMITTED', 12]]);
 

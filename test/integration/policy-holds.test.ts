@@ -9,6 +9,7 @@ import { EngineWorld } from './engine-harness.js';
 import { HALT_OPEN } from '../../src/store/policy-hold.repository.js';
 import { RESUME } from '../../src/store/policy-hold-release.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Holds (issue 12) through the real intake, batch and results on both databases: code 30 holds
@@ -28,7 +29,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     await w?.cleanup();
   });
 
-  const holds = () => knexOf(w.ports.db)('policy_holds').orderBy('id').select('policy_number', 'reason_code', 'held_on', 'released_on', 'released_by');
+  const holds = () => knexOf(dbOf(w.ports.store))('policy_holds').orderBy('id').select('policy_number', 'reason_code', 'held_on', 'released_on', 'released_by');
   const decAttempts = async () => (await w.attempts('2025-12')).map((a) => `${a.policy_number}#${a.presentment} ${a.action_date} ${a.status}`);
 
   it('hold, never present, stop later presentments on a late result, release by file and by use case', async () => {
@@ -51,7 +52,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     w.at('2025-12-01', '02:00:00');
     expect((await closeReport(w.ports, 'acme', '2025-11')).status).toBe('done');
     await w.execute('2025-12');
-    const opened = await knexOf(w.ports.db)('collections').where({ period: '2025-12' }).orderBy('policy_number').pluck('policy_number');
+    const opened = await knexOf(dbOf(w.ports.store))('collections').where({ period: '2025-12' }).orderBy('policy_number').pluck('policy_number');
     expect(opened).toEqual(['P2', 'P3', 'P5']); // P1 held: not opened
 
     const late = await w.hand('results-late.csv', `${RESULTS_HEADER}acme-202511-4-1,UNPAID,0.00,34,2025-12-01\n`, 'bank');
@@ -93,7 +94,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     w.at('2025-11-01');
     await w.policies([['C1', 'P1', '150.00'], ['C2', 'P2', '100.00'], ['C3', 'P3', '120.00']]);
     await w.execute('2025-11');
-    const ids = Object.fromEntries((await knexOf(w.ports.db)('collections').select('id', 'policy_number')).map((r) => [r.policy_number as string, Number(r.id)]));
+    const ids = Object.fromEntries((await knexOf(dbOf(w.ports.store))('collections').select('id', 'policy_number')).map((r) => [r.policy_number as string, Number(r.id)]));
     const now = '2025-11-04T06:00:00.000Z';
     const first = await w.ports.store.transaction((tx) => tx.policyHolds.insertHolds([{ collectionId: ids.P2!, reasonCode: '34', heldOn: '2025-11-03' }], now));
     expect(first.map((h) => `${h.policy_number} ${h.reason_code} ${h.collection_id === ids.P2}`)).toEqual(['P2 34 true']);
@@ -109,7 +110,7 @@ describe.each(['sqlite', 'pg'] as const)('policy holds on %s', (dialect) => {
     );
     expect(placed.map((h) => `${h.policy_number} ${h.reason_code} ${h.held_on}`)).toEqual(['P1 30 2025-11-04']);
     expect((await holds()).map((h) => `${h.policy_number} ${h.reason_code} ${h.held_on}`)).toEqual(['P2 34 2025-11-03', 'P1 30 2025-11-04']);
-    const halted = await knexOf(w.ports.db)('collections').orderBy('policy_number').select('policy_number', 'halted_reason', 'next_check');
+    const halted = await knexOf(dbOf(w.ports.store))('collections').orderBy('policy_number').select('policy_number', 'halted_reason', 'next_check');
     expect(halted).toEqual([
       { policy_number: 'P1', halted_reason: 'POLICY_HELD', next_check: null },
       { policy_number: 'P2', halted_reason: 'POLICY_HELD', next_check: null },
@@ -139,7 +140,7 @@ describe('policy holds on sqlite: the statements find the policy by its index', 
     const w = await EngineWorld.create('sqlite');
     try {
       const plan = async (text: string, params: string[]) =>
-        ((await knexOf(w.ports.db).raw(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]).map((r) => r.detail.trim());
+        ((await knexOf(dbOf(w.ports.store)).raw(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]).map((r) => r.detail.trim());
       const expected = [
         'SEARCH collections USING INTEGER PRIMARY KEY (rowid=?)',
         'LIST SUBQUERY 2',

@@ -9,6 +9,7 @@ import { REPO } from '../helpers/cli.js';
 import { makeEnv, dropInInbox, type TestEnv } from '../helpers/env.js';
 import { parseProm, value } from '../helpers/prom.js';
 import { seedMonth, type CollectionSpec } from './close-seed.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The alert rules shipped in deploy/prometheus and the /metrics they read: `promtool` (the
@@ -56,8 +57,8 @@ describe('/metrics from the store, linted by promtool', () => {
   });
   beforeAll(async () => {
     env = await makeEnv('sqlite', { tenants: { beta: { name: 'Beta Life' } } }, '2025-12-10T09:00:00+02:00');
-    await seedMonth(env.ports.db, 'acme', '2025-11', [paid('N-1', 10_000, '2025-11-10', 10_000), paid('N-2', 10_000, '2025-11-20', 10_000)]);
-    await seedMonth(env.ports.db, 'acme', '2025-12', [paid('D-1', 10_000, '2025-12-05', 5_000), { ...paid('D-2', 10_000, '2025-12-05', 0), attempts: [] }]);
+    await seedMonth(dbOf(env.ports.store), 'acme', '2025-11', [paid('N-1', 10_000, '2025-11-10', 10_000), paid('N-2', 10_000, '2025-11-20', 10_000)]);
+    await seedMonth(dbOf(env.ports.store), 'acme', '2025-12', [paid('D-1', 10_000, '2025-12-05', 5_000), { ...paid('D-2', 10_000, '2025-12-05', 0), attempts: [] }]);
     await importFile(env.ports, { tenantId: 'acme', path: dropInInbox(env, 'policies-x.csv', 'customer_id,external_customer_ref,policy_number,product_code,collection_amount\nC9,E9,X-9,FUN,10.00\n'), mode: 'move' });
   });
   afterAll(async () => env?.cleanup());

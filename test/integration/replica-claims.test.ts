@@ -15,6 +15,7 @@ import { SftpService } from '../../src/daemon/sftp-service.js';
 import { makeEnv, dropInInbox, type TestEnv } from '../helpers/env.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The store's claims that let replicas share work (SPEC 6), process by process: an inbox file
@@ -32,7 +33,7 @@ function deadOwner(): string {
 }
 
 async function count(env: TestEnv, table: string, where = '1 = 1'): Promise<number> {
-  const [row] = (await knexOf(env.ports.db).raw(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).then((r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows))) as { n: number | string }[];
+  const [row] = (await knexOf(dbOf(env.ports.store)).raw(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).then((r: unknown) => (Array.isArray(r) ? r : (r as { rows: unknown[] }).rows))) as { n: number | string }[];
   return Number(row!.n);
 }
 
@@ -58,7 +59,7 @@ describe.each(['sqlite', 'pg'] as const)('replica claims on %s', (dialect) => {
   test("a file claimed by a live replica elsewhere is left; a dead holder's claim (this host) or an expired lease is taken over", async () => {
     const env = await makeEnv(dialect);
     try {
-      const knex = knexOf(env.ports.db);
+      const knex = knexOf(dbOf(env.ports.store));
       const claim = async (name: string, owner: string, leaseUntil: string) => {
         const body = policies(3, name.length * 10);
         const path = dropInInbox(env, name, body);
@@ -116,7 +117,7 @@ describe.each(['sqlite', 'pg'] as const)('replica claims on %s', (dialect) => {
       expect(await count(env, 'attempts', `status = 'SUBMITTED'`)).toBe(0);
       expect(await count(env, 'bank_results')).toBe(attempts);
       expect(await count(env, 'bank_results', `outcome <> 'applied'`)).toBe(0);
-      const chunks = (await knexOf(env.ports.db)('batch_chunks').orderBy('seq').select('seq', 'status', 'owner', 'takeovers')) as { seq: number; status: string; owner: string; takeovers: number }[];
+      const chunks = (await knexOf(dbOf(env.ports.store))('batch_chunks').orderBy('seq').select('seq', 'status', 'owner', 'takeovers')) as { seq: number; status: string; owner: string; takeovers: number }[];
       expect(chunks.map((c) => [Number(c.seq), c.status, c.owner, Number(c.takeovers)])).toEqual([
         [1, 'done', 'replica-b', 1],
         [2, 'done', 'replica-b', 0],

@@ -7,7 +7,7 @@ import { parseCron } from '../../src/domain/cron.js';
 import { openDb, type Db } from '../../src/store/db.js';
 import { claimRun, listRuns } from '../../src/store/schedule.repository.js';
 import { reading, transaction } from '../../src/store/sql.js';
-import { storeOf } from '../../src/store/store.js';
+import { storeOf, dbOf } from '../../src/store/store.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { scheduledSteps, StepInterrupted, type ScheduledStep } from '../../src/daemon/steps.js';
 import { Scheduler, type SchedulerOptions, type UnitReport } from '../../src/daemon/scheduler.js';
@@ -65,7 +65,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     // Thursday 27 November 07:00, first start (horizon one day): today's 06:00 batch runs late; the
     // daily pay step finds nothing due
     expect((await s.tick()).ran.map(brief)).toEqual(['close_pay 2025-11-27T02:00:00+02:00 skipped', 'batch 2025-11-27T06:00:00+02:00 done']);
-    const [nov] = await reading(ports.db, (sql) => sql.all<{ n: number }>(`SELECT COUNT(*) AS n FROM collections WHERE period = '2025-11'`));
+    const [nov] = await reading(dbOf(ports.store), (sql) => sql.all<{ n: number }>(`SELECT COUNT(*) AS n FROM collections WHERE period = '2025-11'`));
     expect(Number(nov!.n)).toBe(3); // the batch opened the period first (auto_execute)
 
     // down from Friday 28th 05:00 until Tuesday 2 December 05:00
@@ -86,7 +86,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     ]);
     expect(tick.ran[1]!.detail).toEqual({ reason: 'the 2025-11 period is over (it is closed on the 1st); no batch runs in it any more' });
     expect(tick.ran[4]!.detail).toMatchObject({ period: '2025-11', through: '2025-12-01', problems: [] });
-    const late = await reading(ports.db, (sql) => sql.all(`SELECT id FROM attempts WHERE action_date = '2025-11-28'`));
+    const late = await reading(dbOf(ports.store), (sql) => sql.all(`SELECT id FROM attempts WHERE action_date = '2025-11-28'`));
     expect(late).toEqual([]);
     const out = join(env.root, 'outbox/acme/2025-11');
     expect(readdirSync(out).filter((f) => !f.endsWith('.sha256')).sort()).toEqual([
@@ -105,7 +105,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect((await s.tick()).ran.map(brief)).toEqual(['batch 2025-12-02T06:00:00+02:00 done', 'close_pay 2025-12-03T02:00:00+02:00 done']);
     expect(existsSync(join(env.root, 'outbox/bank/payments-20251203-001.xml'))).toBe(true);
 
-    const rows = await reading(ports.db, (sql) => listRuns(sql));
+    const rows = await reading(dbOf(ports.store), (sql) => listRuns(sql));
     expect(rows.filter((r) => r.status !== 'skipped').map((r) => `${r.step} ${r.occurrence} ${r.status} ${r.attempts}`)).toEqual([
       'batch 2025-11-27T06:00:00+02:00 done 1',
       'close_report 2025-12-01T02:00:00+02:00 done 1',
@@ -125,7 +125,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect((await importFile(ports, { tenantId: 'acme', path: csv, mode: 'copy' })).status).toBe('applied');
     const s = new Scheduler(ports, options(scheduledSteps(ports.config)));
     await s.tick();
-    const paid = () => reading(ports.db, (sql) => sql.all<{ status: string; payment_date: string }>(`SELECT status, payment_date FROM settlements WHERE period = '2026-04'`));
+    const paid = () => reading(dbOf(ports.store), (sql) => sql.all<{ status: string; payment_date: string }>(`SELECT status, payment_date FROM settlements WHERE period = '2026-04'`));
     env.setNow('2026-05-03T23:00:00+02:00');
     await s.tick();
     expect(await paid()).toEqual([{ status: 'pending', payment_date: '2026-05-04' }]);
@@ -138,8 +138,8 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
 
     // a settlement left pending on its payment date (the pay step did not run): the next day's
     // occurrence pays it, in the file of its own payment date
-    await reading(ports.db, (sql) => sql.run(`UPDATE settlements SET status = 'pending', payment_file_id = NULL, paid_at = NULL WHERE period = '2026-04'`));
-    await reading(ports.db, (sql) => sql.run(`DELETE FROM payment_files`));
+    await reading(dbOf(ports.store), (sql) => sql.run(`UPDATE settlements SET status = 'pending', payment_file_id = NULL, paid_at = NULL WHERE period = '2026-04'`));
+    await reading(dbOf(ports.store), (sql) => sql.run(`DELETE FROM payment_files`));
     rmSync(join(env.root, 'outbox/bank/payments-20260504-001.xml'));
     env.setNow('2026-05-05T02:30:00+02:00');
     const next = await s.tick();
@@ -151,11 +151,11 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
 
   it('two schedulers on one database run each occurrence exactly once, in order', async () => {
     env = await makeEnv(dialect, {}, '2025-11-28T12:00:00+02:00');
-    const db2 = openDb(env.ports.db.target);
+    const db2 = openDb(dbOf(env.ports.store).target);
     extraDbs.push(db2);
     const log: string[] = [];
     const a = new Scheduler(env.ports, options([recorder('every_hour', '0 * * * *', log, 'A', 5)]));
-    const b = new Scheduler({ ...env.ports, db: db2, store: storeOf(db2) }, options([recorder('every_hour', '0 * * * *', log, 'B', 5)]));
+    const b = new Scheduler({ ...env.ports, store: storeOf(db2) }, options([recorder('every_hour', '0 * * * *', log, 'B', 5)]));
     // both tick side by side until the 24 hourly occurrences of the horizon (one day) are settled
     for (let i = 0; i < 200; i++) {
       const [ra, rb] = await Promise.all([a.tick(), b.tick()]);
@@ -167,26 +167,26 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect(occurrences).toEqual([...occurrences].sort());
     expect(occurrences[0]).toBe('2025-11-27T13:00:00+02:00');
     expect(occurrences[23]).toBe('2025-11-28T12:00:00+02:00');
-    const rows = await reading(env.ports.db, (sql) => listRuns(sql));
+    const rows = await reading(dbOf(env.ports.store), (sql) => listRuns(sql));
     expect(rows.map((r) => r.status)).toEqual(Array(24).fill('done'));
   });
 
   it('a claim race: of many concurrent claims of one occurrence from two connections, one wins', async () => {
     env = await makeEnv(dialect);
-    const db2 = openDb(env.ports.db.target);
+    const db2 = openDb(dbOf(env.ports.store).target);
     extraDbs.push(db2);
     const claim = (db: Db, owner: string) =>
       transaction(db, (sql) =>
         claimRun(sql, { step: 'batch', occurrence: '2025-12-01T06:00:00+02:00', owner, startedAt: 'x', wallNow: '2025-12-01T04:00:00.000Z', leaseUntil: '2025-12-01T04:00:30.000Z', maxAttempts: 3 }),
       );
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(i % 2 ? db2 : env!.ports.db, `owner-${i}`)));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(i % 2 ? db2 : dbOf(env!.ports.store), `owner-${i}`)));
     expect(results.filter((r) => r.claimed)).toHaveLength(1);
   });
 
   it("a dead owner's occurrence blocks until its lease expires, then is taken over", async () => {
     env = await makeEnv(dialect, {}, '2025-12-01T03:00:00+02:00');
     let wall = Date.parse('2025-12-01T01:00:00Z');
-    await transaction(env.ports.db, (sql) =>
+    await transaction(dbOf(env.ports.store), (sql) =>
       claimRun(sql, { step: 'close_report', occurrence: '2025-12-01T02:00:00+02:00', owner: 'dead', startedAt: 'x', wallNow: new Date(wall).toISOString(), leaseUntil: new Date(wall + 30_000).toISOString(), maxAttempts: 3 }),
     );
     const log: string[] = [];
@@ -196,7 +196,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     expect(log).toEqual([]);
     wall += 31_000;
     expect((await s.tick()).ran.map(brief)).toEqual(['close_report 2025-12-01T02:00:00+02:00 done', 'batch 2025-12-01T02:30:00+02:00 done']);
-    const [row] = await reading(env.ports.db, (sql) => listRuns(sql, 'close_report'));
+    const [row] = await reading(dbOf(env.ports.store), (sql) => listRuns(sql, 'close_report'));
     expect(row).toMatchObject({ status: 'done', attempts: 2, owner: s.owner });
   });
 
@@ -216,7 +216,7 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     wall += 60_000;
     expect((await s.tick()).ran.map(brief)).toEqual(['close_report 2025-12-01T02:00:00+02:00 failed', 'batch 2025-12-01T06:00:00+02:00 done']);
     expect(calls).toBe(2);
-    const rows = await reading(env.ports.db, (sql) => listRuns(sql));
+    const rows = await reading(dbOf(env.ports.store), (sql) => listRuns(sql));
     expect(rows.map((r) => [r.step, r.status, r.attempts, r.detail])).toEqual([
       ['close_report', 'failed', 2, JSON.stringify({ error: 'the disk is full (2)' })],
       ['batch', 'done', 1, JSON.stringify({})],
@@ -236,11 +236,11 @@ describe.each<Dialect>(['sqlite', 'pg'])('scheduler on %s', (dialect) => {
     first.start();
     await new Promise((r) => setTimeout(r, 50));
     expect(await first.stop(5000)).toBe('drained');
-    let [row] = await reading(env.ports.db, (sql) => listRuns(sql));
+    let [row] = await reading(dbOf(env.ports.store), (sql) => listRuns(sql));
     expect(row).toMatchObject({ status: 'running', lease_until: '1970-01-01T00:00:00.000Z', owner: first.owner });
     const second = new Scheduler(env.ports as Ports, options([step], { horizonMs: 2 * HOUR }));
     expect((await second.tick()).ran.map(brief)).toEqual(['batch 2025-12-01T06:00:00+02:00 done']);
-    [row] = await reading(env.ports.db, (sql) => listRuns(sql));
+    [row] = await reading(dbOf(env.ports.store), (sql) => listRuns(sql));
     expect(row).toMatchObject({ status: 'done', attempts: 2, owner: second.owner, detail: JSON.stringify({ run: 2 }) });
   });
 });
@@ -287,7 +287,7 @@ describe('scheduler without anything recorded yet', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(await s.stop(50)).toBe('timeout');
     expect(s.state).toBe('stopped');
-    const [row] = await reading(env.ports.db, (sql) => listRuns(sql));
+    const [row] = await reading(dbOf(env.ports.store), (sql) => listRuns(sql));
     expect(row).toMatchObject({ status: 'running', lease_until: '1970-01-01T00:00:00.000Z' });
     await ended; // (in the daemon the process exits here)
     await new Promise((r) => setTimeout(r, 50));

@@ -17,6 +17,7 @@ import { writeAtomic } from '../../src/files/atomic-writer.js';
 import { deliveriesOf, StoreDeliveryLedger } from '../../src/store/delivery.repository.js';
 import { openDb, knexOf } from '../../src/store/db.js';
 import { makeEnv } from '../helpers/env.js';
+import { dbOf, storeOf } from '../../src/store/store.js';
 
 /** Fast cases against ssh2's in-process server: hostile listings, stalls, failed renames. */
 let srv: MemorySftpServer;
@@ -418,7 +419,7 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
       expect(r3.poll!.taken).toEqual([{ name: 'policies-b.csv', outcome: 'applied', movedTo: 'policies-b.csv' }]);
       expect(r3.delivery).toEqual({ delivered: 0, failed: 2 });
       expect(ls(`${dirs.outbound}/intake`)).toEqual([REMOTE_A, `${REMOTE_A}.sha256`]);
-      const failed = (await deliveriesOf(knexOf(env.ports.db), 'acme')).slice(2);
+      const failed = (await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme')).slice(2);
       expect(failed.map((r) => [r.local_path, r.remote_name, r.status, Number(r.attempts)])).toEqual([
         [`outbox/acme/intake/${REMOTE_B}`, `intake/${REMOTE_B}`, 'failed', 1],
         [`outbox/acme/intake/${REMOTE_B}.sha256`, `intake/${REMOTE_B}.sha256`, 'failed', 1],
@@ -428,7 +429,7 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
       // a restart: a new service on a new connection to the same database delivers what is queued
       await service.stop();
       db2 = openDb(databaseTarget(env.ports.config));
-      service = new SftpService({ ...env.ports, db: db2 }, { env: {} });
+      service = new SftpService({ ...env.ports, store: storeOf(db2) }, { env: {} });
       const r4 = await service.tick('acme');
       expect(r4.poll!.taken).toEqual([]);
       expect(r4.delivery).toEqual({ delivered: 2, failed: 0 });
@@ -472,14 +473,14 @@ describe.each(['sqlite', 'pg'] as const)('intake results of an SFTP tenant go ba
         already: [],
         refused: [],
       });
-      const ledger = new StoreDeliveryLedger(env.ports.db, env.root);
+      const ledger = new StoreDeliveryLedger(dbOf(env.ports.store), env.root);
       const inFlight = await ledger.pending('acme'); // an upload of 'old' starts
       env.setNow('2025-11-01T08:00:05+02:00');
       await writeAtomic(resultPath, 'new\n');
       const again = await queueIntakeResult(env.ports, { tenant: 'acme', resultPath });
       expect(again!.queued).toEqual([]); // still queued: not delivered yet
       for (const d of inFlight) await ledger.markDelivered(d.id, new Date()); // the old upload ends
-      const rows = await deliveriesOf(knexOf(env.ports.db), 'acme');
+      const rows = await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme');
       expect(rows.map((r) => [r.remote_name, r.status, r.created_at])).toEqual([
         ['intake/policies.csv.result.csv', 'pending', '2025-11-01T06:00:05.000Z'],
         ['intake/policies.csv.result.csv.sha256', 'pending', '2025-11-01T06:00:05.000Z'],

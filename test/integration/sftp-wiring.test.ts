@@ -10,6 +10,7 @@ import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { waitFor } from '../helpers/cli.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The SFTP adapter wired into kasi (SPEC 7) against a real OpenSSH sshd on loopback: the store's
@@ -83,7 +84,7 @@ describe.each(['sqlite', 'pg'] as const)('deliveries on %s', (dialect) => {
       expect(readFileSync(join(remote.outbound, 'collections-2025-11.csv.sha256'), 'utf8')).toBe(`${sha('policy_number,amount\nP1,150.00\n')}  collections-2025-11.csv\n`);
       expect(readFileSync(join(remote.outbound, 'settlement-SETTLE-2025-11-001.json.sha256'), 'utf8')).toBe(`${sha('{"net_amount":"120.00"}\n')}  settlement-SETTLE-2025-11-001.json\n`);
 
-      const rows = await deliveriesOf(knexOf(env.ports.db), 'acme');
+      const rows = await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme');
       expect(rows.map((r) => [r.local_path, r.remote_name, r.status, Number(r.attempts), r.last_error, r.created_at, r.delivered_at])).toEqual(
         FOUR.map((p) => [p, p.slice(OUT.length + 1), 'delivered', 1, null, '2025-11-01T06:00:00.000Z', '2025-11-01T06:00:00.000Z']),
       );
@@ -126,13 +127,13 @@ describe('SftpService', () => {
       expect(ls(remote.inbound)).toEqual([]);
       expect(ls(remote.processed)).toEqual(['policies-a-again.csv', 'policies-a.csv', 'policies-empty.csv']);
 
-      const files = await knexOf(env.ports.db)('intake_files').orderBy('id').select('tenant_id', 'name', 'status', 'imported');
+      const files = await knexOf(dbOf(env.ports.store))('intake_files').orderBy('id').select('tenant_id', 'name', 'status', 'imported');
       expect(files).toEqual([
         { tenant_id: 'acme', name: 'policies-a.csv', status: 'applied', imported: 2 },
         { tenant_id: 'acme', name: 'policies-a-again.csv', status: 'duplicate', imported: 0 },
         { tenant_id: 'acme', name: 'policies-empty.csv', status: 'rejected', imported: 0 },
       ]);
-      const policies = await knexOf(env.ports.db)('policies').orderBy('policy_number').select('tenant_id', 'policy_number', 'collection_amount');
+      const policies = await knexOf(dbOf(env.ports.store))('policies').orderBy('policy_number').select('tenant_id', 'policy_number', 'collection_amount');
       expect(policies).toEqual([
         { tenant_id: 'acme', policy_number: 'P1', collection_amount: 15_000 },
         { tenant_id: 'acme', policy_number: 'P2', collection_amount: 9_995 },
@@ -168,10 +169,10 @@ describe('SftpService', () => {
       expect(ls(remote.inbound)).toEqual([]);
       expect(ls(remote.processed)).toEqual(['policies-a.csv']);
       // one intake, recorded as received at the remote modification time; its result sent once
-      const files = async () => knexOf(env.ports.db)('intake_files').orderBy('id').select('name', 'status', 'received_at');
+      const files = async () => knexOf(dbOf(env.ports.store))('intake_files').orderBy('id').select('name', 'status', 'received_at');
       expect(await files()).toEqual([{ name: 'policies-a.csv', status: 'applied', received_at: '2023-11-14T22:13:20.000Z' }]);
       expect(ls(join(remote.outbound, 'intake'))).toEqual(['policies-a.csv.result.csv', 'policies-a.csv.result.csv.sha256']);
-      const sent = async () => (await deliveriesOf(knexOf(env.ports.db), 'acme')).map((d) => [d.remote_name, d.status]);
+      const sent = async () => (await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme')).map((d) => [d.remote_name, d.status]);
       expect(await sent()).toEqual([
         ['intake/policies-a.csv.result.csv', 'delivered'],
         ['intake/policies-a.csv.result.csv.sha256', 'delivered'],
@@ -200,7 +201,7 @@ describe('SftpService', () => {
       const after = await afterCloseStep(env.ports, 'acme', [csv], { env: {} });
       expect(after.enqueued).toEqual({ queued: FOUR.slice(0, 2), already: [], refused: [] });
       expect(after.delivery).toEqual({ delivered: 0, failed: 2 });
-      const failed = await deliveriesOf(knexOf(env.ports.db), 'acme');
+      const failed = await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme');
       expect(failed.map((r) => [r.status, Number(r.attempts), r.delivered_at])).toEqual([
         ['failed', 1, null],
         ['failed', 1, null],
@@ -210,10 +211,10 @@ describe('SftpService', () => {
 
       service.start();
       await sshd.restart();
-      await waitFor('the queued files to be delivered', async () => (await deliveriesOf(knexOf(env.ports.db), 'acme')).every((r) => r.status === 'delivered'));
+      await waitFor('the queued files to be delivered', async () => (await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme')).every((r) => r.status === 'delivered'));
       expect(ls(remote.outbound)).toEqual(['collections-2025-11.csv', 'collections-2025-11.csv.sha256']);
       expect(readFileSync(join(remote.outbound, 'collections-2025-11.csv'), 'utf8')).toBe('policy_number,amount\nP1,150.00\n');
-      const rows = await deliveriesOf(knexOf(env.ports.db), 'acme');
+      const rows = await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme');
       expect(rows.map((r) => [r.status, r.last_error])).toEqual([
         ['delivered', null],
         ['delivered', null],
@@ -230,7 +231,7 @@ describe('SftpService', () => {
     const env = await makeEnv('sqlite');
     try {
       expect(await afterCloseStep(env.ports, 'acme', [join(env.root, OUT, 'collections-2025-11.csv')])).toEqual({ enqueued: null, delivery: null });
-      expect(await deliveriesOf(knexOf(env.ports.db), 'acme')).toEqual([]);
+      expect(await deliveriesOf(knexOf(dbOf(env.ports.store)), 'acme')).toEqual([]);
     } finally {
       await env.cleanup();
     }

@@ -21,7 +21,7 @@ import { makeEnv, type TestEnv } from '../helpers/env.js';
 import { startReceiver, verifies, type Receiver } from '../helpers/webhook-receiver.js';
 import { ACME_CONFIG, seedMonth } from './close-seed.js';
 import { knexOf } from '../../src/store/db.js';
-import { storeOf } from '../../src/store/store.js';
+import { storeOf, dbOf } from '../../src/store/store.js';
 
 /**
  * Webhooks against real receivers on loopback (node:http): each event arrives once per occurrence
@@ -35,7 +35,7 @@ const HEADER = 'customer_id,external_customer_ref,policy_number,product_code,col
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function pending(env: TestEnv): Promise<number> {
-  return (await reading(env.ports.db, (sql) => webhookBacklog(sql))).reduce((a, b) => a + b.pending, 0);
+  return (await reading(dbOf(env.ports.store), (sql) => webhookBacklog(sql))).reduce((a, b) => a + b.pending, 0);
 }
 
 /** Tick until nothing is pending (retries wait their backoff). */
@@ -136,7 +136,7 @@ describe('webhooks: events of intake, results and the close reach the receivers,
   it('bank results: failed_hard for hard codes, likely_claim for 18, nothing for a soft code or a repeated file', async () => {
     const P = '2025-12';
     const presented = (policy: string) => ({ policy, customer: `C${policy}`, ref: `R${policy}`, product: 'FUN', due: 10_000, attempts: [{ date: '2025-12-18', requested: 10_000 }] });
-    await seedMonth(env.ports.db, 'acme', P, [presented('H-1'), presented('H-2'), presented('H-3'), presented('H-4')]);
+    await seedMonth(dbOf(env.ports.store), 'acme', P, [presented('H-1'), presented('H-2'), presented('H-3'), presented('H-4')]);
     const results =
       'instruction_id,result,amount_collected,reason_code,processed_date\n' +
       `acme-${P}-H-1-1,UNPAID,0.00,12,2025-12-19\nacme-${P}-H-2-1,UNPAID,0.00,18,2025-12-19\nacme-${P}-H-3-1,UNPAID,0.00,02,2025-12-19\nacme-${P}-H-4-1,PAID,100.00,,2025-12-19\n`;
@@ -184,7 +184,7 @@ describe('webhooks: events of intake, results and the close reach the receivers,
     await closeReport(env.ports, 'acme', '2025-12');
     await closeReport(env.ports, 'acme', '2025-12');
     await closeSettle(env.ports, 'acme', '2025-12');
-    const s = (await knexOf(env.ports.db)('settlements').where({ tenant_id: 'acme', period: '2025-12' }).first()) as { payment_date: string; settlement_number: string; payment_reference: string };
+    const s = (await knexOf(dbOf(env.ports.store))('settlements').where({ tenant_id: 'acme', period: '2025-12' }).first()) as { payment_date: string; settlement_number: string; payment_reference: string };
     env.setNow(`${s.payment_date}T02:00:00+02:00`);
     await closePay(env.ports, s.payment_date);
     await closePay(env.ports, s.payment_date);
@@ -269,7 +269,7 @@ describe('webhooks: retries, order and refusals', () => {
       keys.map((k) => ({ type: 'period.closed', tenant: 'acme', key: k, data: { period_month: k } })),
     );
   const state = async () =>
-    (await knexOf(env.ports.db)('webhook_deliveries as d').join('webhook_events as e', 'e.id', 'd.event_row').orderBy('d.id').select('e.body', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error')) as {
+    (await knexOf(dbOf(env.ports.store))('webhook_deliveries as d').join('webhook_events as e', 'e.id', 'd.event_row').orderBy('d.id').select('e.body', 'd.status', 'd.attempts', 'd.last_status', 'd.last_error')) as {
       body: string;
       status: string;
       attempts: number;
@@ -358,7 +358,7 @@ describe('webhooks: retries, order and refusals', () => {
     expect(rx.requests.map((x) => x.body.id)).toEqual([refused.id]);
     expect(rx.requests[0]!.body.data).toEqual({ period_month: 'refused' });
     // delivered now: nothing to queue again
-    expect(await transaction(env.ports.db, (sql) => requeueFailed(sql, [refused.id], new Date().toISOString()))).toEqual([]);
+    expect(await transaction(dbOf(env.ports.store), (sql) => requeueFailed(sql, [refused.id], new Date().toISOString()))).toEqual([]);
   });
 
   it('kasi status counts them: pending (with the oldest), failed, delivered', async () => {
@@ -402,7 +402,7 @@ describe('webhooks on PostgreSQL: replicas and a slow receiver', () => {
     const other = openDb({ client: 'pg', url: env.databaseUrl });
     try {
       const a = new WebhookService(env.ports, { env: SECRETS });
-      const b = new WebhookService({ ...env.ports, db: other, store: storeOf(other) }, { env: SECRETS });
+      const b = new WebhookService({ ...env.ports, store: storeOf(other) }, { env: SECRETS });
       for (let i = 0; i < 100 && (await pending(env)) > 0; i++) await Promise.all([a.tick(), b.tick()]);
     } finally {
       await other.close();

@@ -12,6 +12,7 @@ import type { RowError } from '../../src/domain/row-error.js';
 import { importFile } from '../../src/usecases/intake/import-file.js';
 import { dropInInbox, makeEnv } from '../helpers/env.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * SPEC 3.2: any sequence of valid policy rows, written in any supported dialect — `,` with decimal
@@ -171,7 +172,7 @@ describe('CSV intake round trip', () => {
           const path = dropInInbox(env, 'policies-prop.csv', writeFile(encoding, rows, dialect));
           const out = await importFile(env.ports, { tenantId: 'acme', path, mode: 'move' });
           expect(out).toMatchObject({ status: 'applied', imported: rows.length, failed: 0 });
-          const stored = (await knexOf(env.ports.db)('policies')
+          const stored = (await knexOf(dbOf(env.ports.store))('policies')
             .where({ tenant_id: 'acme' })
             .select('customer_id', 'external_customer_ref', 'policy_number', 'product_code', 'collection_amount', 'status')) as Record<string, string | number>[];
           expect(stored.every((s) => s.status === 'active')).toBe(true);

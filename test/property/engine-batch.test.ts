@@ -4,6 +4,7 @@ import { firstDayOf, lastDayOf } from '../../src/domain/dates.js';
 import { EngineWorld } from '../integration/engine-harness.js';
 import { isZaProcessingDay } from '../helpers/za-processing-days.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * The engine invariants through the production path (few runs: each is a whole month): the real
@@ -70,7 +71,7 @@ describe('engine properties through the daily batch (SQLite, file gateway)', () 
               expect(c.amount_collected).toBeLessThanOrEqual(c.amount_due);
               expect(c.presentments).toBeLessThanOrEqual(limits.max);
             }
-            const ids = (await knexOf(w.ports.db)('attempts').pluck('instruction_id')) as string[];
+            const ids = (await knexOf(dbOf(w.ports.store))('attempts').pluck('instruction_id')) as string[];
             expect(new Set(ids).size).toBe(ids.length);
           } finally {
             await w.cleanup();

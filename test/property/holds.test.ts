@@ -4,6 +4,7 @@ import { holdsPolicy } from '../../src/domain/engine/holds.js';
 import { closeReport } from '../../src/usecases/close/close-report.js';
 import { EngineWorld } from '../integration/engine-harness.js';
 import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
 
 /**
  * Issue 12, rule 3 as a property, through the real intake, batch and results on SQLite: whatever
@@ -31,9 +32,9 @@ describe('holds, for any return codes', () => {
           await closeReport(w.ports, 'acme', '2025-11');
           await w.execute('2025-12');
           await w.run('2025-12-02', '2025-12-04');
-          const held = await knexOf(w.ports.db)('policy_holds').orderBy('policy_number').select('policy_number', 'held_on');
+          const held = await knexOf(dbOf(w.ports.store))('policy_holds').orderBy('policy_number').select('policy_number', 'held_on');
           expect(held.map((h: { policy_number: string }) => h.policy_number)).toEqual(codes.flatMap((c, i) => (c !== 'PAID' && holdsPolicy(c) ? [`P${i}`] : [])));
-          const dec = await knexOf(w.ports.db)('collections').where({ period: '2025-12' }).pluck('policy_number');
+          const dec = await knexOf(dbOf(w.ports.store))('collections').where({ period: '2025-12' }).pluck('policy_number');
           const attempts = await w.attempts();
           for (const h of held as { policy_number: string; held_on: string }[]) {
             expect(dec).not.toContain(h.policy_number);
