@@ -23,6 +23,14 @@ const NO_DB_HANDLE = [
   { selector: "TSTypeReference > Identifier[name=/^(Db|Sql)$/]", message: 'A use case holds the Store (ports.store) or a Tx (store.transaction), never the Db or a raw Sql.' },
 ];
 
+/** Adapters (STYLE: intake, outbox, sftp, bank, store) depend on domain/ and files/, not on each other nor on the rooms that use them. */
+const ADAPTERS = ['intake', 'outbox', 'sftp', 'bank', 'store'];
+const adapterImports = (self, base) => ({
+  paths: base.paths,
+  patterns: [...base.patterns, { group: [...ADAPTERS.filter((a) => a !== self).map((a) => `**/${a}/**`), '**/usecases/**', '**/daemon/**', '**/http/**', '**/cli/**'],
+    message: 'An adapter imports domain/ and files/ only (docs/architecture.md): move what two adapters share into one of those.' }],
+});
+
 /** src/domain/ is pure (rules on values): no files, database, network, processes, logs or clocks of other rooms. */
 const IO_MODULES = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'net', 'node:net', 'http', 'node:http', 'https', 'node:https',
   'worker_threads', 'node:worker_threads', 'readline', 'node:readline', 'knex', 'pg', 'pg-copy-streams', 'better-sqlite3', 'pino', 'prom-client', 'fastify', 'chokidar',
@@ -89,4 +97,6 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', STORE_HANDED], 'no-restricted-syntax': ['error', ...NO_SQL_SYNTAX, ...NO_DB_HANDLE] },
   },
   { files: ['src/domain/**/*.ts'], rules: { 'no-restricted-imports': ['error', DOMAIN_PURE] } },
+  ...ADAPTERS.filter((a) => a !== 'store').map((a) => ({ files: [`src/${a}/**/*.ts`], rules: { 'no-restricted-imports': ['error', adapterImports(a, STORE_HANDED)] } })),
+  { files: ['src/store/**/*.ts'], rules: { 'no-restricted-imports': ['error', adapterImports('store', { paths: [], patterns: [] })] } },
 );

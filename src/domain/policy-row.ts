@@ -1,4 +1,5 @@
 import { parseAmount, type Cents } from './money.js';
+import type { RowError } from './row-error.js';
 import { checkText, isCellError, type CellError, type HeaderMap } from './csv-rules.js';
 
 /** The policy file's columns (SPEC 3.2). */
@@ -23,6 +24,9 @@ export interface PolicyRow {
 }
 
 const PRODUCT_CODE = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** One item of a policy file as read: a validated row with its line, or the row's error. */
+export type PolicyItem = { kind: 'row'; line: number; row: PolicyRow } | ({ kind: 'error' } & RowError);
 
 export interface PolicyRowRules {
   decimal: '.' | ',';

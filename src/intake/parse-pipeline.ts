@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { Cents } from '../domain/money.js';
 import type { FileScan } from './file-scan.js';
-import { STAGING, type BatchFormat, type CopyTarget, type PolicyBatch, type PolicyBatches } from './policy-batch.js';
+import { STAGING, type BatchFormat, type CopyTarget, type PolicyBatch, type PolicyBatches } from '../files/policy-batch.js';
 import type { OpenedBatches } from './policy-file.reader.js';
 import type { ParseJob, WorkerMessage, WriterMessage } from './parse.worker.js';
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Cents } from '../domain/money.js';
 import type { FileScan } from './file-scan.js';
-import { packPolicyBatch, type BatchFormat, type CopyTarget } from './policy-batch.js';
+import { packPolicyBatch, type BatchFormat, type CopyTarget } from '../files/policy-batch.js';
 import { openPolicyFile } from './policy-file.reader.js';
 
 /**
@@ -22,7 +22,7 @@ export interface ParseJob {
 export type WorkerMessage =
   | { type: 'opened'; ok: false; errors: import('../domain/row-error.js').RowError[] }
   | { type: 'opened'; ok: true; delimiter: import('../domain/csv-rules.js').Delimiter; warnings: import('../domain/row-error.js').RowError[] }
-  | { type: 'batch'; batch: import('./policy-batch.js').PolicyBatch }
+  | { type: 'batch'; batch: import('../files/policy-batch.js').PolicyBatch }
   | { type: 'end' }
   | { type: 'fail'; message: string; code?: string };
 

@@ -1,5 +1,5 @@
 import { mapHeader, sniffDelimiter, type Delimiter } from '../domain/csv-rules.js';
-import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyRow } from '../domain/policy-row.js';
+import { POLICY_OPTIONAL, POLICY_REQUIRED, readPolicyRow, type PolicyItem } from '../domain/policy-row.js';
 import type { Cents } from '../domain/money.js';
 import { readCsvBatches, type CsvItem } from './csv-source.js';
 import type { FileScan } from './file-scan.js';
@@ -7,10 +7,9 @@ import type { RowError } from '../domain/row-error.js';
 import { FirstLines } from './first-lines.js';
 
 /**
- * A policy file as a stream of validated rows and row errors. File-level problems (no header, a
- * required column missing) come back before any row is read, so nothing is applied.
+ * A policy file as a stream of validated rows and row errors (`PolicyItem`). File-level problems
+ * (no header, a required column missing) come back before any row is read, so nothing is applied.
  */
-export type PolicyItem = { kind: 'row'; line: number; row: PolicyRow } | ({ kind: 'error' } & RowError);
 
 /** An opened file: its file-level errors, or its batches (`B`) still to be read. */
 export type OpenedBatches<B> =

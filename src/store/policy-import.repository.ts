@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
-import type { PolicyBatches } from '../intake/policy-batch.js';
-import type { Tally } from '../intake/tally.js';
+import type { PolicyBatches } from '../files/policy-batch.js';
+import type { Tally } from '../domain/tally.js';
 import type { RowError } from '../domain/row-error.js';
 import type { IntakeFileMeta } from './intake-file.repository.js';
 import { applyPoliciesPg } from './policy-import.pg.js';

@@ -1,7 +1,7 @@
 import type { Db } from './db.js';
 import { withSqliteConnection } from './db.js';
-import { TEXT_PER_ROW, walkBatch, type PolicyBatch } from '../intake/policy-batch.js';
-import type { Tally } from '../intake/tally.js';
+import { TEXT_PER_ROW, walkBatch, type PolicyBatch } from '../files/policy-batch.js';
+import type { Tally } from '../domain/tally.js';
 import type { RowError } from '../domain/row-error.js';
 import { fileRow, MAX_STORED_ERRORS, type IntakeFileMeta } from './intake-file.repository.js';
 import { releaseHoldsSqlite, type Release } from './policy-hold-release.js';
@@ -102,6 +102,11 @@ class RowWriter {
 const IMPORT_CACHE_KIB = 32 * 1024;
 /** The unique index's bytes per byte of file (an entry is ~40 bytes, a row rarely under 48). */
 const INDEX_BYTES_PER_FILE_BYTE = 0.85;
+/**
+ * The cache never grows past this (KiB): memory stays bounded whatever the file; an unordered file
+ * past ~300 MB (about 5M rows) gets slower per row instead of taking more memory.
+ */
+const IMPORT_CACHE_MAX_KIB = 256 * 1024;
 /** Out of order = more than this share of the rows so far sorts below the row before it. */
 const UNORDERED_SHARE = 1 / 8;
 
@@ -172,7 +177,7 @@ export async function applyPoliciesSqlite(
         );
         if (!widened && unordered > tally.imported * UNORDERED_SHARE) {
           widened = true;
-          conn.pragma(`cache_size = ${-Math.max(IMPORT_CACHE_KIB, Math.ceil((meta.size * INDEX_BYTES_PER_FILE_BYTE) / 1024))}`);
+          conn.pragma(`cache_size = ${-Math.min(IMPORT_CACHE_MAX_KIB, Math.max(IMPORT_CACHE_KIB, Math.ceil((meta.size * INDEX_BYTES_PER_FILE_BYTE) / 1024)))}`);
         }
       }
       rows.flush();

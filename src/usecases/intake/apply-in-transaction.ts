@@ -1,5 +1,5 @@
 import type { RowError } from '../../domain/row-error.js';
-import type { Tally } from '../../intake/tally.js';
+import type { Tally } from '../../domain/tally.js';
 import type { IntakeFileMeta } from '../../store/intake-file.repository.js';
 import type { Store, Tx } from '../../store/store.js';
 

@@ -4,7 +4,7 @@ import { sastDate } from '../../domain/dates.js';
 import { centsFromDecimal, parseRate } from '../../domain/money.js';
 import { scanFile, type FileScan } from '../../intake/file-scan.js';
 import type { RowError } from '../../domain/row-error.js';
-import { Tally } from '../../intake/tally.js';
+import { Tally } from '../../domain/tally.js';
 import { tempNameFor, writeAtomic } from '../../files/atomic-writer.js';
 import { intakeErrorsCsv, intakeResultJson, type IntakeSummary } from '../../outbox/intake-result.renderer.js';
 import type { IntakeFileMeta, IntakeFileRecord, IntakeKind, IntakeSource } from '../../store/intake-file.repository.js';

@@ -1,10 +1,10 @@
 import { centsFromDecimal } from '../../domain/money.js';
 import type { FileScan } from '../../intake/file-scan.js';
 import { openPolicyFile, type OpenedBatches } from '../../intake/policy-file.reader.js';
-import { packBatches, type BatchFormat, type PolicyBatch } from '../../intake/policy-batch.js';
+import { packBatches, type BatchFormat, type PolicyBatch } from '../../files/policy-batch.js';
 import { openPolicyPipeline } from '../../intake/parse-pipeline.js';
 import type { RowError } from '../../domain/row-error.js';
-import type { Tally } from '../../intake/tally.js';
+import type { Tally } from '../../domain/tally.js';
 import type { IntakeFileMeta, IntakeKind } from '../../store/intake-file.repository.js';
 import type { Ports } from '../ports.js';
 

@@ -1,5 +1,5 @@
-import { copyField } from '../files/copy-text.js';
-import type { PolicyItem } from './policy-file.reader.js';
+import { copyField } from './copy-text.js';
+import type { PolicyItem } from '../domain/policy-row.js';
 import type { RowError } from '../domain/row-error.js';
 
 /**
