@@ -10,10 +10,10 @@ import { ACCOUNT, TENANTS, drop, firstBook, monthFile, openStore, type Store } f
 /**
  * A year in the life (issue 12): the built daemon on a fast simulated clock with the simulator
  * gateway, two insurers of 500 policies, from 31 December 2025 to 10 January 2027 in one run.
- * Each month's policy file goes into the inbox around the 20th of the month before (two
- * cancelled, two new; in June one held policy released). Then, for every month and tenant: the
- * report, statement, invoice, settlement CSV and EFT file exist; the settlement was paid on its
- * payment date (4 May 2026 and 4 January 2027 included), never before; the CSV sums equal the
+ * January's policy files go into the inbox at 02:00 on 1 January; each later month's around the
+ * 18th of the month before (two cancelled, two new; in June one held policy released). Then, for
+ * every month and tenant: the report, statement, invoice, settlement CSV and EFT file exist; the
+ * settlement was paid on its payment date (4 May 2026 and 4 January 2027 included), never before; the CSV sums equal the
  * statement to the cent. Over the year: no debit on a non-processing day, no presentment of a held
  * policy, at most 4 presentments per collection, no instruction id twice.
  *
@@ -23,6 +23,7 @@ import { ACCOUNT, TENANTS, drop, firstBook, monthFile, openStore, type Store } f
 const SPEED = Number(process.env.KASI_YEAR_SPEED ?? 4 * 86_400);
 const START = Date.parse('2025-12-31T20:00:00+02:00');
 const END = Date.parse('2027-01-10T12:00:00+02:00');
+const FIRST_DROP = Date.parse('2026-01-01T02:00:00+02:00');
 const MONTHS = Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`);
 const PAYMENT_DATES = ['2026-02-03', '2026-03-03', '2026-04-02', '2026-05-04', '2026-06-03', '2026-07-03', '2026-08-03', '2026-09-03', '2026-10-02', '2026-11-03', '2026-12-03', '2027-01-04'];
 const roots: string[] = [];
@@ -43,11 +44,15 @@ async function sleepUntilSim(anchor: number, simMs: number): Promise<void> {
 
 /** Run the year; returns the daemon's stderr and the wall time. */
 async function liveTheYear(root: string, store: Store): Promise<{ log: string; seconds: number }> {
-  for (const t of TENANTS) drop(root, t, 'policies-2026-01.csv', firstBook(t));
   const anchor = Date.now() + 1500; // the clock reads START 1.5 s from now: the daemon is up by then
   const d: KasiProcess = spawnKasi(['daemon'], {
     env: { KASI_ROOT: root, KASI_NOW: new Date(START).toISOString(), KASI_NOW_AT: String(anchor), KASI_SPEED: String(SPEED), KASI_LOG_LEVEL: 'warn' },
   });
+  // January's files go in once the clock has passed midnight: a file taken on 31 December (or
+  // before the anchor, when the clock still reads days earlier) opens December 2025, its day's
+  // period, too; dropped before the daemon started, the test depended on how fast it came up
+  await sleepUntilSim(anchor, FIRST_DROP);
+  for (const t of TENANTS) drop(root, t, 'policies-2026-01.csv', firstBook(t));
   let released: string | null = null;
   for (let m = 2; m <= 12; m++) {
     await sleepUntilSim(anchor, Date.parse(`2026-${String(m - 1).padStart(2, '0')}-18T12:00:00+02:00`));
