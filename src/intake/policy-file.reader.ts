@@ -7,11 +7,9 @@ import type { RowError } from '../domain/row-error.js';
 import { FirstLines } from './first-lines.js';
 
 /**
- * A policy file as a stream of validated rows and row errors (`PolicyItem`). File-level problems
- * (no header, a required column missing) come back before any row is read, so nothing is applied.
+ * An opened file: its file-level errors (no header, a required column missing: they come back
+ * before any row is read, so nothing is applied), or its batches (`B`) still to be read.
  */
-
-/** An opened file: its file-level errors, or its batches (`B`) still to be read. */
 export type OpenedBatches<B> =
   | { ok: false; errors: RowError[] }
   | { ok: true; delimiter: Delimiter; warnings: RowError[]; items: AsyncGenerator<B> };
