@@ -40,6 +40,11 @@ export async function executePeriod(sql: Sql, tenant: string, period: Period, no
     [tenant, period, now],
   );
   const only = policyIds && policyIds.length ? ` AND p.id IN (${policyIds.map(() => '?').join(',')})` : '';
+  // Opening the whole book: the anti-join against the open holds is planned from the two tables'
+  // statistics. A server whose autovacuum has not analysed them yet (a book just imported, or
+  // autovacuum off) plans policies as a handful of rows and rescans every hold for each policy:
+  // 4M policies × 180k holds. ANALYZE of both at 4M policies: ~0.4 s.
+  if (sql.dialect === 'pg' && !only) await sql.run('ANALYZE policies, policy_holds');
   const opened = await sql.run(
     `INSERT INTO collections (tenant_id, period, policy_id, policy_number, customer_id, external_customer_ref, product_code,
        amount_due, amount_collected, status, presentments, pending, created_at, updated_at)
