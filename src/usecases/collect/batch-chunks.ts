@@ -1,6 +1,6 @@
 import type { Period } from '../../domain/dates.js';
 import type { ChunkCounts, ChunkRow } from '../../store/batch-chunk.repository.js';
-import { countResults, emptyBatch, presentInFlight, runChunk, tenantContext, type BatchFile, type BatchOptions, type ChunkClaims, type TenantBatch } from './chunk-work.js';
+import { countResults, emptyBatch, presentInFlight, runRange, tenantContext, type BatchFile, type BatchOptions, type ChunkClaims, type TenantBatch } from './chunk-work.js';
 import type { Ports } from '../ports.js';
 import { deadHere } from '../replica.js';
 
@@ -77,8 +77,7 @@ async function workOneChunk(ports: Ports, opts: BatchOptions, claims: ChunkClaim
     await presentLeftovers(ports, opts, chunk, sum);
     if (chunk.run_key === claims.runKey) {
       const ctx = await tenantContext(ports, chunk.tenant_id, chunk.period);
-      let after: number | null = chunk.from_id;
-      while (after !== null && after < chunk.to_id) after = await runChunk(ports, opts, ctx, after, chunk.to_id, batch, sum);
+      if (chunk.from_id < chunk.to_id) await runRange(ports, opts, ctx, chunk.from_id, chunk.to_id, batch, sum);
     }
     const n = await ports.store.transaction((tx) => tx.batchChunks.finishChunk(chunk, claims.owner, sum));
     if (n === 0) log.error({}, 'lost the batch chunk lease while working it (another replica took it over)');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { BankGateway, DebitInstruction, DebitResult } from '../../bank/gateway.js';
 import { periodOf, type IsoDate, type Period } from '../../domain/dates.js';
 import { claimedTenant } from './batch-chunks.js';
-import { emptyBatch, presentInFlight, runChunk, tenantContext, toInstruction, type BatchFile, type BatchOptions, type TenantBatch } from './chunk-work.js';
+import { emptyBatch, presentInFlight, runRange, tenantContext, toInstruction, type BatchFile, type BatchOptions, type TenantBatch } from './chunk-work.js';
 import { crashPoint } from '../../faults/crash-point.js';
 import type { Ports } from '../ports.js';
 
@@ -49,11 +49,11 @@ export async function runBatch(ports: Ports, opts: BatchOptions): Promise<BatchS
 async function batchTenant(ports: Ports, opts: BatchOptions, tenant: string, period: Period, batch: BatchFile): Promise<TenantBatch> {
   const ctx = await tenantContext(ports, tenant, period);
   const sum = emptyBatch(tenant, period);
-  for (let after: number | null = 0; (after = await runChunk(ports, opts, ctx, after, Number.MAX_SAFE_INTEGER, batch, sum)) !== null; ) {
+  await runRange(ports, opts, ctx, 0, Number.MAX_SAFE_INTEGER, batch, sum, async () => {
     opts.onChunk?.(tenant, sum.planned);
     // SQLite work is synchronous: let signals, health checks and intake in between chunks
     await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  });
   return sum;
 }
 

@@ -68,12 +68,21 @@ export async function tenantContext(ports: Ports, tenant: string, period: Period
 }
 
 /**
- * One keyset chunk: the plannable collections with `after` < id ≤ `upTo` (at most chunkSize),
- * planned and stored SUBMITTED in one transaction, then presented (simulator) and their results
- * applied; counted into `sum`. Returns the id the next chunk starts after (`upTo` when the range is
- * exhausted), or null when there was nothing to take.
+ * The keyset chunks of one range: the plannable collections with `after` < id ≤ `upTo`, chunk by
+ * chunk (at most chunkSize each), each planned and stored SUBMITTED in one transaction, then
+ * presented (simulator) and its results applied; counted into `sum`. `between` runs after each
+ * chunk is planned, before the next is (progress, and a shutdown that stops the range by
+ * throwing).
+ *
+ * On PostgreSQL with the simulator the next chunk is planned while the current one is presented
+ * and its results written: the two use two connections and touch different collections (a plan
+ * reads its own collections' attempts, the income feed and earlier months' history, none of which
+ * the current chunk's results change), so the server's writes of one chunk overlap kasi's planning
+ * of the next (the 1M present-all day waited on the server for 34 of its 57 s). SQLite works in
+ * kasi's own thread on one connection: there the chunks run one after the other, as the file
+ * gateway's do (nothing to present until the day's file is written).
  */
-export async function runChunk(
+export async function runRange(
   ports: Ports,
   opts: BatchOptions,
   ctx: TenantContext,
@@ -81,9 +90,46 @@ export async function runChunk(
   upTo: number,
   batch: BatchFile,
   sum: TenantBatch,
-): Promise<number | null> {
-  let prior: PriorAttempts = new Map(); // the planned collections' attempts, for their figures after the results
-  const known = new Map<string, KnownAttempt>(); // the attempts stored, for matching their results without a lookup
+  between?: () => Promise<void>,
+): Promise<void> {
+  const overlap = ports.store.dialect === 'pg' && opts.gateway.name === 'simulator';
+  let current = await planStep(ports, opts, ctx, after, upTo, batch);
+  while (current) {
+    const chunk = current;
+    const finishing = finishStep(ports, opts, ctx.now, chunk, sum);
+    const next = async () => {
+      if (chunk.last >= upTo) return null;
+      await between?.();
+      return planStep(ports, opts, ctx, chunk.last, upTo, batch);
+    };
+    const [finished, planned] = await Promise.allSettled([finishing, overlap ? next() : finishing.then(next)]);
+    // both settle before either's error goes on: no transaction outlives the range. A next chunk
+    // stored SUBMITTED beside a failed one is presented by the next run, as after a crash.
+    if (finished.status === 'rejected') throw finished.reason;
+    if (planned.status === 'rejected') throw planned.reason;
+    current = planned.value;
+  }
+}
+
+/** A chunk planned and stored SUBMITTED, to be presented and its results applied (finishStep). */
+interface PlannedChunk {
+  n: number;
+  /** the id the next chunk starts after */
+  last: number;
+  instructions: DebitInstruction[];
+  flight: InFlight | null;
+  /** the planned collections' attempts, for their figures after the results */
+  prior: PriorAttempts;
+  /** the attempts stored, for matching their results without a lookup */
+  known: Map<string, KnownAttempt>;
+}
+
+/**
+ * Plan one keyset chunk after `after` (ids ≤ `upTo`) and store its presentments SUBMITTED, in one
+ * transaction; null when there was nothing to take.
+ */
+async function planStep(ports: Ports, opts: BatchOptions, ctx: TenantContext, after: number, upTo: number, batch: BatchFile): Promise<PlannedChunk | null> {
+  const known = new Map<string, KnownAttempt>();
   const { date, setup, gateway } = opts;
   const { tenant, period, now, withIncome, withHistory, windowStart } = ctx;
   const planned = await ports.store.transaction(async (tx) => {
@@ -96,7 +142,7 @@ export async function runChunk(
     const realToday = sastDate(new Date(now));
     const checkBy = realToday > date ? realToday : null;
     const plans = await planChunk(tx, rows, { tenant, period, date, windowStart, withIncome, withHistory, setup, checkBy });
-    prior = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
+    const prior: PriorAttempts = new Map(plans.instructions.map((p) => [p.i.instructionId, p.prior]));
     if (plans.instructions.length && gateway.name === 'file' && !batch.file) batch.file = await allocateFile(tx, date, now);
     const ids = await engine.insertSubmitted(
       plans.instructions.map(({ i, collectionId }) => [i.instructionId, collectionId, tenant, period, i.presentment, i.actionDate, i.amountCents, batch.file]),
@@ -121,25 +167,28 @@ export async function runChunk(
       }
     }
     // a row past `upTo` was seen: nothing plannable is left in the range, say so without another query
-    return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i), flight };
+    return { n: rows.length, last: rows.length < fetched.length ? upTo : rows[rows.length - 1]!.id, instructions: plans.instructions.map((p) => p.i), flight, prior, known };
   });
-  if (!planned) return null;
-  if (planned.instructions.length) crashPoint('after-submit');
+  if (planned?.instructions.length) crashPoint('after-submit');
+  return planned;
+}
+
+/** Count a planned chunk into `sum`; with the simulator, present it and apply its results. */
+async function finishStep(ports: Ports, opts: BatchOptions, now: string, planned: PlannedChunk, sum: TenantBatch): Promise<void> {
   sum.planned += planned.n;
   sum.presented += planned.instructions.length;
   for (const i of planned.instructions) sum.presentedCents += i.amountCents;
-  if (gateway.name === 'simulator' && planned.flight) {
-    const results = await gateway.present(date, planned.instructions);
-    crashPoint('after-present');
-    const flight = planned.flight;
-    await ports.store.transaction(async (tx) => {
-      const applied = await applyResults(tx, results, now, null, prior, known);
-      await recordCollectionEvents(tx, ports.config, new Date(now), results, applied);
-      await tx.engine.clearInFlight(flight);
-    });
-    countResults(results, sum);
-  }
-  return planned.last;
+  const { gateway, date } = opts;
+  const flight = planned.flight;
+  if (gateway.name !== 'simulator' || !flight) return;
+  const results = await gateway.present(date, planned.instructions);
+  crashPoint('after-present');
+  await ports.store.transaction(async (tx) => {
+    const applied = await applyResults(tx, results, now, null, planned.prior, planned.known);
+    await recordCollectionEvents(tx, ports.config, new Date(now), results, applied);
+    await tx.engine.clearInFlight(flight);
+  });
+  countResults(results, sum);
 }
 
 export function countResults(results: readonly DebitResult[], sum: TenantBatch): void {

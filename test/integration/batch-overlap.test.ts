@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BankGateway, DebitInstruction } from '../../src/bank/gateway.js';
+import { SimulatedBank } from '../../src/bank/simulator.js';
+import type { IsoDate } from '../../src/domain/dates.js';
+import { knexOf } from '../../src/store/db.js';
+import { dbOf } from '../../src/store/store.js';
+import { runBatch } from '../../src/usecases/collect/batch.js';
+import { engineSetup } from '../../src/usecases/collect/engine-setup.js';
+import { executeCollections } from '../../src/usecases/collect/execute.js';
+import { importFile } from '../../src/usecases/intake/import-file.js';
+import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
+
+/**
+ * Issue 17: on PostgreSQL the daily batch plans the next keyset chunk while the current one is
+ * with the (simulated) bank and its results are written; on SQLite the chunks run one after the
+ * other. Both give the same day to the cent: the same attempts, results, collections and holds.
+ */
+const POLICIES = 90;
+const CHUNK = 8;
+
+async function presentAllDay(dialect: Dialect, onPresent?: (env: TestEnv, call: number, instructions: readonly DebitInstruction[]) => Promise<void>) {
+  const env = await makeEnv(dialect, {}, '2025-11-26T06:00:00+02:00');
+  const body = Array.from({ length: POLICIES }, (_, i) => `C${i},REF-C${i},P${String(i).padStart(3, '0')},FUNERAL,${100 + (i % 7) * 15}.00,active`).join('\n');
+  const file = join(env.root, 'policies.csv');
+  writeFileSync(file, `customer_id,external_customer_ref,policy_number,product_code,collection_amount,status\n${body}\n`);
+  await importFile(env.ports, { tenantId: 'acme', path: file, mode: 'copy' });
+  await executeCollections(env.ports, 'acme', '2025-11');
+  const setup = engineSetup(env.ports.config);
+  const bank = new SimulatedBank({ seed: 7, calendar: setup.calendar, mix: { closed: 0.1, stopped: 0.05, deceased: 0.05 } });
+  let calls = 0;
+  const gateway: BankGateway = {
+    name: 'simulator',
+    async present(date: IsoDate, instructions: readonly DebitInstruction[]) {
+      await onPresent?.(env, ++calls, instructions);
+      return bank.present(date, instructions);
+    },
+  };
+  const summary = await runBatch(env.ports, { date: '2025-11-26', gateway, setup, chunkSize: CHUNK });
+  const k = knexOf(dbOf(env.ports.store));
+  const state = {
+    summary,
+    attempts: await k('attempts').orderBy('instruction_id').select('instruction_id', 'status', 'amount_requested', 'amount_collected', 'reason_code'),
+    collections: await k('collections').orderBy('id').select('policy_number', 'status', 'amount_collected', 'halted_reason', 'next_check', 'presentments', 'pending', 'flag'),
+    holds: await k('policy_holds').orderBy('policy_number').select('policy_number', 'reason_code', 'held_on'),
+    inFlight: Number((await k('attempts_in_flight').count({ n: '*' }))[0]!.n),
+  };
+  return { env, state, calls };
+}
+
+describe('the daily batch over keyset chunks', () => {
+  const envs: TestEnv[] = [];
+  afterEach(async () => {
+    for (const e of envs.splice(0)) await e.cleanup();
+  });
+
+  it('PostgreSQL plans and stores the next chunk while the current one is with the bank', async () => {
+    const seenWhilePresenting: number[] = [];
+    const { env, calls } = await presentAllDay('pg', async (e, call, instructions) => {
+      if (call !== 1) return;
+      // hold the first chunk at the bank until the second chunk's presentments are stored
+      // SUBMITTED (another connection: the batch's own transactions are not waited on)
+      const k = knexOf(dbOf(e.ports.store));
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const n = Number((await k('attempts').count({ n: '*' }))[0]!.n);
+        if (n > instructions.length || Date.now() > deadline) {
+          seenWhilePresenting.push(instructions.length, n);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    envs.push(env);
+    expect(calls).toBe(Math.ceil(POLICIES / CHUNK));
+    // chunk 1's 8 attempts, and chunk 2's 8 stored while chunk 1 was still being presented
+    expect(seenWhilePresenting).toEqual([CHUNK, 2 * CHUNK]);
+  });
+
+  it('gives the same day on PostgreSQL (overlapped) as on SQLite (one chunk after the other)', async () => {
+    const pg = await presentAllDay('pg');
+    envs.push(pg.env);
+    const lite = await presentAllDay('sqlite');
+    envs.push(lite.env);
+    expect(pg.state).toEqual(lite.state);
+    expect(pg.state.inFlight).toBe(0);
+    const t = pg.state.summary.status === 'done' ? pg.state.summary.tenants[0]! : null;
+    expect(t && { planned: t.planned, presented: t.presented, paid: t.paid + t.unpaid }).toEqual({ planned: POLICIES, presented: POLICIES, paid: POLICIES });
+    expect(pg.state.attempts.filter((a) => a.status === 'UNPAID').length).toBeGreaterThan(0);
+    expect(pg.state.attempts.filter((a) => a.status === 'PAID').length).toBeGreaterThan(0);
+  });
+});
