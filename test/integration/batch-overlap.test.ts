@@ -20,7 +20,7 @@ import { makeEnv, type Dialect, type TestEnv } from '../helpers/env.js';
 const POLICIES = 90;
 const CHUNK = 8;
 
-async function presentAllDay(dialect: Dialect, onPresent?: (env: TestEnv, call: number, instructions: readonly DebitInstruction[]) => Promise<void>) {
+async function presentAllDay(dialect: Dialect, claimed: boolean, onPresent?: (env: TestEnv, call: number, instructions: readonly DebitInstruction[]) => Promise<void>) {
   const env = await makeEnv(dialect, {}, '2025-11-26T06:00:00+02:00');
   const body = Array.from({ length: POLICIES }, (_, i) => `C${i},REF-C${i},P${String(i).padStart(3, '0')},FUNERAL,${100 + (i % 7) * 15}.00,active`).join('\n');
   const file = join(env.root, 'policies.csv');
@@ -37,7 +37,9 @@ async function presentAllDay(dialect: Dialect, onPresent?: (env: TestEnv, call: 
       return bank.present(date, instructions);
     },
   };
-  const summary = await runBatch(env.ports, { date: '2025-11-26', gateway, setup, chunkSize: CHUNK });
+  // claimed: the daemon's way, the day's chunks recorded in the store and claimed (batch-chunks.ts)
+  const claims = claimed ? { runKey: 'batch:2025-11-26', owner: 'test-holder', leaseMs: 60_000 } : undefined;
+  const summary = await runBatch(env.ports, { date: '2025-11-26', gateway, setup, chunkSize: CHUNK, ...(claims ? { claims } : {}) });
   const k = knexOf(dbOf(env.ports.store));
   const state = {
     summary,
@@ -55,9 +57,12 @@ describe('the daily batch over keyset chunks', () => {
     for (const e of envs.splice(0)) await e.cleanup();
   });
 
-  it('PostgreSQL plans and stores the next chunk while the current one is with the bank', async () => {
+  it.each([
+    ['one process (runBatch alone)', false],
+    ['claimed chunks (the daemon)', true],
+  ])('PostgreSQL plans and stores the next chunk while the current one is with the bank: %s', async (_, claimed) => {
     const seenWhilePresenting: number[] = [];
-    const { env, calls } = await presentAllDay('pg', async (e, call, instructions) => {
+    const { env, calls } = await presentAllDay('pg', claimed, async (e, call, instructions) => {
       if (call !== 1) return;
       // hold the first chunk at the bank until the second chunk's presentments are stored
       // SUBMITTED (another connection: the batch's own transactions are not waited on)
@@ -78,10 +83,13 @@ describe('the daily batch over keyset chunks', () => {
     expect(seenWhilePresenting).toEqual([CHUNK, 2 * CHUNK]);
   });
 
-  it('gives the same day on PostgreSQL (overlapped) as on SQLite (one chunk after the other)', async () => {
-    const pg = await presentAllDay('pg');
+  it.each([
+    ['one process (runBatch alone)', false],
+    ['claimed chunks (the daemon)', true],
+  ])('gives the same day on PostgreSQL (overlapped) as on SQLite (one chunk after the other): %s', async (_, claimed) => {
+    const pg = await presentAllDay('pg', claimed);
     envs.push(pg.env);
-    const lite = await presentAllDay('sqlite');
+    const lite = await presentAllDay('sqlite', claimed);
     envs.push(lite.env);
     expect(pg.state).toEqual(lite.state);
     expect(pg.state.inFlight).toBe(0);

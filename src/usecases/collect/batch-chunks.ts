@@ -17,24 +17,37 @@ import { deadHere } from '../replica.js';
  * as the batch of one process works its own (batch.ts).
  */
 
-/** The holder: make the tenant's chunks (once per run), work them with the others, wait for all. */
+/**
+ * The holder: make the tenant's chunks (once per run), work them with the others, wait for all.
+ * On PostgreSQL with the simulator the holder works two chunks at a time (two claimants in one
+ * process, as two replicas would): one chunk is planned and stored while another is with the bank
+ * and its results are written (see runRange in chunk-work.ts for why that is safe and what it buys).
+ */
 export async function claimedTenant(ports: Ports, opts: BatchOptions, claims: ChunkClaims, tenant: string, period: Period, batch: BatchFile): Promise<TenantBatch> {
   await ports.store.transaction(async (tx) => {
     const bounds = await tx.batchChunks.chunkBounds(tenant, period, opts.date, opts.chunkSize ?? 5000);
     await tx.batchChunks.createChunks(claims.runKey, tenant, period, opts.date, bounds);
   });
-  for (;;) {
-    if (await workOneChunk(ports, opts, claims, batch, tenant)) {
-      const t = await runTotals(ports, claims.runKey, tenant);
-      opts.onChunk?.(tenant, t.planned);
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      continue;
+  const claimants = ports.store.dialect === 'pg' && opts.gateway.name === 'simulator' ? 2 : 1;
+  let stopped = false;
+  const claimant = async () => {
+    while (!stopped) {
+      if (await workOneChunk(ports, opts, claims, batch, tenant)) {
+        const t = await runTotals(ports, claims.runKey, tenant);
+        opts.onChunk?.(tenant, t.planned);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      if ((await ports.store.reading((tx) => tx.batchChunks.chunksLeft(claims.runKey, tenant))) === 0) return;
+      // others hold the rest: wait for them (or for their leases to lapse), stopping for shutdown between looks
+      opts.onChunk?.(tenant, (await runTotals(ports, claims.runKey, tenant)).planned);
+      await new Promise<void>((resolve) => setTimeout(resolve, claims.waitMs ?? 100));
     }
-    if ((await ports.store.reading((tx) => tx.batchChunks.chunksLeft(claims.runKey, tenant))) === 0) break;
-    // others hold the rest: wait for them (or for their leases to lapse), stopping for shutdown between looks
-    opts.onChunk?.(tenant, (await runTotals(ports, claims.runKey, tenant)).planned);
-    await new Promise<void>((resolve) => setTimeout(resolve, claims.waitMs ?? 100));
-  }
+  };
+  // one claimant stopping (shutdown, an error) stops the other after its chunk; both settle first
+  const settled = await Promise.allSettled(Array.from({ length: claimants }, () => claimant().catch((err: unknown) => ((stopped = true), Promise.reject(err)))));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   const t = await runTotals(ports, claims.runKey, tenant);
   return { ...emptyBatch(tenant, period), ...t };
 }

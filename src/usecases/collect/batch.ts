@@ -11,8 +11,9 @@ import type { Ports } from '../ports.js';
  * The daily batch (SPEC 4.2–4.4): for every tenant with an open period, ask the strategy about
  * each open collection, store the day's presentments as SUBMITTED (with their instruction ids)
  * before the gateway sees them, present, and apply what the bank answers. Work goes in keyset
- * chunks, each its own transaction, so memory stays flat and a crash loses at most one chunk of
- * planning (nothing presented: SUBMITTED rows are reconciled on the next run). A chunk's work is
+ * chunks, each its own transaction, so memory stays flat and a crash loses at most the chunks in
+ * flight (one; two on PostgreSQL, which plans one while another is presented): nothing presented
+ * twice, SUBMITTED rows are reconciled on the next run. A chunk's work is
  * chunk-work.ts's; with replicas (`claims`) the chunks are claimed in the store (batch-chunks.ts).
  */
 export type BatchSummary =
