@@ -37,11 +37,11 @@ describe('PostgreSQL statistics kasi gathers', () => {
   it('opening the whole book analyses policies and the open holds first (the anti-join is planned on them)', async () => {
     const w = await EngineWorld.create('pg');
     try {
+      const k = knexOf(dbOf(w.ports.store));
       // as on a server whose autovacuum has not come round yet (this machine's has it off)
-      for (const t of ['policies', 'policy_holds']) await knexOf(dbOf(w.ports.store)).raw(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
+      for (const t of ['policies', 'policy_holds']) await k.raw(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
       const rows = Array.from({ length: 3000 }, (_, i): [string, string, string] => [`C${i}`, `P${i}`, '100.00']);
       await w.policies(rows);
-      const k = knexOf(dbOf(w.ports.store));
       await k('policy_holds').insert(Array.from({ length: 150 }, (_, i) => ({ tenant_id: 'acme', policy_number: `P${i * 20}`, reason_code: '30', held_on: '2025-10-31', created_at: '2025-10-31T06:00:00Z' })));
       const tuples = async () => (await k.raw(`SELECT relname, reltuples FROM pg_class WHERE relname IN ('policies', 'policy_holds') ORDER BY relname`)).rows;
       expect(await tuples()).toEqual([

@@ -45,7 +45,14 @@ export async function claimedTenant(ports: Ports, opts: BatchOptions, claims: Ch
     }
   };
   // one claimant stopping (shutdown, an error) stops the other after its chunk; both settle first
-  const settled = await Promise.allSettled(Array.from({ length: claimants }, () => claimant().catch((err: unknown) => ((stopped = true), Promise.reject(err)))));
+  const settled = await Promise.allSettled(
+    Array.from({ length: claimants }, () =>
+      claimant().catch((err: unknown) => {
+        stopped = true;
+        throw err;
+      }),
+    ),
+  );
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   const t = await runTotals(ports, claims.runKey, tenant);
